@@ -1,0 +1,183 @@
+//! The hook catalog: every hook point, declared once.
+//!
+//! `hook_catalog!` below is the single source of truth. From it come [`HookPoint`] (names,
+//! kinds, rights), [`HookPayload`] (one case per point) and the lookups the runner, the
+//! native trait and the wasm adapter use. Adding a hook point means one line here, one case
+//! in `wit/zeroclaw/hooks/v1`, and its call site.
+
+use serde::{Deserialize, Serialize};
+
+use crate::payloads::*;
+use crate::types::ToolCall;
+
+/// Whether a hook point observes or may rewrite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookKind {
+    /// Observe only; handlers run concurrently and their outcome is ignored.
+    Void,
+    /// Handlers run in order; each may rewrite the payload or cancel.
+    Modifying,
+}
+
+/// The right a plugin needs to rewrite (or cancel) a modifying hook's payload.
+///
+/// Native plugins hold every right; wasm plugins hold those the operator granted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MutationRight {
+    /// `prompt:modify`: the system prompt, context and the model request.
+    #[serde(rename = "prompt:modify")]
+    Prompt,
+    /// `messages:modify`: channel messages and compaction.
+    #[serde(rename = "messages:modify")]
+    Messages,
+    /// `tool-calls:modify`: tool calls before they run.
+    #[serde(rename = "tool-calls:modify")]
+    ToolCalls,
+    /// `tool-results:modify`: tool results before they are persisted.
+    #[serde(rename = "tool-results:modify")]
+    ToolResults,
+}
+
+impl MutationRight {
+    /// Every right.
+    pub const ALL: [MutationRight; 4] =
+        [MutationRight::Prompt, MutationRight::Messages, MutationRight::ToolCalls, MutationRight::ToolResults];
+
+    /// The capability name, e.g. `tool-results:modify`.
+    pub fn capability(self) -> &'static str {
+        match self {
+            MutationRight::Prompt => "prompt:modify",
+            MutationRight::Messages => "messages:modify",
+            MutationRight::ToolCalls => "tool-calls:modify",
+            MutationRight::ToolResults => "tool-results:modify",
+        }
+    }
+}
+
+macro_rules! hook_catalog {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident = $name:literal, $kind:ident, $payload:ty, $right:expr;
+    )*) => {
+        /// A hook point of the catalog.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum HookPoint {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl HookPoint {
+            /// Every hook point, in catalog order.
+            pub const ALL: &'static [HookPoint] = &[$(HookPoint::$variant,)*];
+
+            /// How many hook points there are.
+            pub const COUNT: usize = HookPoint::ALL.len();
+
+            /// The snake_case name used in config, manifests and logs.
+            pub const fn name(self) -> &'static str {
+                match self { $(HookPoint::$variant => $name,)* }
+            }
+
+            /// Void or modifying.
+            pub const fn kind(self) -> HookKind {
+                match self { $(HookPoint::$variant => HookKind::$kind,)* }
+            }
+
+            /// The right needed to rewrite or cancel this point's payload (`None` for void points).
+            pub const fn required_right(self) -> Option<MutationRight> {
+                match self { $(HookPoint::$variant => $right,)* }
+            }
+
+            /// Looks a point up by its snake_case name.
+            pub fn from_name(name: &str) -> Option<HookPoint> {
+                match name { $($name => Some(HookPoint::$variant),)* _ => None }
+            }
+
+            /// A dense index in `0..COUNT`, for per-point tables.
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+        }
+
+        /// A hook payload: one case per hook point, carrying that point's payload type.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "hook", content = "payload", rename_all = "snake_case")]
+        pub enum HookPayload {
+            $( $(#[doc = $doc])* $variant($payload), )*
+        }
+
+        impl HookPayload {
+            /// The hook point this payload belongs to.
+            pub const fn point(&self) -> HookPoint {
+                match self { $(HookPayload::$variant(_) => HookPoint::$variant,)* }
+            }
+        }
+    };
+}
+
+hook_catalog! {
+    /// The gateway started listening.
+    GatewayStart = "gateway_start", Void, GatewayStart, None;
+    /// The gateway is shutting down (bounded wait).
+    GatewayStop = "gateway_stop", Void, GatewayStop, None;
+    /// A session's first message.
+    SessionStart = "session_start", Void, SessionStart, None;
+    /// A session closed, was reset, or the host shut down.
+    SessionEnd = "session_end", Void, SessionEnd, None;
+    /// Turn start: rewrite the system prompt and extra context.
+    BeforeAgentStart = "before_agent_start", Modifying, AgentStart, Some(MutationRight::Prompt);
+    /// A channel message arrived: rewrite it or drop it.
+    MessageReceived = "message_received", Modifying, InboundMessage, Some(MutationRight::Messages);
+    /// A reply is about to be sent: rewrite it or cancel it.
+    MessageSending = "message_sending", Modifying, OutboundMessage, Some(MutationRight::Messages);
+    /// A reply was delivered.
+    MessageSent = "message_sent", Void, OutboundMessage, None;
+    /// Before every provider call: rewrite the request or cancel the turn.
+    BeforeLlmCall = "before_llm_call", Modifying, LlmCall, Some(MutationRight::Prompt);
+    /// After every provider call.
+    LlmOutput = "llm_output", Void, LlmOutput, None;
+    /// Before every tool execution: rewrite the arguments or block the call.
+    BeforeToolCall = "before_tool_call", Modifying, ToolCall, Some(MutationRight::ToolCalls);
+    /// After every tool execution.
+    AfterToolCall = "after_tool_call", Void, AfterToolCall, None;
+    /// Before a tool result enters history or storage: rewrite it.
+    ToolResultPersist = "tool_result_persist", Modifying, ToolResultPersist, Some(MutationRight::ToolResults);
+    /// Before history compaction: rewrite the slice or cancel compaction.
+    BeforeCompaction = "before_compaction", Modifying, Compaction, Some(MutationRight::Messages);
+    /// After history compaction: rewrite the summary.
+    AfterCompaction = "after_compaction", Modifying, CompactionSummary, Some(MutationRight::Messages);
+    /// End of a turn.
+    AgentEnd = "agent_end", Void, AgentEnd, None;
+    /// Every observer event, through the ObserverBridge.
+    ObserverEvent = "observer_event", Void, ObserverEvent, None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_indexes_are_dense() {
+        for (i, point) in HookPoint::ALL.iter().enumerate() {
+            assert_eq!(HookPoint::from_name(point.name()), Some(*point));
+            assert_eq!(point.index(), i);
+        }
+        assert_eq!(HookPoint::from_name("no_such_hook"), None);
+    }
+
+    #[test]
+    fn exactly_the_modifying_points_require_a_right() {
+        for point in HookPoint::ALL {
+            assert_eq!(point.kind() == HookKind::Modifying, point.required_right().is_some(), "{point:?}");
+        }
+    }
+
+    #[test]
+    fn payload_serialises_with_its_hook_name() {
+        let payload = HookPayload::GatewayStart(GatewayStart { bind_addr: "127.0.0.1:1".into() });
+        let json = serde_json::to_value(&payload).unwrap();
+        assert_eq!(json["hook"], "gateway_start");
+        assert_eq!(serde_json::from_value::<HookPayload>(json).unwrap(), payload);
+    }
+}

@@ -1,0 +1,73 @@
+//! The command line: `zeroclaw <command>`.
+//!
+//! Each subcommand lives in its own module; this one parses arguments, sets up logging and
+//! turns every error into one line on stderr and a non-zero exit code.
+
+mod config_cmd;
+mod plugins_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// zeroclaw: an agent host built around a plugin runtime.
+#[derive(Debug, Parser)]
+#[command(name = "zeroclaw", version, about)]
+pub struct Cli {
+    /// Config file (default: ./zeroclaw.toml, then ~/.zeroclaw/config.toml, then defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect and manage plugins.
+    #[command(subcommand)]
+    Plugins(plugins_cmd::PluginsCommand),
+    /// Check or create a config file.
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
+}
+
+/// A command's failure: printed as `error: <message>`, exit code 1.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+/// Parses the command line, runs the command, and maps the result to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZEROCLAW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Plugins(cmd) => plugins_cmd::run(cmd, cli.config.as_deref()),
+        Command::Config(cmd) => config_cmd::run(cmd, cli.config.as_deref()),
+    }
+}

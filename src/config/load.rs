@@ -1,0 +1,297 @@
+//! Finding, reading and checking the config file.
+//!
+//! Lookup order: `--config FILE`, else `./zeroclaw.toml`, else `~/.zeroclaw/config.toml`,
+//! else built-in defaults. Every error is one line that names the file, the line and the
+//! key, and says what is allowed.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+use zeroclaw_plugin_api::{HookRegistration, ProviderRegistration, ToolRegistration};
+
+use super::schema::{Config, PluginEntry};
+
+/// Where the config came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// A file on disk.
+    File(PathBuf),
+    /// No file was found; built-in defaults.
+    Defaults,
+}
+
+/// A config that failed to load.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read config: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not fit the schema.
+    #[error("{location}: {message}")]
+    Invalid {
+        /// `file:line:column`, plus the table when known.
+        location: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+}
+
+/// A parsed, checked config and where it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedConfig {
+    /// The settings.
+    pub config: Config,
+    /// The file it came from.
+    pub source: ConfigSource,
+    /// Relative paths in the config resolve against this directory.
+    pub base_dir: PathBuf,
+    text: String,
+}
+
+impl LoadedConfig {
+    /// Finds and loads the config: `explicit`, else `./zeroclaw.toml`, else
+    /// `~/.zeroclaw/config.toml`, else defaults.
+    pub fn discover(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        if let Some(path) = explicit {
+            return Self::from_file(path);
+        }
+        let local = PathBuf::from("zeroclaw.toml");
+        if local.is_file() {
+            return Self::from_file(&local);
+        }
+        if let Some(home) = std::env::var_os("HOME") {
+            let user = PathBuf::from(home).join(".zeroclaw").join("config.toml");
+            if user.is_file() {
+                return Self::from_file(&user);
+            }
+        }
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Ok(Self::defaults(cwd))
+    }
+
+    /// Built-in defaults, with relative paths resolved against `base_dir`.
+    pub fn defaults(base_dir: PathBuf) -> Self {
+        LoadedConfig { config: Config::default(), source: ConfigSource::Defaults, base_dir, text: String::new() }
+    }
+
+    /// Loads one file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses `text` as if read from `path` (used in messages and to resolve paths).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            invalid(path, text, span, e.message().trim_end().to_string())
+        })?;
+        let base_dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
+        let loaded =
+            LoadedConfig { config, source: ConfigSource::File(path.to_path_buf()), base_dir, text: text.to_string() };
+        loaded.check_native_names()?;
+        Ok(loaded)
+    }
+
+    /// Builds a loaded config from a value (tests, `demo`), as if it came from defaults.
+    pub fn from_config(config: Config, base_dir: PathBuf) -> Self {
+        LoadedConfig { config, source: ConfigSource::Defaults, base_dir, text: String::new() }
+    }
+
+    /// Checks `hooks.builtin.*` and `[native.*]` against the native plugins linked in.
+    fn check_native_names(&self) -> Result<(), ConfigError> {
+        let mut hook_plugins: Vec<&str> = HookRegistration::all().map(|r| r.plugin).collect();
+        hook_plugins.sort_unstable();
+        hook_plugins.dedup();
+        for (name, value) in &self.config.hooks.builtin {
+            if !hook_plugins.contains(&name.as_str()) {
+                return Err(self.error_at(
+                    value.span(),
+                    format!("hooks.builtin.{name}: no such built-in hook; known: {}", hook_plugins.join(", ")),
+                ));
+            }
+        }
+        let mut natives: Vec<&str> = HookRegistration::all()
+            .map(|r| r.plugin)
+            .chain(ToolRegistration::all().map(|r| r.plugin))
+            .chain(ProviderRegistration::all().map(|r| r.plugin))
+            .collect();
+        natives.sort_unstable();
+        natives.dedup();
+        for (name, section) in &self.config.native {
+            if !natives.contains(&name.as_str()) {
+                return Err(self.error_at(
+                    section.span(),
+                    format!("[native.{name}]: no native plugin has this name; known: {}", natives.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// An error located at `span` of this config's text.
+    pub fn error_at(&self, span: Range<usize>, message: String) -> ConfigError {
+        let path = match &self.source {
+            ConfigSource::File(path) => path.clone(),
+            ConfigSource::Defaults => PathBuf::from("<defaults>"),
+        };
+        invalid(&path, &self.text, span, message)
+    }
+
+    /// The file name for messages (`<defaults>` when there is none).
+    pub fn display_path(&self) -> String {
+        match &self.source {
+            ConfigSource::File(path) => path.display().to_string(),
+            ConfigSource::Defaults => "<defaults>".to_string(),
+        }
+    }
+
+    /// Resolves a configured path against the config's directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+    }
+
+    /// The agent's workspace directory.
+    pub fn workspace_dir(&self) -> PathBuf {
+        self.config.workspace.as_deref().map_or_else(|| self.base_dir.clone(), |p| self.resolve(p))
+    }
+
+    /// The host's state directory.
+    pub fn state_dir(&self) -> PathBuf {
+        match &self.config.state_dir {
+            Some(dir) => self.resolve(dir),
+            None => self.workspace_dir().join(".zeroclaw"),
+        }
+    }
+
+    /// The plugin directories, resolved.
+    pub fn plugin_dirs(&self) -> Vec<PathBuf> {
+        self.config.plugins.dirs.iter().map(|d| self.resolve(d)).collect()
+    }
+
+    /// The compile cache directory, resolved.
+    pub fn cache_dir(&self) -> PathBuf {
+        match &self.config.plugins.cache_dir {
+            Some(dir) => self.resolve(dir),
+            None => self.state_dir().join("cache"),
+        }
+    }
+
+    /// A native plugin's config section as JSON (an empty object when absent).
+    pub fn native_section(&self, plugin: &str) -> serde_json::Value {
+        self.config
+            .native
+            .get(plugin)
+            .and_then(|table| serde_json::to_value(table.get_ref()).ok())
+            .unwrap_or_else(|| serde_json::Value::Object(Default::default()))
+    }
+
+    /// A native plugin's section span, to locate errors its factory reports.
+    pub fn native_section_span(&self, plugin: &str) -> Option<Range<usize>> {
+        self.config.native.get(plugin).map(|s| s.span())
+    }
+
+    /// The operator entry of a wasm plugin (defaults when absent).
+    pub fn entry(&self, id: &str) -> PluginEntry {
+        self.config.plugins.entries.get(id).cloned().unwrap_or_default()
+    }
+
+    /// Whether the built-in hook plugin `name` runs (its switch, else its own default).
+    pub fn builtin_enabled(&self, name: &str, enabled_by_default: bool) -> bool {
+        self.config.hooks.enabled && self.config.hooks.builtin.get(name).map_or(enabled_by_default, |v| *v.get_ref())
+    }
+}
+
+fn invalid(path: &Path, text: &str, span: Range<usize>, message: String) -> ConfigError {
+    let (line, column) = line_col(text, span.start);
+    let table = table_at(text, span.start).map(|t| format!(" in [{t}]")).unwrap_or_default();
+    let location =
+        if text.is_empty() { path.display().to_string() } else { format!("{}:{line}:{column}{table}", path.display()) };
+    ConfigError::Invalid { location, message: message.replace('\n', " ") }
+}
+
+/// 1-based line and column of byte `offset`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The `[table]` header in force at `offset`, if any.
+fn table_at(text: &str, offset: usize) -> Option<String> {
+    let before = &text[..text.floor_char_boundary(offset.min(text.len()))];
+    before.lines().rev().find_map(|line| {
+        let line = line.trim();
+        let inner = line.strip_prefix('[')?.split(']').next()?;
+        Some(inner.trim_start_matches('[').trim().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<LoadedConfig, ConfigError> {
+        LoadedConfig::parse(text, Path::new("/etc/zc/zeroclaw.toml"))
+    }
+
+    #[test]
+    fn unknown_key_fails_with_file_line_and_table() {
+        let err = parse("[plugins]\nenabled = true\nhot_relaod = true\n").unwrap_err().to_string();
+        assert!(err.starts_with("/etc/zc/zeroclaw.toml:3:1 in [plugins]: "), "{err}");
+        assert!(err.contains("unknown field `hot_relaod`"), "{err}");
+        assert!(err.contains("hot_reload"), "the message lists what is allowed: {err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+    }
+
+    #[test]
+    fn mistyped_value_fails_with_file_and_line() {
+        let err = parse("[plugins.limits]\n\ntimeout_ms = \"fast\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("/etc/zc/zeroclaw.toml:3:14 in [plugins.limits]: "), "{err}");
+        assert!(err.contains("invalid type"), "{err}");
+    }
+
+    #[test]
+    fn unknown_capability_lists_the_known_ones() {
+        let err = parse("[plugins.entries.x]\ngrant = [\"kv\", \"root\"]\n").unwrap_err().to_string();
+        assert!(err.contains(":2:"), "{err}");
+        assert!(err.contains("unknown variant `root`") && err.contains("http:outbound"), "{err}");
+    }
+
+    #[test]
+    fn unknown_builtin_is_refused_with_its_line() {
+        let err = parse("[hooks.builtin]\ncommand_loger = true\n").unwrap_err().to_string();
+        assert!(err.contains("zeroclaw.toml:2:"), "{err}");
+        assert!(err.contains("hooks.builtin.command_loger") && err.contains("command_logger"), "{err}");
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_config_directory() {
+        let loaded = parse("workspace = \"ws\"\n[plugins]\ndirs = [\"p\", \"/abs\"]\n").unwrap();
+        assert_eq!(loaded.workspace_dir(), PathBuf::from("/etc/zc/ws"));
+        assert_eq!(loaded.state_dir(), PathBuf::from("/etc/zc/ws/.zeroclaw"));
+        assert_eq!(loaded.plugin_dirs(), vec![PathBuf::from("/etc/zc/p"), PathBuf::from("/abs")]);
+        assert_eq!(loaded.cache_dir(), PathBuf::from("/etc/zc/ws/.zeroclaw/cache"));
+    }
+
+    #[test]
+    fn builtin_switch_overrides_the_plugin_default_and_hooks_enabled_overrides_both() {
+        let loaded = parse("[hooks.builtin]\ncommand_logger = true\n").unwrap();
+        assert!(loaded.builtin_enabled("command_logger", false));
+        let loaded = parse("[hooks]\nenabled = false\n[hooks.builtin]\ncommand_logger = true\n").unwrap();
+        assert!(!loaded.builtin_enabled("command_logger", true));
+    }
+}

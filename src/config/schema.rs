@@ -1,0 +1,320 @@
+//! The TOML config schema.
+//!
+//! Every struct denies unknown keys, so a typo is an error with its file and line rather
+//! than a silently ignored setting. Defaults are the safe ones: no runtime plugin loading,
+//! nothing granted. Paths are as written; [`super::LoadedConfig`] resolves relative paths
+//! against the config file's directory.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use toml::Spanned;
+
+use crate::plugins::capability::Capability;
+
+/// The whole config file.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The agent's workspace directory (tools work inside it; BOOT.md lives there).
+    pub workspace: Option<PathBuf>,
+    /// Where the host keeps its state (databases, logs, compile cache).
+    /// Default: `<workspace>/.zeroclaw`.
+    pub state_dir: Option<PathBuf>,
+    /// Hook settings and the built-in hook switches.
+    pub hooks: HooksConfig,
+    /// The wasm plugin runtime.
+    pub plugins: PluginsConfig,
+    /// Config sections of native plugins, by plugin name (`[native.command_logger]`).
+    pub native: BTreeMap<String, Spanned<toml::Table>>,
+}
+
+/// `[hooks]`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HooksConfig {
+    /// Master switch for every hook, native and wasm.
+    pub enabled: bool,
+    /// Timeout of one native handler call, in milliseconds.
+    #[serde(deserialize_with = "positive")]
+    pub timeout_ms: u64,
+    /// Built-in native hook plugins on or off, by name (`session_memory = true`).
+    /// A name not set here uses the plugin's own default.
+    pub builtin: BTreeMap<String, Spanned<bool>>,
+}
+
+impl Default for HooksConfig {
+    fn default() -> Self {
+        HooksConfig { enabled: true, timeout_ms: 2000, builtin: BTreeMap::new() }
+    }
+}
+
+/// `[plugins]`: the wasm plugin runtime.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginsConfig {
+    /// Load wasm plugins at all. Off by default: the host then behaves exactly as the
+    /// native-only build.
+    pub enabled: bool,
+    /// Directories searched for plugins (each plugin is a subdirectory with `plugin.toml`).
+    pub dirs: Vec<PathBuf>,
+    /// Watch `dirs` and reload changed plugins.
+    pub hot_reload: bool,
+    /// Where compiled components are cached. Default: `<state_dir>/cache`.
+    pub cache_dir: Option<PathBuf>,
+    /// Default limits for every plugin call.
+    pub limits: Limits,
+    /// Global capability bounds.
+    pub capabilities: CapabilityPolicy,
+    /// Per-plugin settings, by plugin id.
+    pub entries: BTreeMap<String, PluginEntry>,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig {
+            enabled: false,
+            dirs: vec![PathBuf::from("plugins")],
+            hot_reload: false,
+            cache_dir: None,
+            limits: Limits::default(),
+            capabilities: CapabilityPolicy::default(),
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[plugins.capabilities]`: bounds that apply to every plugin.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CapabilityPolicy {
+    /// When not empty, entries may only grant capabilities on this list.
+    pub allow: Vec<Capability>,
+    /// Never granted, whatever an entry says. Deny wins over everything.
+    pub deny: Vec<Capability>,
+}
+
+/// What a failing handler turns into.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnError {
+    /// Skip the handler and keep the previous value.
+    #[default]
+    FailOpen,
+    /// Turn the failure into a cancel of the hook.
+    FailClosed,
+}
+
+/// How a plugin's calls get a wasm instance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstancePolicy {
+    /// A fresh instance per call: no state leaks between calls.
+    #[default]
+    Fresh,
+    /// Reuse up to `limits.warm_instances` idle instances: faster, state persists between calls.
+    Warm,
+}
+
+/// `[plugins.entries.<id>]`: one plugin's operator settings.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginEntry {
+    /// Load this plugin.
+    pub enabled: bool,
+    /// Capabilities granted (the plugin must also request them in its manifest).
+    pub grant: Vec<Capability>,
+    /// Hosts `http:outbound` may reach (`api.example.com`, `*.example.com`).
+    pub http_allow: Vec<String>,
+    /// Directories `fs:read` opens, read-only.
+    pub fs_read: Vec<PathBuf>,
+    /// Directories `fs:write` opens, read-write.
+    pub fs_write: Vec<PathBuf>,
+    /// Environment variables `env` exposes.
+    pub env: Vec<String>,
+    /// Limits overriding `[plugins.limits]` for this plugin.
+    pub limits: LimitsOverride,
+    /// What a failing handler of this plugin turns into.
+    pub on_error: OnError,
+    /// Let this plugin's tools replace native tools of the same name (the native tool is
+    /// then the fallback when the plugin fails).
+    pub override_native: bool,
+    /// Priority for all of this plugin's hook subscriptions, overriding the manifest.
+    pub priority: Option<i32>,
+    /// Fresh instance per call, or warm instances.
+    pub instances: InstancePolicy,
+    /// The plugin's own config, checked against the schema in its manifest.
+    pub config: toml::Table,
+}
+
+impl Default for PluginEntry {
+    fn default() -> Self {
+        PluginEntry {
+            enabled: true,
+            grant: Vec::new(),
+            http_allow: Vec::new(),
+            fs_read: Vec::new(),
+            fs_write: Vec::new(),
+            env: Vec::new(),
+            limits: LimitsOverride::default(),
+            on_error: OnError::FailOpen,
+            override_native: false,
+            priority: None,
+            instances: InstancePolicy::Fresh,
+            config: toml::Table::new(),
+        }
+    }
+}
+
+/// Declares [`Limits`] and [`LimitsOverride`] from one list, so the two cannot drift.
+macro_rules! limits {
+    ($( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $default:expr, $check:literal; )*) => {
+        /// `[plugins.limits]`: per-call limits of every plugin.
+        #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct Limits {
+            $( $(#[doc = $doc])* #[serde(deserialize_with = $check)] pub $field: $ty, )*
+        }
+
+        impl Default for Limits {
+            fn default() -> Self {
+                Limits { $( $field: $default, )* }
+            }
+        }
+
+        /// `[plugins.entries.<id>.limits]`: any subset of [`Limits`] for one plugin.
+        #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct LimitsOverride {
+            $( $(#[doc = $doc])* #[serde(deserialize_with = "override_of", default)]
+               #[serde(skip_serializing_if = "Option::is_none")] pub $field: Option<$ty>, )*
+        }
+
+        impl Limits {
+            /// These limits with `over`'s values where it sets them.
+            pub fn merged(&self, over: &LimitsOverride) -> Limits {
+                Limits { $( $field: over.$field.clone().unwrap_or_else(|| self.$field.clone()), )* }
+            }
+        }
+    };
+}
+
+limits! {
+    /// Wall-clock timeout of one call, in milliseconds.
+    timeout_ms: u64 = 2000, "positive";
+    /// Linear memory cap of one instance, in MiB.
+    memory_mb: u64 = 64, "positive";
+    /// Calls of one plugin running at once; more wait up to their timeout.
+    max_concurrency: u64 = 8, "positive";
+    /// Fuel per call (instructions, roughly); unset means no fuel metering.
+    fuel: Option<u64> = None, "positive_opt";
+    /// Largest payload sent into one call, in bytes.
+    max_payload_bytes: u64 = 4 * 1024 * 1024, "positive";
+    /// Largest result one call may return, in bytes.
+    max_output_bytes: u64 = 4 * 1024 * 1024, "positive";
+    /// Host calls (log, kv, config) one call may make.
+    max_host_calls: u64 = 10_000, "positive";
+    /// Log lines one call may write; the rest are dropped and counted.
+    max_log_lines: u64 = 100, "positive";
+    /// Wasm stack size, in KiB.
+    max_stack_kb: u64 = 512, "positive";
+    /// Keys in the plugin's `kv` store.
+    kv_max_keys: u64 = 1000, "positive";
+    /// Bytes (keys plus values) in the plugin's `kv` store.
+    kv_max_bytes: u64 = 1024 * 1024, "positive";
+    /// Idle instances kept per plugin with `instances = "warm"`.
+    warm_instances: u64 = 2, "positive";
+    /// Consecutive failures that quarantine a plugin.
+    failure_threshold: u64 = 5, "positive";
+    /// How long a quarantine lasts, in milliseconds.
+    quarantine_ms: u64 = 30_000, "positive";
+}
+
+/// Deserialises a number that must be at least 1.
+fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let value = u64::deserialize(d)?;
+    if value == 0 {
+        return Err(serde::de::Error::custom("must be at least 1"));
+    }
+    Ok(value)
+}
+
+/// Like [`positive`], for optional settings.
+fn positive_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    positive(d).map(Some)
+}
+
+/// An override is present only when written; its value follows the same rule as the default.
+fn override_of<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: OverrideValue,
+{
+    T::parse(d).map(Some)
+}
+
+/// How a limit's type parses in an override (same checks as the default).
+trait OverrideValue: Sized {
+    fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+impl OverrideValue for u64 {
+    fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        positive(d)
+    }
+}
+
+impl OverrideValue for Option<u64> {
+    fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        positive_opt(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugins_config_defaults_safe() {
+        let config = Config::default();
+        let plugins = &config.plugins;
+        assert!(!plugins.enabled, "runtime plugin loading must be off by default");
+        assert!(!plugins.hot_reload, "hot reload must be off by default");
+        assert!(plugins.entries.is_empty(), "no plugin is configured by default");
+        assert!(plugins.capabilities.allow.is_empty() && plugins.capabilities.deny.is_empty());
+        let entry = PluginEntry::default();
+        assert!(entry.grant.is_empty(), "a new entry grants nothing");
+        assert!(entry.http_allow.is_empty() && entry.fs_read.is_empty());
+        assert!(entry.fs_write.is_empty() && entry.env.is_empty());
+        assert!(!entry.override_native, "plugins never replace native tools by default");
+        assert_eq!(entry.on_error, OnError::FailOpen);
+        assert_eq!(entry.instances, InstancePolicy::Fresh);
+        let limits = &plugins.limits;
+        assert_eq!(limits.timeout_ms, 2000);
+        assert_eq!(limits.memory_mb, 64);
+        assert_eq!(limits.max_concurrency, 8);
+        assert_eq!(limits.fuel, None);
+        assert_eq!(limits.max_payload_bytes, 4 * 1024 * 1024);
+        assert!(config.hooks.enabled);
+        // An empty file means the same as no file.
+        assert_eq!(toml::from_str::<Config>("").unwrap(), config);
+    }
+
+    #[test]
+    fn entry_limits_override_only_what_they_set() {
+        let over = LimitsOverride { timeout_ms: Some(50), fuel: Some(Some(1000)), ..Default::default() };
+        let merged = Limits::default().merged(&over);
+        assert_eq!(merged.timeout_ms, 50);
+        assert_eq!(merged.fuel, Some(1000));
+        assert_eq!(merged.memory_mb, 64);
+    }
+
+    #[test]
+    fn zero_limits_are_rejected() {
+        let err = toml::from_str::<Config>("[plugins.limits]\ntimeout_ms = 0\n").unwrap_err();
+        assert!(err.message().contains("at least 1"), "{err}");
+        let err = toml::from_str::<Config>("[plugins.entries.a.limits]\nmemory_mb = 0\n").unwrap_err();
+        assert!(err.message().contains("at least 1"), "{err}");
+    }
+}

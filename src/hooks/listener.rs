@@ -1,0 +1,98 @@
+//! What the runner reports about each handler call, for traces, metrics and the observer.
+
+use std::fmt;
+use std::time::Duration;
+
+use zeroclaw_plugin_api::{HookContext, HookError, HookPoint};
+
+use crate::plugins::HookEntry;
+
+/// Why a handler call produced no outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HandlerFailure {
+    /// The handler returned an error (its own, or a runtime failure of a wasm handler).
+    Error(HookError),
+    /// The handler panicked.
+    Panic(String),
+    /// The handler ran past the runner's timeout.
+    Timeout(Duration),
+}
+
+impl HandlerFailure {
+    /// A short label: `error`, `panic`, `timeout`, or the runtime failure kind.
+    pub fn label(&self) -> &'static str {
+        match self {
+            HandlerFailure::Error(HookError::Handler(_)) => "error",
+            HandlerFailure::Error(HookError::Runtime(f)) => f.kind.as_str(),
+            HandlerFailure::Panic(_) => "panic",
+            HandlerFailure::Timeout(_) => "timeout",
+        }
+    }
+
+    /// Whether it was a timeout (of the runner or of the wasm runtime).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, HandlerFailure::Timeout(_))
+            || matches!(self, HandlerFailure::Error(HookError::Runtime(f)) if f.kind == zeroclaw_plugin_api::FailureKind::Timeout)
+    }
+}
+
+impl fmt::Display for HandlerFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandlerFailure::Error(e) => write!(f, "{e}"),
+            HandlerFailure::Panic(message) => write!(f, "panicked: {message}"),
+            HandlerFailure::Timeout(after) => write!(f, "timed out after {} ms", after.as_millis()),
+        }
+    }
+}
+
+/// What one handler call came to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HandlerOutcome {
+    /// Passed the payload on unchanged (or observed a void point).
+    Continued,
+    /// Rewrote the payload.
+    Modified,
+    /// Cancelled the hook with a reason.
+    Cancelled(String),
+    /// Returned an outcome the runner refused (wrong payload kind, missing right, modify
+    /// on a void point); the previous value passed on.
+    Refused(String),
+    /// Failed; skipped (fail-open) or turned into a cancel (fail-closed).
+    Failed(HandlerFailure),
+}
+
+impl HandlerOutcome {
+    /// `continue`, `modify`, `cancel`, `refused` or `failed`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            HandlerOutcome::Continued => "continue",
+            HandlerOutcome::Modified => "modify",
+            HandlerOutcome::Cancelled(_) => "cancel",
+            HandlerOutcome::Refused(_) => "refused",
+            HandlerOutcome::Failed(_) => "failed",
+        }
+    }
+}
+
+/// One handler call, as reported to listeners.
+pub struct HandlerEvent<'a> {
+    /// The hook point.
+    pub point: HookPoint,
+    /// Where it fired.
+    pub ctx: &'a HookContext,
+    /// The handler's entry (owner, name, priority).
+    pub entry: &'a HookEntry,
+    /// What it came to.
+    pub outcome: &'a HandlerOutcome,
+    /// How long the call took.
+    pub elapsed: Duration,
+}
+
+/// Receives every handler call (the demo trace, the observer's failure events).
+///
+/// Called inline on the hook's path: implementations must be quick and must not block.
+pub trait HookListener: Send + Sync {
+    /// One handler call finished.
+    fn on_handler(&self, event: &HandlerEvent<'_>);
+}

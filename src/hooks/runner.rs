@@ -1,0 +1,257 @@
+//! Dispatch with the catalog's semantics.
+//!
+//! - Order is the snapshot's: priority descending, then plugin id, then handler name.
+//! - Modifying points run handlers one after another; each sees the previous output.
+//!   A cancel is terminal. A modify carrying another point's payload, or from a handler
+//!   without the point's mutation right, is refused and the previous value passes on.
+//! - Void points run their handlers concurrently; the outcome is ignored.
+//! - Every call is bounded by its entry's timeout and shielded from panics. A failure is
+//!   logged with the owner and counted; it is skipped (fail-open) or becomes a cancel
+//!   (fail-closed).
+//!
+//! The runner takes the snapshot once per dispatch: a reload during a chain does not
+//! change the handlers that chain runs.
+
+use std::panic::AssertUnwindSafe;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+
+use tokio::time::Instant;
+
+use futures::FutureExt;
+use zeroclaw_plugin_api::{HookContext, HookKind, HookOutcome, HookPayload, HookPoint, Owner};
+
+use super::listener::{HandlerEvent, HandlerFailure, HandlerOutcome, HookListener};
+use crate::config::OnError;
+use crate::plugins::{HookEntry, Registry};
+
+/// The result of a modifying chain.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HookFlow {
+    /// Go on with this payload (the original or as rewritten).
+    Continue(HookPayload),
+    /// A handler cancelled; the call site applies it.
+    Cancelled {
+        /// Why, as the handler (or the fail-closed policy) said.
+        reason: String,
+        /// Who cancelled.
+        by: Owner,
+    },
+}
+
+/// Runs hook points against the registry's current snapshot.
+#[derive(Clone)]
+pub struct HookRunner {
+    registry: Arc<Registry>,
+    listeners: Vec<Arc<dyn HookListener>>,
+}
+
+impl HookRunner {
+    /// A runner over `registry`.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        HookRunner { registry, listeners: Vec::new() }
+    }
+
+    /// Adds a listener told about every handler call.
+    pub fn with_listener(mut self, listener: Arc<dyn HookListener>) -> Self {
+        self.listeners.push(listener);
+        self
+    }
+
+    /// The registry this runner reads.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Whether anything listens to `point` in the current snapshot (lets call sites skip
+    /// building an expensive payload).
+    pub fn has_handlers(&self, point: HookPoint) -> bool {
+        !self.registry.current().hooks(point).is_empty()
+    }
+
+    /// Runs a modifying point. For a void point this fires it and continues unchanged.
+    pub async fn run(&self, ctx: &HookContext, payload: HookPayload) -> HookFlow {
+        let point = payload.point();
+        if point.kind() == HookKind::Void {
+            self.fire(ctx, &payload).await;
+            return HookFlow::Continue(payload);
+        }
+        let snapshot = self.registry.current();
+        let mut current = payload;
+        // One clock read per handler: each call ends where the next one starts.
+        let mut mark = Instant::now();
+        for entry in snapshot.hooks(point) {
+            let result = call(entry, ctx, &current, mark).await;
+            let now = Instant::now();
+            let elapsed = now - mark;
+            mark = now;
+            let outcome = match result {
+                Ok(HookOutcome::Continue) => HandlerOutcome::Continued,
+                Ok(HookOutcome::Modify(next)) => match refusal(entry, point, Some(&next)) {
+                    Some(why) => HandlerOutcome::Refused(why),
+                    None => {
+                        current = next;
+                        HandlerOutcome::Modified
+                    }
+                },
+                Ok(HookOutcome::Cancel(reason)) => match refusal(entry, point, None) {
+                    Some(why) => HandlerOutcome::Refused(why),
+                    None => HandlerOutcome::Cancelled(reason),
+                },
+                Err(failure) => HandlerOutcome::Failed(failure),
+            };
+            self.account(point, ctx, entry, &outcome, elapsed);
+            match outcome {
+                HandlerOutcome::Cancelled(reason) => return HookFlow::Cancelled { reason, by: entry.owner.clone() },
+                HandlerOutcome::Failed(failure) if entry.on_error == OnError::FailClosed => {
+                    return HookFlow::Cancelled {
+                        reason: format!(
+                            "{} failed ({failure}) and is configured on_error = \"fail-closed\"",
+                            entry.owner
+                        ),
+                        by: entry.owner.clone(),
+                    };
+                }
+                _ => {}
+            }
+        }
+        HookFlow::Continue(current)
+    }
+
+    /// Fires a void point: every handler concurrently, each under its own timeout, so
+    /// this returns within the largest handler timeout whatever the handlers do.
+    pub async fn fire(&self, ctx: &HookContext, payload: &HookPayload) {
+        let point = payload.point();
+        let snapshot = self.registry.current();
+        let entries = snapshot.hooks(point);
+        if entries.is_empty() {
+            return;
+        }
+        let started = Instant::now();
+        match entries {
+            [only] => self.observe(point, ctx, only, payload, started).await,
+            many => {
+                let calls = many.iter().map(|entry| self.observe(point, ctx, entry, payload, started));
+                futures::future::join_all(calls).await;
+            }
+        }
+    }
+
+    /// Calls one handler of a void point and accounts for it.
+    async fn observe(
+        &self,
+        point: HookPoint,
+        ctx: &HookContext,
+        entry: &HookEntry,
+        payload: &HookPayload,
+        started: Instant,
+    ) {
+        let outcome = match call(entry, ctx, payload, started).await {
+            Ok(HookOutcome::Continue) => HandlerOutcome::Continued,
+            Ok(HookOutcome::Modify(_) | HookOutcome::Cancel(_)) => {
+                HandlerOutcome::Refused(format!("{} is a void hook: its outcome is ignored", point.name()))
+            }
+            Err(failure) => HandlerOutcome::Failed(failure),
+        };
+        self.account(point, ctx, entry, &outcome, started.elapsed());
+    }
+
+    /// Counts, logs and reports one handler call.
+    fn account(
+        &self,
+        point: HookPoint,
+        ctx: &HookContext,
+        entry: &HookEntry,
+        outcome: &HandlerOutcome,
+        elapsed: std::time::Duration,
+    ) {
+        entry.stats.record_call(elapsed);
+        match outcome {
+            HandlerOutcome::Failed(failure) => {
+                entry.stats.record_error(failure.is_timeout());
+                let policy = match entry.on_error {
+                    OnError::FailOpen => "skipped (fail-open)",
+                    OnError::FailClosed => "hook cancelled (fail-closed)",
+                };
+                tracing::warn!(
+                    plugin = %entry.owner, hook = point.name(), handler = %entry.handler_name,
+                    failure = failure.label(), "hook handler failed: {failure}; {policy}"
+                );
+            }
+            HandlerOutcome::Refused(why) => {
+                entry.stats.record_refused();
+                tracing::warn!(
+                    plugin = %entry.owner, hook = point.name(), handler = %entry.handler_name,
+                    "hook outcome refused: {why}; the unchanged value passes on"
+                );
+            }
+            HandlerOutcome::Continued | HandlerOutcome::Modified | HandlerOutcome::Cancelled(_) => {}
+        }
+        if !self.listeners.is_empty() {
+            let event = HandlerEvent { point, ctx, entry, outcome, elapsed };
+            for listener in &self.listeners {
+                listener.on_handler(&event);
+            }
+        }
+    }
+}
+
+/// Calls one handler under its timeout (counted from `started`), turning a panic into a
+/// failure.
+async fn call(
+    entry: &HookEntry,
+    ctx: &HookContext,
+    payload: &HookPayload,
+    started: Instant,
+) -> Result<HookOutcome, HandlerFailure> {
+    let mut guarded = pin!(AssertUnwindSafe(entry.handler.handle(ctx, payload)).catch_unwind());
+    // Most native handlers finish on their first poll: arming a timer for them would cost
+    // more than the handler, so the timer is armed only for a handler that has to wait.
+    let finished = match futures::poll!(guarded.as_mut()) {
+        Poll::Ready(finished) => finished,
+        Poll::Pending => match tokio::time::timeout_at(started + entry.timeout, guarded).await {
+            Ok(finished) => finished,
+            Err(_) => return Err(HandlerFailure::Timeout(entry.timeout)),
+        },
+    };
+    match finished {
+        Err(panic) => Err(HandlerFailure::Panic(panic_message(panic.as_ref()))),
+        Ok(Err(error)) => Err(HandlerFailure::Error(error)),
+        Ok(Ok(outcome)) => Ok(outcome),
+    }
+}
+
+/// Why a modify (`Some(next)`) or a cancel (`None`) from `entry` on `point` is refused.
+fn refusal(entry: &HookEntry, point: HookPoint, next: Option<&HookPayload>) -> Option<String> {
+    if let Some(next) = next
+        && next.point() != point
+    {
+        return Some(format!(
+            "a {} handler returned a {} payload; a modify must keep the hook's payload kind",
+            point.name(),
+            next.point().name()
+        ));
+    }
+    if !entry.rights.may_modify(point) {
+        let right = point.required_right().map_or("none", |r| r.capability());
+        let action = if next.is_some() { "rewrite" } else { "cancel" };
+        return Some(format!(
+            "{} may not {action} {} without the `{right}` capability; grant it in plugins.entries.{}.grant",
+            entry.owner,
+            point.name(),
+            entry.owner.plugin_id()
+        ));
+    }
+    None
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}

@@ -1,0 +1,5 @@
+//! The `zeroclaw` binary: see `zeroclaw --help`.
+
+fn main() -> std::process::ExitCode {
+    zeroclaw::cli::main()
+}

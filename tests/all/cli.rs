@@ -1,0 +1,55 @@
+//! The `zeroclaw` binary, run as a user would.
+
+use std::process::Command;
+
+fn zeroclaw(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn config_check_on_a_broken_file_prints_one_clear_error_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.toml");
+    std::fs::write(&file, "[plugins]\nenabled = true\n[plugins.limits]\ntimeout = 5\n").unwrap();
+    let out = zeroclaw(&["config", "check", file.to_str().unwrap()], dir.path());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(lines[0].starts_with("error: ") && lines[0].contains("broken.toml:4:1 in [plugins.limits]"), "{stderr}");
+    assert!(lines[0].contains("unknown field `timeout`") && lines[0].contains("timeout_ms"), "{stderr}");
+}
+
+#[test]
+fn config_init_writes_a_file_that_checks_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = zeroclaw(&["config", "init"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = zeroclaw(&["config", "check"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("zeroclaw.toml: ok"));
+    let again = zeroclaw(&["config", "init"], dir.path());
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn plugins_list_prints_every_entry_as_table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("zeroclaw.toml"), "[hooks.builtin]\ncommand_logger = true\n").unwrap();
+    let out = zeroclaw(&["plugins", "list"], dir.path());
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.starts_with("KIND"), "{table}");
+    assert!(table.contains("after_tool_call/log_tool_call") && table.contains("native:command_logger"), "{table}");
+    let out = zeroclaw(&["plugins", "list", "--json"], dir.path());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["entries"][0]["kind"], "hook");
+    assert_eq!(doc["entries"][0]["status"], "active");
+    assert_eq!(doc["generation"], 1);
+}

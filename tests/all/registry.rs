@@ -1,0 +1,137 @@
+//! Native registration, snapshots and the registry pointer.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use zeroclaw::config::{Config, LoadedConfig};
+use zeroclaw::plugins::native::native_plugin_names;
+use zeroclaw::plugins::stats::CallStats;
+use zeroclaw::plugins::{PluginStatus, Precedence, Registry, RegistryError, SnapshotBuilder, ToolEntry, load_registry};
+use zeroclaw_plugin_api::{
+    HookPoint, HookRegistration, Owner, ProviderRegistration, Tool, ToolEffect, ToolError, ToolRegistration, ToolSpec,
+};
+
+fn config_with(text: &str) -> LoadedConfig {
+    let dir = std::env::temp_dir();
+    LoadedConfig::parse(text, &dir.join("zeroclaw.toml")).expect("valid config")
+}
+
+#[test]
+fn the_exact_native_registration_set() {
+    let mut hooks: Vec<(&str, bool)> = HookRegistration::all().map(|r| (r.plugin, r.enabled_by_default)).collect();
+    hooks.sort();
+    assert_eq!(hooks, [("command_logger", false)]);
+    let tools: Vec<&str> = ToolRegistration::all().map(|r| r.plugin).collect();
+    assert_eq!(tools, Vec::<&str>::new());
+    let providers: Vec<&str> = ProviderRegistration::all().map(|r| r.plugin).collect();
+    assert_eq!(providers, Vec::<&str>::new());
+    assert_eq!(native_plugin_names().unwrap(), ["command_logger"]);
+}
+
+#[test]
+fn with_plugins_disabled_the_snapshot_holds_exactly_the_native_entries() {
+    let registry = load_registry(&config_with("[hooks.builtin]\ncommand_logger = true\n")).unwrap();
+    let snapshot = registry.current();
+    assert_eq!(snapshot.generation(), 1);
+    let rows: Vec<(String, String, Option<i32>)> =
+        snapshot.rows().into_iter().map(|r| (r.name, r.owner, r.priority)).collect();
+    assert_eq!(rows, [("after_tool_call/log_tool_call".to_string(), "native:command_logger".to_string(), Some(0))]);
+    assert!(snapshot.plugins().iter().all(|p| p.backend == "native" && p.status == PluginStatus::Active));
+    assert!(snapshot.diagnostics().is_empty());
+}
+
+#[test]
+fn a_builtin_switched_off_is_listed_as_disabled_with_the_fix() {
+    let registry = load_registry(&LoadedConfig::from_config(Config::default(), std::env::temp_dir())).unwrap();
+    let snapshot = registry.current();
+    assert_eq!(snapshot.hook_count(), 0);
+    let logger = snapshot.plugins().iter().find(|p| p.id == "command_logger").unwrap();
+    assert_eq!(logger.status, PluginStatus::Disabled("set hooks.builtin.command_logger = true to enable it".into()));
+}
+
+#[test]
+fn a_bad_native_config_section_fails_with_file_and_line() {
+    let config = config_with("[hooks.builtin]\ncommand_logger = true\n\n[native.command_logger]\npaht = \"x\"\n");
+    let err = load_registry(&config).err().expect("unknown key must fail").to_string();
+    assert!(err.contains("zeroclaw.toml:4:"), "{err}");
+    assert!(err.contains("[native.command_logger]") && err.contains("unknown field `paht`"), "{err}");
+}
+
+#[test]
+fn plugin_registry_empty_by_default() {
+    let registry = Registry::default();
+    let snapshot = registry.current();
+    assert_eq!(snapshot.generation(), 0);
+    for point in HookPoint::ALL {
+        assert!(snapshot.hooks(*point).is_empty(), "{point:?}");
+    }
+    assert_eq!(snapshot.tools().count(), 0);
+    assert_eq!(snapshot.providers().count(), 0);
+    assert!(snapshot.plugins().is_empty() && snapshot.rows().is_empty());
+}
+
+struct Named(ToolSpec);
+
+#[async_trait]
+impl Tool for Named {
+    fn spec(&self) -> &ToolSpec {
+        &self.0
+    }
+    async fn invoke(&self, _args: serde_json::Value) -> Result<String, ToolError> {
+        Ok(String::new())
+    }
+}
+
+fn tool(name: &str, owner: Owner) -> ToolEntry {
+    let spec = ToolSpec {
+        name: name.into(),
+        description: String::new(),
+        parameters: serde_json::json!({"type": "object"}),
+        effect: ToolEffect::Read,
+    };
+    ToolEntry {
+        spec: spec.clone(),
+        owner,
+        tool: Arc::new(Named(spec)),
+        fallback: None,
+        stats: Arc::new(CallStats::default()),
+    }
+}
+
+#[test]
+fn duplicate_native_tool_names_are_an_error_naming_both_owners() {
+    let mut builder = SnapshotBuilder::new(1);
+    builder.add_tool(Precedence::Native, tool("clock", Owner::native("time_a")));
+    builder.add_tool(Precedence::Native, tool("clock", Owner::native("time_b")));
+    let err = builder.build().err().unwrap();
+    assert!(matches!(err, RegistryError::DuplicateTool { .. }));
+    let message = err.to_string();
+    assert!(message.contains("native:time_a") && message.contains("native:time_b"), "{message}");
+}
+
+#[test]
+fn a_plugin_tool_yields_to_a_native_one_unless_it_overrides() {
+    for (precedence, expected_owner, fallback) in
+        [(Precedence::Plugin, "native:clock", false), (Precedence::PluginOverridesNative, "wasm:clock2@1.0.0", true)]
+    {
+        // Plugin first: registration order must not matter.
+        let mut builder = SnapshotBuilder::new(1);
+        builder.add_tool(precedence, tool("clock", Owner::wasm("clock2", "1.0.0", 1)));
+        builder.add_tool(Precedence::Native, tool("clock", Owner::native("clock")));
+        let snapshot = builder.build().unwrap();
+        let entry = snapshot.tool("clock").unwrap();
+        assert_eq!(entry.owner.to_string(), expected_owner);
+        assert_eq!(entry.fallback.as_ref().map(|f| f.owner.to_string()), fallback.then(|| "native:clock".to_string()));
+        assert_eq!(snapshot.diagnostics().len(), 1, "the clash is reported either way");
+    }
+}
+
+#[test]
+fn readers_keep_their_snapshot_across_a_publish() {
+    let registry = Registry::default();
+    let before = registry.current();
+    let generation = registry.next_generation();
+    registry.publish(SnapshotBuilder::new(generation).build().unwrap());
+    assert_eq!(before.generation(), 0, "the held snapshot is unchanged");
+    assert_eq!(registry.current().generation(), generation);
+}

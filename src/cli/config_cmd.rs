@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use super::CliError;
 use crate::config::{ConfigSource, DEFAULT_CONFIG, LoadedConfig};
-use crate::plugins::load_registry;
+use crate::plugins::PluginRuntime;
 
 /// `zeroclaw config …`
 #[derive(Debug, Subcommand)]
@@ -28,13 +28,16 @@ pub enum ConfigCommand {
 }
 
 /// Runs a `config` subcommand.
-pub fn run(cmd: ConfigCommand, global: Option<&Path>) -> Result<(), CliError> {
+pub async fn run(cmd: ConfigCommand, global: Option<&Path>) -> Result<(), CliError> {
     match cmd {
         ConfigCommand::Check { file } => {
             let loaded = LoadedConfig::discover(file.as_deref().or(global))?;
-            // Building the snapshot runs every native factory on its config section, so
-            // their errors are caught here too.
-            load_registry(&loaded)?;
+            // Building the snapshot runs every native factory on its config section and
+            // loads every enabled plugin, so their errors are caught here too.
+            let runtime = PluginRuntime::start(loaded.clone()).await?;
+            for d in runtime.snapshot().diagnostics() {
+                println!("note: {}: {}", d.plugin, d.message);
+            }
             match &loaded.source {
                 ConfigSource::File(path) => println!("{}: ok", path.display()),
                 ConfigSource::Defaults => println!("no config file found; the defaults are valid"),

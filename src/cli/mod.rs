@@ -49,7 +49,14 @@ impl<E: std::fmt::Display> From<E> for CliError {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    match run(cli) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError(message)) => {
             eprintln!("error: {message}");
@@ -65,9 +72,9 @@ fn init_logging() {
 }
 
 /// Runs one parsed command.
-pub fn run(cli: Cli) -> Result<(), CliError> {
+pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Plugins(cmd) => plugins_cmd::run(cmd, cli.config.as_deref()),
-        Command::Config(cmd) => config_cmd::run(cmd, cli.config.as_deref()),
+        Command::Plugins(cmd) => plugins_cmd::run(cmd, cli.config.as_deref()).await,
+        Command::Config(cmd) => config_cmd::run(cmd, cli.config.as_deref()).await,
     }
 }

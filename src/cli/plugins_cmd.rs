@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use super::CliError;
 use crate::config::LoadedConfig;
-use crate::plugins::{EntryRow, load_registry};
+use crate::plugins::{EntryRow, PluginRuntime};
 
 /// `zeroclaw plugins …`
 #[derive(Debug, Subcommand)]
@@ -20,16 +20,16 @@ pub enum PluginsCommand {
 }
 
 /// Runs a `plugins` subcommand.
-pub fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliError> {
+pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliError> {
     match cmd {
-        PluginsCommand::List { json } => list(config, json),
+        PluginsCommand::List { json } => list(config, json).await,
     }
 }
 
-fn list(config: Option<&Path>, json: bool) -> Result<(), CliError> {
+async fn list(config: Option<&Path>, json: bool) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
-    let registry = load_registry(&loaded)?;
-    let snapshot = registry.current();
+    let runtime = PluginRuntime::start(loaded).await?;
+    let snapshot = runtime.snapshot();
     let rows = snapshot.rows();
     if json {
         let doc = serde_json::json!({

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zeroclaw_plugin_api::{HookRegistration, ProviderRegistration, ToolRegistration};
 
+use super::location::locate;
 use super::schema::{Config, PluginEntry};
 
 /// Where the config came from.
@@ -91,7 +92,7 @@ impl LoadedConfig {
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            invalid(path, text, span, e.message().trim_end().to_string())
+            invalid(path, text, span, e.message())
         })?;
         let base_dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -146,7 +147,7 @@ impl LoadedConfig {
             ConfigSource::File(path) => path.clone(),
             ConfigSource::Defaults => PathBuf::from("<defaults>"),
         };
-        invalid(&path, &self.text, span, message)
+        invalid(&path, &self.text, span, &message)
     }
 
     /// The file name for messages (`<defaults>` when there is none).
@@ -213,31 +214,13 @@ impl LoadedConfig {
     }
 }
 
-fn invalid(path: &Path, text: &str, span: Range<usize>, message: String) -> ConfigError {
-    let (line, column) = line_col(text, span.start);
-    let table = table_at(text, span.start).map(|t| format!(" in [{t}]")).unwrap_or_default();
-    let location =
-        if text.is_empty() { path.display().to_string() } else { format!("{}:{line}:{column}{table}", path.display()) };
-    ConfigError::Invalid { location, message: message.replace('\n', " ") }
+fn invalid(path: &Path, text: &str, span: Range<usize>, message: &str) -> ConfigError {
+    ConfigError::Invalid { location: locate(path, text, span), message: one_line(message) }
 }
 
-/// 1-based line and column of byte `offset`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary(offset)];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
-/// The `[table]` header in force at `offset`, if any.
-fn table_at(text: &str, offset: usize) -> Option<String> {
-    let before = &text[..text.floor_char_boundary(offset.min(text.len()))];
-    before.lines().rev().find_map(|line| {
-        let line = line.trim();
-        let inner = line.strip_prefix('[')?.split(']').next()?;
-        Some(inner.trim_start_matches('[').trim().to_string())
-    })
+/// Folds a multi-line message (TOML errors have several) into one line.
+pub fn one_line(message: &str) -> String {
+    message.trim_end().replace('\n', " ")
 }
 
 #[cfg(test)]

@@ -166,6 +166,9 @@ pub enum RegistryError {
     /// A native plugin's config section is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The wasm engine could not start.
+    #[error("{0}")]
+    Wasm(String),
 }
 
 /// One row of `plugins list`.

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use zeroclaw::config::{Config, LoadedConfig};
 use zeroclaw::plugins::native::native_plugin_names;
 use zeroclaw::plugins::stats::CallStats;
-use zeroclaw::plugins::{PluginStatus, Precedence, Registry, RegistryError, SnapshotBuilder, ToolEntry, load_registry};
+use zeroclaw::plugins::{PluginRuntime, PluginStatus, Precedence, Registry, RegistryError, SnapshotBuilder, ToolEntry};
 use zeroclaw_plugin_api::{
     HookPoint, HookRegistration, Owner, ProviderRegistration, Tool, ToolEffect, ToolError, ToolRegistration, ToolSpec,
 };
@@ -28,10 +28,11 @@ fn the_exact_native_registration_set() {
     assert_eq!(native_plugin_names().unwrap(), ["command_logger"]);
 }
 
-#[test]
-fn with_plugins_disabled_the_snapshot_holds_exactly_the_native_entries() {
-    let registry = load_registry(&config_with("[hooks.builtin]\ncommand_logger = true\n")).unwrap();
-    let snapshot = registry.current();
+#[tokio::test]
+async fn with_plugins_disabled_the_snapshot_holds_exactly_the_native_entries() {
+    let runtime = PluginRuntime::start(config_with("[hooks.builtin]\ncommand_logger = true\n")).await.unwrap();
+    assert!(runtime.wasm().is_none(), "no wasm engine when plugins are disabled");
+    let snapshot = runtime.snapshot();
     assert_eq!(snapshot.generation(), 1);
     let rows: Vec<(String, String, Option<i32>)> =
         snapshot.rows().into_iter().map(|r| (r.name, r.owner, r.priority)).collect();
@@ -40,19 +41,20 @@ fn with_plugins_disabled_the_snapshot_holds_exactly_the_native_entries() {
     assert!(snapshot.diagnostics().is_empty());
 }
 
-#[test]
-fn a_builtin_switched_off_is_listed_as_disabled_with_the_fix() {
-    let registry = load_registry(&LoadedConfig::from_config(Config::default(), std::env::temp_dir())).unwrap();
-    let snapshot = registry.current();
+#[tokio::test]
+async fn a_builtin_switched_off_is_listed_as_disabled_with_the_fix() {
+    let runtime =
+        PluginRuntime::start(LoadedConfig::from_config(Config::default(), std::env::temp_dir())).await.unwrap();
+    let snapshot = runtime.snapshot();
     assert_eq!(snapshot.hook_count(), 0);
     let logger = snapshot.plugins().iter().find(|p| p.id == "command_logger").unwrap();
     assert_eq!(logger.status, PluginStatus::Disabled("set hooks.builtin.command_logger = true to enable it".into()));
 }
 
-#[test]
-fn a_bad_native_config_section_fails_with_file_and_line() {
+#[tokio::test]
+async fn a_bad_native_config_section_fails_with_file_and_line() {
     let config = config_with("[hooks.builtin]\ncommand_logger = true\n\n[native.command_logger]\npaht = \"x\"\n");
-    let err = load_registry(&config).err().expect("unknown key must fail").to_string();
+    let err = PluginRuntime::start(config).await.err().expect("unknown key must fail").to_string();
     assert!(err.contains("zeroclaw.toml:4:"), "{err}");
     assert!(err.contains("[native.command_logger]") && err.contains("unknown field `paht`"), "{err}");
 }

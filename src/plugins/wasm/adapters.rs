@@ -1,0 +1,105 @@
+//! `WasmHookHandler`, `WasmTool` and `WasmProvider`: the api traits over a loaded plugin.
+//!
+//! Callers hold these as `Arc<dyn HookHandler>` (etc.) and cannot tell them from native
+//! entries. Runtime failures come back as `RuntimeFailure`s naming the plugin.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use zeroclaw_plugin_api::{
+    ChatRequest, ChatResponse, FailureKind, HookContext, HookError, HookHandler, HookOutcome, HookPayload, Provider,
+    ProviderError, RuntimeFailure, Subscription, Tool, ToolError, ToolSpec,
+};
+
+use super::instance::{PluginInstances, Reply, Request};
+
+fn unexpected(instances: &PluginInstances, what: &str) -> RuntimeFailure {
+    RuntimeFailure::new(instances.owner().clone(), FailureKind::Internal, format!("unexpected reply to {what}"))
+}
+
+/// One `[[hooks]]` subscription of a wasm plugin.
+pub struct WasmHookHandler {
+    instances: Arc<PluginInstances>,
+    name: String,
+    subscription: Subscription,
+}
+
+impl WasmHookHandler {
+    /// A handler named `name` subscribed as `subscription`.
+    pub fn new(instances: Arc<PluginInstances>, name: String, subscription: Subscription) -> Self {
+        WasmHookHandler { instances, name, subscription }
+    }
+}
+
+#[async_trait]
+impl HookHandler for WasmHookHandler {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn subscriptions(&self) -> Vec<Subscription> {
+        vec![self.subscription]
+    }
+
+    async fn handle(&self, ctx: &HookContext, payload: &HookPayload) -> Result<HookOutcome, HookError> {
+        match self.instances.call(Request::Hook { ctx, payload }).await? {
+            Reply::Hook(Ok(outcome)) => Ok(outcome),
+            Reply::Hook(Err(message)) => Err(HookError::Handler(message)),
+            _ => Err(unexpected(&self.instances, "handle").into()),
+        }
+    }
+}
+
+/// One tool of a wasm plugin.
+pub struct WasmTool {
+    instances: Arc<PluginInstances>,
+    spec: ToolSpec,
+}
+
+impl WasmTool {
+    /// The tool described by `spec`.
+    pub fn new(instances: Arc<PluginInstances>, spec: ToolSpec) -> Self {
+        WasmTool { instances, spec }
+    }
+}
+
+#[async_trait]
+impl Tool for WasmTool {
+    fn spec(&self) -> &ToolSpec {
+        &self.spec
+    }
+
+    async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError> {
+        match self.instances.call(Request::Invoke { name: &self.spec.name, args: &args }).await? {
+            Reply::Invoked(result) => result,
+            _ => Err(unexpected(&self.instances, "invoke").into()),
+        }
+    }
+}
+
+/// One provider of a wasm plugin.
+pub struct WasmProvider {
+    instances: Arc<PluginInstances>,
+    name: String,
+}
+
+impl WasmProvider {
+    /// The provider called `name`.
+    pub fn new(instances: Arc<PluginInstances>, name: String) -> Self {
+        WasmProvider { instances, name }
+    }
+}
+
+#[async_trait]
+impl Provider for WasmProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+        match self.instances.call(Request::Chat { name: &self.name, request }).await? {
+            Reply::Chat(result) => result,
+            _ => Err(unexpected(&self.instances, "chat").into()),
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! Conversions between the api crate's types and the WIT bindings.
+//!
+//! The api crate never sees a WIT type; this is the one place that maps them, case by case.
+//! Host-to-guest conversions cannot fail. Guest-to-host conversions can (a guest may send
+//! malformed JSON): they return the reason, which the caller reports as a contract failure
+//! naming the plugin.
+
+use zeroclaw_plugin_api as api;
+
+use super::bindings::hooks::zeroclaw::hooks::types as wh;
+use super::bindings::hooks::zeroclaw::host::types as wt;
+
+fn json_text(value: &serde_json::Value) -> String {
+    value.to_string()
+}
+
+fn json_value(text: &str, what: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("{what} is not valid JSON: {e}"))
+}
+
+pub fn role_to_wit(role: api::Role) -> wt::Role {
+    match role {
+        api::Role::System => wt::Role::System,
+        api::Role::User => wt::Role::User,
+        api::Role::Assistant => wt::Role::Assistant,
+        api::Role::Tool => wt::Role::Tool,
+    }
+}
+
+pub fn role_from_wit(role: wt::Role) -> api::Role {
+    match role {
+        wt::Role::System => api::Role::System,
+        wt::Role::User => api::Role::User,
+        wt::Role::Assistant => api::Role::Assistant,
+        wt::Role::Tool => api::Role::Tool,
+    }
+}
+
+pub fn tool_call_to_wit(call: &api::ToolCall) -> wt::ToolCall {
+    wt::ToolCall { id: call.id.clone(), name: call.name.clone(), arguments: json_text(&call.arguments) }
+}
+
+pub fn tool_call_from_wit(call: wt::ToolCall) -> Result<api::ToolCall, String> {
+    let arguments = json_value(&call.arguments, "tool-call.arguments")?;
+    Ok(api::ToolCall { id: call.id, name: call.name, arguments })
+}
+
+pub fn message_to_wit(message: &api::ChatMessage) -> wt::ChatMessage {
+    wt::ChatMessage {
+        role: role_to_wit(message.role),
+        content: message.content.clone(),
+        tool_calls: message.tool_calls.iter().map(tool_call_to_wit).collect(),
+        tool_call_id: message.tool_call_id.clone(),
+    }
+}
+
+pub fn message_from_wit(message: wt::ChatMessage) -> Result<api::ChatMessage, String> {
+    Ok(api::ChatMessage {
+        role: role_from_wit(message.role),
+        content: message.content,
+        tool_calls: message.tool_calls.into_iter().map(tool_call_from_wit).collect::<Result<_, _>>()?,
+        tool_call_id: message.tool_call_id,
+    })
+}
+
+pub fn effect_to_wit(effect: api::ToolEffect) -> wt::ToolEffect {
+    match effect {
+        api::ToolEffect::Read => wt::ToolEffect::Read,
+        api::ToolEffect::Act => wt::ToolEffect::Act,
+    }
+}
+
+pub fn effect_from_wit(effect: wt::ToolEffect) -> api::ToolEffect {
+    match effect {
+        wt::ToolEffect::Read => api::ToolEffect::Read,
+        wt::ToolEffect::Act => api::ToolEffect::Act,
+    }
+}
+
+pub fn spec_to_wit(spec: &api::ToolSpec) -> wt::ToolSpec {
+    wt::ToolSpec {
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        parameters: json_text(&spec.parameters),
+        effect: effect_to_wit(spec.effect),
+    }
+}
+
+pub fn spec_from_wit(spec: wt::ToolSpec) -> Result<api::ToolSpec, String> {
+    let parameters = json_value(&spec.parameters, &format!("tool `{}` parameters", spec.name))?;
+    Ok(api::ToolSpec {
+        name: spec.name,
+        description: spec.description,
+        parameters,
+        effect: effect_from_wit(spec.effect),
+    })
+}
+
+pub fn result_to_wit(result: &api::ToolResult) -> wt::ToolResult {
+    wt::ToolResult {
+        call_id: result.call_id.clone(),
+        name: result.name.clone(),
+        content: result.content.clone(),
+        is_error: result.is_error,
+    }
+}
+
+pub fn result_from_wit(result: wt::ToolResult) -> api::ToolResult {
+    api::ToolResult { call_id: result.call_id, name: result.name, content: result.content, is_error: result.is_error }
+}
+
+pub fn usage_to_wit(usage: api::TokenUsage) -> wt::TokenUsage {
+    wt::TokenUsage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
+}
+
+pub fn usage_from_wit(usage: wt::TokenUsage) -> api::TokenUsage {
+    api::TokenUsage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
+}
+
+pub fn request_to_wit(request: &api::ChatRequest) -> wt::ChatRequest {
+    wt::ChatRequest {
+        model: request.model.clone(),
+        messages: request.messages.iter().map(message_to_wit).collect(),
+        tools: request.tools.iter().map(spec_to_wit).collect(),
+        temperature: request.temperature,
+    }
+}
+
+pub fn request_from_wit(request: wt::ChatRequest) -> Result<api::ChatRequest, String> {
+    Ok(api::ChatRequest {
+        model: request.model,
+        messages: request.messages.into_iter().map(message_from_wit).collect::<Result<_, _>>()?,
+        tools: request.tools.into_iter().map(spec_from_wit).collect::<Result<_, _>>()?,
+        temperature: request.temperature,
+    })
+}
+
+pub fn response_to_wit(response: &api::ChatResponse) -> wt::ChatResponse {
+    wt::ChatResponse {
+        text: response.text.clone(),
+        tool_calls: response.tool_calls.iter().map(tool_call_to_wit).collect(),
+        usage: usage_to_wit(response.usage),
+        model: response.model.clone(),
+    }
+}
+
+pub fn response_from_wit(response: wt::ChatResponse) -> Result<api::ChatResponse, String> {
+    Ok(api::ChatResponse {
+        text: response.text,
+        tool_calls: response.tool_calls.into_iter().map(tool_call_from_wit).collect::<Result<_, _>>()?,
+        usage: usage_from_wit(response.usage),
+        model: response.model,
+    })
+}
+
+pub fn context_to_wit(ctx: &api::HookContext) -> wh::HookContext {
+    wh::HookContext { agent_id: ctx.agent_id.clone(), session_id: ctx.session_id.clone(), channel: ctx.channel.clone() }
+}
+
+fn end_reason_to_wit(reason: api::SessionEndReason) -> wh::SessionEndReason {
+    match reason {
+        api::SessionEndReason::Closed => wh::SessionEndReason::Closed,
+        api::SessionEndReason::Reset => wh::SessionEndReason::Reset,
+        api::SessionEndReason::Shutdown => wh::SessionEndReason::Shutdown,
+    }
+}
+
+fn end_reason_from_wit(reason: wh::SessionEndReason) -> api::SessionEndReason {
+    match reason {
+        wh::SessionEndReason::Closed => api::SessionEndReason::Closed,
+        wh::SessionEndReason::Reset => api::SessionEndReason::Reset,
+        wh::SessionEndReason::Shutdown => api::SessionEndReason::Shutdown,
+    }
+}
+
+fn inbound_to_wit(m: &api::InboundMessage) -> wh::InboundMessage {
+    wh::InboundMessage { channel: m.channel.clone(), sender: m.sender.clone(), content: m.content.clone() }
+}
+
+fn outbound_to_wit(m: &api::OutboundMessage) -> wh::OutboundMessage {
+    wh::OutboundMessage { channel: m.channel.clone(), recipient: m.recipient.clone(), content: m.content.clone() }
+}
+
+fn outbound_from_wit(m: wh::OutboundMessage) -> api::OutboundMessage {
+    api::OutboundMessage { channel: m.channel, recipient: m.recipient, content: m.content }
+}
+
+/// A catalog payload as a WIT `hook-event`: case for case.
+pub fn event_to_wit(payload: &api::HookPayload) -> wh::HookEvent {
+    use api::HookPayload as P;
+    use wh::HookEvent as E;
+    match payload {
+        P::GatewayStart(p) => E::GatewayStart(wh::GatewayStart { bind_addr: p.bind_addr.clone() }),
+        P::GatewayStop(p) => {
+            E::GatewayStop(wh::GatewayStop { bind_addr: p.bind_addr.clone(), reason: p.reason.clone() })
+        }
+        P::SessionStart(p) => {
+            E::SessionStart(wh::SessionStart { session_id: p.session_id.clone(), channel: p.channel.clone() })
+        }
+        P::SessionEnd(p) => E::SessionEnd(wh::SessionEnd {
+            session_id: p.session_id.clone(),
+            channel: p.channel.clone(),
+            reason: end_reason_to_wit(p.reason),
+            turns: p.turns,
+        }),
+        P::BeforeAgentStart(p) => E::BeforeAgentStart(wh::AgentStart {
+            system_prompt: p.system_prompt.clone(),
+            context: p.context.clone(),
+            user_message: p.user_message.clone(),
+        }),
+        P::MessageReceived(p) => E::MessageReceived(inbound_to_wit(p)),
+        P::MessageSending(p) => E::MessageSending(outbound_to_wit(p)),
+        P::MessageSent(p) => E::MessageSent(outbound_to_wit(p)),
+        P::BeforeLlmCall(p) => {
+            E::BeforeLlmCall(wh::LlmCall { provider: p.provider.clone(), request: request_to_wit(&p.request) })
+        }
+        P::LlmOutput(p) => E::LlmOutput(wh::LlmOutput {
+            provider: p.provider.clone(),
+            response: response_to_wit(&p.response),
+            duration_ms: p.duration_ms,
+        }),
+        P::BeforeToolCall(p) => E::BeforeToolCall(tool_call_to_wit(p)),
+        P::AfterToolCall(p) => E::AfterToolCall(wh::AfterToolCall {
+            call: tool_call_to_wit(&p.call),
+            result: result_to_wit(&p.result),
+            owner: p.owner.clone(),
+            duration_ms: p.duration_ms,
+        }),
+        P::ToolResultPersist(p) => E::ToolResultPersist(wh::ToolResultPersist {
+            call: tool_call_to_wit(&p.call),
+            result: result_to_wit(&p.result),
+        }),
+        P::BeforeCompaction(p) => E::BeforeCompaction(wh::Compaction {
+            session_id: p.session_id.clone(),
+            messages: p.messages.iter().map(message_to_wit).collect(),
+        }),
+        P::AfterCompaction(p) => E::AfterCompaction(wh::CompactionSummary {
+            session_id: p.session_id.clone(),
+            summary: p.summary.clone(),
+            compacted_messages: p.compacted_messages,
+        }),
+        P::AgentEnd(p) => E::AgentEnd(wh::AgentEnd {
+            reply: p.reply.clone(),
+            iterations: p.iterations,
+            tool_calls: p.tool_calls,
+            usage: usage_to_wit(p.usage),
+            duration_ms: p.duration_ms,
+            cancelled: p.cancelled.clone(),
+        }),
+        P::ObserverEvent(p) => {
+            E::ObserverEvent(wh::ObserverEvent { name: p.name.clone(), fields: json_text(&p.fields) })
+        }
+    }
+}
+
+/// A WIT `hook-event` from a guest back into a catalog payload.
+pub fn event_from_wit(event: wh::HookEvent) -> Result<api::HookPayload, String> {
+    use api::HookPayload as P;
+    use wh::HookEvent as E;
+    Ok(match event {
+        E::GatewayStart(p) => P::GatewayStart(api::GatewayStart { bind_addr: p.bind_addr }),
+        E::GatewayStop(p) => P::GatewayStop(api::GatewayStop { bind_addr: p.bind_addr, reason: p.reason }),
+        E::SessionStart(p) => P::SessionStart(api::SessionStart { session_id: p.session_id, channel: p.channel }),
+        E::SessionEnd(p) => P::SessionEnd(api::SessionEnd {
+            session_id: p.session_id,
+            channel: p.channel,
+            reason: end_reason_from_wit(p.reason),
+            turns: p.turns,
+        }),
+        E::BeforeAgentStart(p) => P::BeforeAgentStart(api::AgentStart {
+            system_prompt: p.system_prompt,
+            context: p.context,
+            user_message: p.user_message,
+        }),
+        E::MessageReceived(m) => {
+            P::MessageReceived(api::InboundMessage { channel: m.channel, sender: m.sender, content: m.content })
+        }
+        E::MessageSending(m) => P::MessageSending(outbound_from_wit(m)),
+        E::MessageSent(m) => P::MessageSent(outbound_from_wit(m)),
+        E::BeforeLlmCall(p) => {
+            P::BeforeLlmCall(api::LlmCall { provider: p.provider, request: request_from_wit(p.request)? })
+        }
+        E::LlmOutput(p) => P::LlmOutput(api::LlmOutput {
+            provider: p.provider,
+            response: response_from_wit(p.response)?,
+            duration_ms: p.duration_ms,
+        }),
+        E::BeforeToolCall(c) => P::BeforeToolCall(tool_call_from_wit(c)?),
+        E::AfterToolCall(p) => P::AfterToolCall(api::AfterToolCall {
+            call: tool_call_from_wit(p.call)?,
+            result: result_from_wit(p.result),
+            owner: p.owner,
+            duration_ms: p.duration_ms,
+        }),
+        E::ToolResultPersist(p) => P::ToolResultPersist(api::ToolResultPersist {
+            call: tool_call_from_wit(p.call)?,
+            result: result_from_wit(p.result),
+        }),
+        E::BeforeCompaction(p) => P::BeforeCompaction(api::Compaction {
+            session_id: p.session_id,
+            messages: p.messages.into_iter().map(message_from_wit).collect::<Result<_, _>>()?,
+        }),
+        E::AfterCompaction(p) => P::AfterCompaction(api::CompactionSummary {
+            session_id: p.session_id,
+            summary: p.summary,
+            compacted_messages: p.compacted_messages,
+        }),
+        E::AgentEnd(p) => P::AgentEnd(api::AgentEnd {
+            reply: p.reply,
+            iterations: p.iterations,
+            tool_calls: p.tool_calls,
+            usage: usage_from_wit(p.usage),
+            duration_ms: p.duration_ms,
+            cancelled: p.cancelled,
+        }),
+        E::ObserverEvent(p) => P::ObserverEvent(api::ObserverEvent {
+            name: p.name,
+            fields: json_value(&p.fields, "observer-event.fields")?,
+        }),
+    })
+}
+
+/// The WIT case name of an event (`before-agent-start`), for the catalog agreement test.
+pub fn event_case_name(event: &wh::HookEvent) -> &'static str {
+    use wh::HookEvent as E;
+    match event {
+        E::GatewayStart(_) => "gateway-start",
+        E::GatewayStop(_) => "gateway-stop",
+        E::SessionStart(_) => "session-start",
+        E::SessionEnd(_) => "session-end",
+        E::BeforeAgentStart(_) => "before-agent-start",
+        E::MessageReceived(_) => "message-received",
+        E::MessageSending(_) => "message-sending",
+        E::MessageSent(_) => "message-sent",
+        E::BeforeLlmCall(_) => "before-llm-call",
+        E::LlmOutput(_) => "llm-output",
+        E::BeforeToolCall(_) => "before-tool-call",
+        E::AfterToolCall(_) => "after-tool-call",
+        E::ToolResultPersist(_) => "tool-result-persist",
+        E::BeforeCompaction(_) => "before-compaction",
+        E::AfterCompaction(_) => "after-compaction",
+        E::AgentEnd(_) => "agent-end",
+        E::ObserverEvent(_) => "observer-event",
+    }
+}
+
+/// A guest outcome into the api's.
+pub fn outcome_from_wit(outcome: wh::Outcome) -> Result<api::HookOutcome, String> {
+    Ok(match outcome {
+        wh::Outcome::Continue => api::HookOutcome::Continue,
+        wh::Outcome::Modify(event) => api::HookOutcome::Modify(event_from_wit(event)?),
+        wh::Outcome::Cancel(reason) => api::HookOutcome::Cancel(reason),
+    })
+}

@@ -1,0 +1,124 @@
+//! The wasmtime engine, the linker every plugin is instantiated against, and the epoch
+//! ticker that lets the host stop a running guest.
+//!
+//! One engine serves every plugin: compiled components are shareable, and the compile
+//! cache is keyed by this engine's settings. Settings that change compiled code (fuel
+//! metering, stack size) are fixed at startup.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Config, Engine};
+
+use super::bindings::hooks::zeroclaw::host::{config, log};
+use super::cache::CompileCache;
+use super::host::HostState;
+
+/// How often the ticker advances the epoch: the resolution of timeouts and of the
+/// cooperative yields that keep a spinning guest from starving other calls.
+pub const TICK: Duration = Duration::from_millis(1);
+
+/// Engine-wide settings, from `[plugins]` and `[plugins.limits]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineSettings {
+    /// Where compiled components are cached.
+    pub cache_dir: PathBuf,
+    /// Wasm stack size in KiB (engine-wide: stack size is part of compiled code).
+    pub max_stack_kb: u64,
+    /// Meter fuel (needed when any plugin has a `fuel` limit).
+    pub fuel: bool,
+}
+
+/// The engine, its linker, its cache and its ticker.
+pub struct WasmEngine {
+    engine: Engine,
+    linker: Linker<HostState>,
+    cache: Arc<CompileCache>,
+    settings: EngineSettings,
+    _ticker: Ticker,
+}
+
+impl WasmEngine {
+    /// Builds the engine and the linker (WASI with an empty context, plus the
+    /// `zeroclaw:host` imports) and starts the ticker.
+    pub fn new(settings: EngineSettings) -> wasmtime::Result<Self> {
+        let stack = usize::try_from(settings.max_stack_kb * 1024).unwrap_or(usize::MAX);
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .consume_fuel(settings.fuel)
+            .max_wasm_stack(stack)
+            // The fiber stack must hold the wasm stack plus host frames.
+            .async_stack_size(stack + 1024 * 1024);
+        let engine = Engine::new(&config)?;
+
+        let mut linker: Linker<HostState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        config::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+
+        let cache = Arc::new(CompileCache::new(settings.cache_dir.clone(), &engine));
+        let ticker = Ticker::start(engine.clone());
+        Ok(WasmEngine { engine, linker, cache, settings, _ticker: ticker })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The linker every plugin is instantiated against.
+    pub fn linker(&self) -> &Linker<HostState> {
+        &self.linker
+    }
+
+    /// The compile cache.
+    pub fn cache(&self) -> &Arc<CompileCache> {
+        &self.cache
+    }
+
+    /// The settings it was built with.
+    pub fn settings(&self) -> &EngineSettings {
+        &self.settings
+    }
+}
+
+/// A thread that advances the engine's epoch every [`TICK`]; stopped on drop.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("zeroclaw-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .ok();
+        if thread.is_none() {
+            tracing::error!("cannot start the epoch ticker thread: wasm calls will only stop at their async timeout");
+        }
+        Ticker { stop, thread }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The host side of a store: per-instance state, the resource limiter, captured stdio, and
+//! the `zeroclaw:host` imports (log, config).
+//!
+//! Every host call counts against the per-call bound; going over it traps the guest with
+//! the flag set, so the caller can report `host_call_limit` rather than a bare trap.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use parking_lot::Mutex;
+use tokio::time::Instant;
+use wasmtime::ResourceLimiter;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+use zeroclaw_plugin_api::Owner;
+
+use super::bindings::hooks::zeroclaw::host::{config, log};
+use crate::config::Limits;
+
+/// Longest log line a plugin may write; longer ones are cut.
+const MAX_LOG_LINE: usize = 4096;
+
+/// What every instance of one loaded plugin shares.
+#[derive(Debug)]
+pub struct PluginShared {
+    /// Who the plugin is.
+    pub owner: Owner,
+    /// `plugins.entries.<id>.config` as JSON text.
+    pub config_json: String,
+    /// The limits in force for it.
+    pub limits: Limits,
+}
+
+/// Caps linear memory and table growth of one store, remembering when it said no.
+#[derive(Debug)]
+pub struct Limiter {
+    memory_cap: usize,
+    /// Set when the guest asked for more memory than its cap.
+    pub memory_exceeded: bool,
+}
+
+impl Limiter {
+    fn new(memory_mb: u64) -> Self {
+        let cap = usize::try_from(memory_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+        Limiter { memory_cap: cap, memory_exceeded: false }
+    }
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.memory_cap {
+            self.memory_exceeded = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // Tables hold function references; a million is far beyond any honest plugin.
+        Ok(desired <= 1_000_000)
+    }
+
+    fn instances(&self) -> usize {
+        100
+    }
+
+    fn tables(&self) -> usize {
+        100
+    }
+
+    fn memories(&self) -> usize {
+        100
+    }
+}
+
+/// Guest stdout or stderr, kept in memory up to a cap and then drained into the log.
+///
+/// Writes past the cap succeed for the guest and are counted as dropped, so a chatty
+/// plugin never fails because of its own output.
+#[derive(Clone, Debug)]
+pub struct Capture {
+    inner: Arc<Mutex<Captured>>,
+}
+
+#[derive(Debug, Default)]
+struct Captured {
+    bytes: Vec<u8>,
+    dropped: u64,
+    cap: usize,
+}
+
+impl Capture {
+    /// A capture that keeps at most `cap` bytes between drains.
+    pub fn new(cap: usize) -> Self {
+        Capture { inner: Arc::new(Mutex::new(Captured { cap, ..Default::default() })) }
+    }
+
+    /// Takes what was written since the last drain, and how many bytes were dropped.
+    pub fn drain(&self) -> (Vec<u8>, u64) {
+        let mut inner = self.inner.lock();
+        (std::mem::take(&mut inner.bytes), std::mem::take(&mut inner.dropped))
+    }
+}
+
+impl IsTerminal for Capture {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for Capture {
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}
+
+impl tokio::io::AsyncWrite for Capture {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let mut inner = self.inner.lock();
+        let room = inner.cap.saturating_sub(inner.bytes.len());
+        let kept = room.min(buf.len());
+        inner.bytes.extend_from_slice(&buf[..kept]);
+        inner.dropped += (buf.len() - kept) as u64;
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Per-call bookkeeping, reset at the start of every call.
+#[derive(Debug)]
+pub struct CallState {
+    /// When the call must be over.
+    pub deadline: Instant,
+    /// Set by the epoch callback when it stopped the guest at the deadline.
+    pub timed_out: bool,
+    /// Host calls made so far.
+    pub host_calls: u64,
+    /// Set when the guest went over `max_host_calls`.
+    pub host_call_limit_hit: bool,
+    /// Log lines written so far.
+    pub log_lines: u64,
+    /// Log lines dropped over `max_log_lines`.
+    pub log_dropped: u64,
+}
+
+impl CallState {
+    fn new(deadline: Instant) -> Self {
+        CallState {
+            deadline,
+            timed_out: false,
+            host_calls: 0,
+            host_call_limit_hit: false,
+            log_lines: 0,
+            log_dropped: 0,
+        }
+    }
+}
+
+/// The data of one store: one instance of one plugin.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    /// The plugin this instance belongs to.
+    pub plugin: Arc<PluginShared>,
+    /// Memory and table caps.
+    pub limiter: Limiter,
+    /// The current call.
+    pub call: CallState,
+    /// Guest stdout.
+    pub stdout: Capture,
+    /// Guest stderr.
+    pub stderr: Capture,
+}
+
+impl HostState {
+    /// State for a new instance of `plugin`, with a WASI context that grants nothing but
+    /// captured stdio (the sandbox issue widens it per grant).
+    pub fn new(plugin: Arc<PluginShared>) -> Self {
+        let stdout = Capture::new(64 * 1024);
+        let stderr = Capture::new(64 * 1024);
+        let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
+        let limiter = Limiter::new(plugin.limits.memory_mb);
+        HostState {
+            wasi,
+            table: ResourceTable::new(),
+            plugin,
+            limiter,
+            call: CallState::new(Instant::now()),
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Starts a new call that must end by `deadline`.
+    pub fn begin_call(&mut self, deadline: Instant) {
+        self.call = CallState::new(deadline);
+        self.limiter.memory_exceeded = false;
+    }
+
+    /// Counts a host call; traps the guest past the per-call bound.
+    fn host_call(&mut self) -> wasmtime::Result<()> {
+        self.call.host_calls += 1;
+        if self.call.host_calls > self.plugin.limits.max_host_calls {
+            self.call.host_call_limit_hit = true;
+            return Err(wasmtime::format_err!(
+                "more than {} host calls in one call (plugins.limits.max_host_calls)",
+                self.plugin.limits.max_host_calls
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes what the guest printed to the log, line by line, tagged with the plugin.
+    /// Returns the stderr text (for trap messages: a Rust guest's panic message is there).
+    pub fn flush_stdio(&self) -> String {
+        let owner = &self.plugin.owner;
+        let (out, out_dropped) = self.stdout.drain();
+        for line in String::from_utf8_lossy(&out).lines().filter(|l| !l.is_empty()) {
+            tracing::info!(plugin = %owner, stream = "stdout", "{line}");
+        }
+        let (err, err_dropped) = self.stderr.drain();
+        let err = String::from_utf8_lossy(&err).into_owned();
+        for line in err.lines().filter(|l| !l.is_empty()) {
+            tracing::warn!(plugin = %owner, stream = "stderr", "{line}");
+        }
+        if out_dropped + err_dropped > 0 {
+            tracing::warn!(plugin = %owner, "dropped {} bytes of guest output over the capture cap", out_dropped + err_dropped);
+        }
+        if self.call.log_dropped > 0 {
+            tracing::warn!(
+                plugin = %owner,
+                "dropped {} log lines over plugins.limits.max_log_lines = {}",
+                self.call.log_dropped, self.plugin.limits.max_log_lines
+            );
+        }
+        err
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl log::Host for HostState {
+    fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        self.host_call()?;
+        if self.call.log_lines >= self.plugin.limits.max_log_lines {
+            self.call.log_dropped += 1;
+            return Ok(());
+        }
+        self.call.log_lines += 1;
+        let mut message = message;
+        if message.len() > MAX_LOG_LINE {
+            message.truncate(message.floor_char_boundary(MAX_LOG_LINE));
+            message.push_str(" [cut]");
+        }
+        let owner = &self.plugin.owner;
+        match level {
+            log::Level::Trace => tracing::trace!(plugin = %owner, "{message}"),
+            log::Level::Debug => tracing::debug!(plugin = %owner, "{message}"),
+            log::Level::Info => tracing::info!(plugin = %owner, "{message}"),
+            log::Level::Warn => tracing::warn!(plugin = %owner, "{message}"),
+            log::Level::Error => tracing::error!(plugin = %owner, "{message}"),
+        }
+        Ok(())
+    }
+}
+
+impl config::Host for HostState {
+    fn get(&mut self) -> wasmtime::Result<String> {
+        self.host_call()?;
+        Ok(self.plugin.config_json.clone())
+    }
+}

@@ -1,0 +1,433 @@
+//! Running calls on a loaded plugin: instances, limits, and what a failure was.
+//!
+//! Every call runs under a deadline (an epoch callback stops a spinning guest at it and
+//! yields every tick meanwhile; an async timeout cuts a guest blocked in a host call), a
+//! memory cap, optional fuel, a concurrency permit, and payload and output size caps.
+//! Instances come fresh from the pre-checked `InstancePre` (default) or from a small pool
+//! of warm ones. Any error drops the store: a trapped or cancelled store is poisoned.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use wasmtime::component::{Instance, InstancePre};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
+use zeroclaw_plugin_api::{
+    ChatRequest, ChatResponse, FailureKind, HookContext, HookOutcome, HookPayload, Owner, ProviderError,
+    RuntimeFailure, ToolError, ToolSpec,
+};
+
+use super::bindings::hooks::HookPluginIndices;
+use super::bindings::providers::ProviderPluginIndices;
+use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
+use super::bindings::tools::ToolPluginIndices;
+use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
+use super::convert;
+use super::host::{HostState, PluginShared};
+use crate::config::InstancePolicy;
+
+/// How long past its deadline a call blocked in a host call may take to be cut.
+const GRACE: Duration = Duration::from_millis(20);
+
+/// One call into a plugin.
+pub enum Request<'a> {
+    /// Only instantiate (the load-time self-check of a plugin).
+    Probe,
+    /// Handle a hook event.
+    Hook {
+        /// Where it fired.
+        ctx: &'a HookContext,
+        /// The payload.
+        payload: &'a HookPayload,
+    },
+    /// List the tools the component serves.
+    ListSpecs,
+    /// Run a tool.
+    Invoke {
+        /// The tool name.
+        name: &'a str,
+        /// Its JSON arguments.
+        args: &'a serde_json::Value,
+    },
+    /// Answer a chat request as one of its providers.
+    Chat {
+        /// The provider name.
+        name: &'a str,
+        /// The request.
+        request: &'a ChatRequest,
+    },
+}
+
+/// What a call answered (the guest's own errors included).
+pub enum Reply {
+    /// The instance came up.
+    Probed,
+    /// The hook outcome, or the handler's own error.
+    Hook(Result<HookOutcome, String>),
+    /// The tool specs.
+    Specs(Vec<ToolSpec>),
+    /// A tool's output or its own error.
+    Invoked(Result<String, ToolError>),
+    /// A provider's answer or its own error.
+    Chat(Result<ChatResponse, ProviderError>),
+}
+
+/// Why the runtime, not the guest's logic, ended a call.
+enum CallError {
+    /// A trap, or any error raised inside wasmtime.
+    Trap(wasmtime::Error),
+    /// The guest broke the contract (bad JSON, missing export).
+    Contract(String),
+}
+
+impl From<wasmtime::Error> for CallError {
+    fn from(e: wasmtime::Error) -> Self {
+        CallError::Trap(e)
+    }
+}
+
+/// The exports of each kind, looked up once when the plugin loaded.
+pub struct KindIndices {
+    /// `zeroclaw:hooks/handler`, when the manifest declares hooks.
+    pub hooks: Option<HookPluginIndices>,
+    /// `zeroclaw:tools/tool`, when the manifest declares tools.
+    pub tools: Option<ToolPluginIndices>,
+    /// `zeroclaw:providers/provider`, when the manifest declares providers.
+    pub providers: Option<ProviderPluginIndices>,
+}
+
+/// A store and, once instantiated, its instance.
+struct Slot {
+    store: Store<HostState>,
+    instance: Option<Instance>,
+}
+
+/// Everything needed to run calls on one loaded plugin version.
+pub struct PluginInstances {
+    shared: Arc<PluginShared>,
+    engine: Engine,
+    pre: InstancePre<HostState>,
+    indices: KindIndices,
+    policy: InstancePolicy,
+    fuel_metered: bool,
+    permits: Semaphore,
+    warm: Mutex<Vec<Slot>>,
+}
+
+impl PluginInstances {
+    /// Prepares calls for a plugin whose `pre` and export `indices` are already checked.
+    pub fn new(
+        shared: Arc<PluginShared>,
+        engine: Engine,
+        pre: InstancePre<HostState>,
+        indices: KindIndices,
+        policy: InstancePolicy,
+        fuel_metered: bool,
+    ) -> Self {
+        let permits = usize::try_from(shared.limits.max_concurrency).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS);
+        PluginInstances {
+            shared,
+            engine,
+            pre,
+            indices,
+            policy,
+            fuel_metered,
+            permits: Semaphore::new(permits),
+            warm: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The owner every failure names.
+    pub fn owner(&self) -> &Owner {
+        &self.shared.owner
+    }
+
+    /// Idle warm instances right now.
+    pub fn warm_count(&self) -> usize {
+        self.warm.lock().len()
+    }
+
+    fn failure(&self, kind: FailureKind, detail: String) -> RuntimeFailure {
+        RuntimeFailure::new(self.shared.owner.clone(), kind, detail)
+    }
+
+    /// Runs one call under every limit.
+    pub async fn call(&self, request: Request<'_>) -> Result<Reply, RuntimeFailure> {
+        let limits = &self.shared.limits;
+        let id = self.shared.owner.plugin_id();
+        let timeout = Duration::from_millis(limits.timeout_ms);
+        let deadline = Instant::now() + timeout;
+
+        let size = request_size(&request);
+        if size > limits.max_payload_bytes {
+            return Err(self.failure(
+                FailureKind::PayloadTooLarge,
+                format!(
+                    "payload of {size} bytes is over the {} byte cap (plugins.entries.{id}.limits.max_payload_bytes)",
+                    limits.max_payload_bytes
+                ),
+            ));
+        }
+
+        let _permit = match tokio::time::timeout_at(deadline, self.permits.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                return Err(self.failure(
+                    FailureKind::Busy,
+                    format!(
+                        "all {} concurrency slots stayed busy for the whole {} ms timeout (plugins.entries.{id}.limits.max_concurrency)",
+                        limits.max_concurrency, limits.timeout_ms
+                    ),
+                ));
+            }
+        };
+
+        let pooled = match self.policy {
+            InstancePolicy::Warm => self.warm.lock().pop(),
+            InstancePolicy::Fresh => None,
+        };
+        let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
+        self.arm(&mut slot.store, deadline);
+        // The slot outlives the timed future, so its state explains a timeout too.
+        let result = tokio::time::timeout_at(deadline + GRACE, self.run(&mut slot, request)).await;
+        let stderr = slot.store.data().flush_stdio();
+        let outcome = match result {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(CallError::Contract(detail))) => return Err(self.failure(FailureKind::Contract, detail)),
+            Ok(Err(CallError::Trap(error))) => return Err(self.classify(&error, slot.store.data(), &stderr)),
+            Err(_) => {
+                return Err(self.failure(
+                    FailureKind::Timeout,
+                    format!(
+                        "ran past its {} ms timeout while waiting in a host call (plugins.entries.{id}.limits.timeout_ms)",
+                        limits.timeout_ms
+                    ),
+                ));
+            }
+        };
+        let out = reply_size(&outcome);
+        if out > limits.max_output_bytes {
+            return Err(self.failure(
+                FailureKind::OutputTooLarge,
+                format!(
+                    "returned {out} bytes, over the {} byte cap (plugins.entries.{id}.limits.max_output_bytes)",
+                    limits.max_output_bytes
+                ),
+            ));
+        }
+        if self.policy == InstancePolicy::Warm {
+            let mut warm = self.warm.lock();
+            if (warm.len() as u64) < limits.warm_instances {
+                warm.push(slot);
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Instantiates the slot if it is fresh, then dispatches the request on it.
+    async fn run(&self, slot: &mut Slot, request: Request<'_>) -> Result<Reply, CallError> {
+        let instance = match slot.instance {
+            Some(instance) => instance,
+            None => {
+                let instance = self.pre.instantiate_async(&mut slot.store).await?;
+                slot.instance = Some(instance);
+                instance
+            }
+        };
+        self.dispatch(&mut slot.store, instance, request).await
+    }
+
+    fn new_store(&self) -> Store<HostState> {
+        let mut store = Store::new(&self.engine, HostState::new(self.shared.clone()));
+        store.limiter(|state| &mut state.limiter);
+        store.epoch_deadline_callback(|mut ctx| {
+            let state = ctx.data_mut();
+            if Instant::now() >= state.call.deadline {
+                state.call.timed_out = true;
+                return Err(Trap::Interrupt.into());
+            }
+            // Yield every tick: a spinning guest then shares its thread with other calls.
+            Ok(UpdateDeadline::Yield(1))
+        });
+        store
+    }
+
+    /// Resets per-call state and arms the deadline and fuel.
+    fn arm(&self, store: &mut Store<HostState>, deadline: Instant) {
+        store.data_mut().begin_call(deadline);
+        store.set_epoch_deadline(1);
+        if self.fuel_metered {
+            let fuel = self.shared.limits.fuel.unwrap_or(u64::MAX);
+            // Setting fuel only fails when the engine does not meter it.
+            let _ = store.set_fuel(fuel);
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        store: &mut Store<HostState>,
+        instance: Instance,
+        request: Request<'_>,
+    ) -> Result<Reply, CallError> {
+        let instance = &instance;
+        let missing = |kind: &str| CallError::Contract(format!("the component does not export the {kind} interface"));
+        match request {
+            Request::Probe => Ok(Reply::Probed),
+            Request::Hook { ctx, payload } => {
+                let indices = self.indices.hooks.as_ref().ok_or_else(|| missing("hooks"))?;
+                let bindings = indices.load(&mut *store, instance)?;
+                let (ctx, event) = (convert::context_to_wit(ctx), convert::event_to_wit(payload));
+                let answer = bindings.zeroclaw_hooks_handler().call_handle(&mut *store, &ctx, &event).await?;
+                Ok(Reply::Hook(match answer {
+                    Ok(outcome) => Ok(convert::outcome_from_wit(outcome).map_err(CallError::Contract)?),
+                    Err(message) => Err(message),
+                }))
+            }
+            Request::ListSpecs => {
+                let indices = self.indices.tools.as_ref().ok_or_else(|| missing("tools"))?;
+                let bindings = indices.load(&mut *store, instance)?;
+                let specs = bindings.zeroclaw_tools_tool().call_list_specs(&mut *store).await?;
+                let specs = specs.into_iter().map(convert::spec_from_wit).collect::<Result<_, _>>();
+                Ok(Reply::Specs(specs.map_err(CallError::Contract)?))
+            }
+            Request::Invoke { name, args } => {
+                let indices = self.indices.tools.as_ref().ok_or_else(|| missing("tools"))?;
+                let bindings = indices.load(&mut *store, instance)?;
+                let answer = bindings.zeroclaw_tools_tool().call_invoke(&mut *store, name, &args.to_string()).await?;
+                Ok(Reply::Invoked(answer.map_err(|e| match e {
+                    WitToolError::InvalidArguments(m) => ToolError::InvalidArguments(m),
+                    WitToolError::Execution(m) => ToolError::Execution(m),
+                })))
+            }
+            Request::Chat { name, request } => {
+                let indices = self.indices.providers.as_ref().ok_or_else(|| missing("providers"))?;
+                let bindings = indices.load(&mut *store, instance)?;
+                let request = convert::request_to_wit(request);
+                let answer = bindings.zeroclaw_providers_provider().call_chat(&mut *store, name, &request).await?;
+                Ok(Reply::Chat(match answer {
+                    Ok(response) => Ok(convert::response_from_wit(response).map_err(CallError::Contract)?),
+                    Err(WitProviderError::Transient(m)) => Err(ProviderError::Transient(m)),
+                    Err(WitProviderError::RateLimited(after)) => Err(ProviderError::RateLimited {
+                        message: "rate limited by plugin".into(),
+                        retry_after_ms: after,
+                    }),
+                    Err(WitProviderError::Permanent(m)) => Err(ProviderError::Permanent(m)),
+                }))
+            }
+        }
+    }
+
+    /// Names what stopped a call, from the store's flags first (they are exact), then
+    /// the trap code.
+    fn classify(&self, error: &wasmtime::Error, state: &HostState, stderr: &str) -> RuntimeFailure {
+        let limits = &self.shared.limits;
+        let id = self.shared.owner.plugin_id();
+        let guest_said = last_lines(stderr);
+        if state.call.timed_out {
+            return self.failure(
+                FailureKind::Timeout,
+                format!(
+                    "ran past its {} ms timeout and was stopped (plugins.entries.{id}.limits.timeout_ms)",
+                    limits.timeout_ms
+                ),
+            );
+        }
+        if state.limiter.memory_exceeded {
+            return self.failure(
+                FailureKind::MemoryLimit,
+                format!(
+                    "tried to grow its memory past the {} MiB cap (plugins.entries.{id}.limits.memory_mb){guest_said}",
+                    limits.memory_mb
+                ),
+            );
+        }
+        if state.call.host_call_limit_hit {
+            return self.failure(
+                FailureKind::HostCallLimit,
+                format!(
+                    "made more than {} host calls in one call (plugins.entries.{id}.limits.max_host_calls)",
+                    limits.max_host_calls
+                ),
+            );
+        }
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => self.failure(
+                FailureKind::FuelExhausted,
+                format!("used up its fuel of {} (plugins.entries.{id}.limits.fuel)", limits.fuel.unwrap_or(0)),
+            ),
+            Some(Trap::StackOverflow) => self.failure(
+                FailureKind::Trap,
+                format!(
+                    "overflowed its wasm stack (plugins.limits.max_stack_kb = {}){guest_said}",
+                    limits.max_stack_kb
+                ),
+            ),
+            Some(trap) => self.failure(FailureKind::Trap, format!("trapped: {trap}{guest_said}")),
+            None => self.failure(FailureKind::Trap, format!("failed: {}{guest_said}", root_message(error))),
+        }
+    }
+}
+
+fn root_message(error: &wasmtime::Error) -> String {
+    let mut message = error.to_string();
+    if let Some(cause) = error.chain().last().map(|c| c.to_string())
+        && cause != message
+    {
+        message = format!("{message}: {cause}");
+    }
+    message
+}
+
+/// `; guest stderr: <last lines>` when the guest wrote anything to stderr.
+fn last_lines(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let tail = &lines[lines.len().saturating_sub(3)..];
+    format!("; guest stderr: {}", tail.join(" | "))
+}
+
+/// Bytes a request carries into the guest (strings and JSON text), without serialising.
+fn request_size(request: &Request<'_>) -> u64 {
+    match request {
+        Request::Hook { payload, .. } => json_size(payload),
+        Request::Probe | Request::ListSpecs => 0,
+        Request::Invoke { name, args } => name.len() as u64 + json_size(args),
+        Request::Chat { name, request } => name.len() as u64 + json_size(request),
+    }
+}
+
+fn reply_size(reply: &Reply) -> u64 {
+    match reply {
+        Reply::Hook(Ok(HookOutcome::Modify(payload))) => json_size(payload),
+        Reply::Hook(Ok(HookOutcome::Cancel(reason)) | Err(reason)) => reason.len() as u64,
+        Reply::Hook(Ok(HookOutcome::Continue)) | Reply::Probed => 0,
+        Reply::Specs(specs) => json_size(specs),
+        Reply::Invoked(Ok(text)) => text.len() as u64,
+        Reply::Invoked(Err(e)) => e.to_string().len() as u64,
+        Reply::Chat(Ok(response)) => json_size(response),
+        Reply::Chat(Err(e)) => e.to_string().len() as u64,
+    }
+}
+
+/// The length of `value` as JSON, counted without building the string.
+fn json_size<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => u64::MAX,
+    }
+}

@@ -1,0 +1,399 @@
+//! From a plugin directory to snapshot entries.
+//!
+//! For each `plugin.toml`: validate the manifest (before any code is compiled), check the
+//! operator's entry (enabled, config against the schema, capabilities granted), read the
+//! component (sha256), compile it through the cache, check its exports and WIT versions
+//! against the manifest, link it, instantiate it once (and list its tools), and only then
+//! hand out entries. A plugin that fails any step is left out with its reason.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+use zeroclaw_plugin_api::{Owner, Subscription, ToolSpec};
+
+use super::adapters::{WasmHookHandler, WasmProvider, WasmTool};
+use super::bindings::hooks::HookPluginIndices;
+use super::bindings::providers::ProviderPluginIndices;
+use super::bindings::tools::ToolPluginIndices;
+use super::cache::CacheOutcome;
+use super::engine::{EngineSettings, WasmEngine};
+use super::host::PluginShared;
+use super::instance::{KindIndices, PluginInstances, Reply, Request};
+use crate::config::{LoadedConfig, PluginEntry};
+use crate::plugins::capability::{Capability, CapabilityQuery, Decision, RightSet, decide};
+use crate::plugins::manifest::{Manifest, PackageRef, PluginKind, check_package};
+use crate::plugins::registry::{
+    HookEntry, PluginRecord, PluginStatus, Precedence, ProviderEntry, SnapshotBuilder, ToolEntry,
+};
+use crate::plugins::stats::StatsBook;
+
+/// Extra time the runner allows a wasm handler past the plugin's own timeout, so the
+/// plugin's precise timeout error is the one reported.
+const RUNNER_SLACK: Duration = Duration::from_millis(100);
+
+/// A plugin that cannot be loaded, and why.
+#[derive(Debug, Error)]
+#[error("{location}: {message}")]
+pub struct LoadError {
+    /// The manifest file (with line when known).
+    pub location: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl LoadError {
+    fn new(manifest: &Manifest, message: impl Into<String>) -> Self {
+        LoadError { location: manifest.path.display().to_string(), message: message.into() }
+    }
+}
+
+/// How a plugin's component was obtained.
+#[derive(Clone, Debug)]
+pub struct LoadReport {
+    /// Cache hit, miss or rebuilt.
+    pub cache: CacheOutcome,
+    /// Time to load (hit) or compile (miss).
+    pub compile_or_load: Duration,
+    /// Size of the component file.
+    pub component_bytes: u64,
+    /// The component's imports.
+    pub imports: Vec<String>,
+    /// The component's exports.
+    pub exports: Vec<String>,
+}
+
+/// A loaded plugin version.
+pub struct LoadedPlugin {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Its owner (id, version, generation that loaded it).
+    pub owner: Owner,
+    /// The operator's entry.
+    pub entry: PluginEntry,
+    /// Capabilities it holds (requested and granted).
+    pub granted: Vec<Capability>,
+    /// Its calls.
+    pub instances: Arc<PluginInstances>,
+    /// Its tools, as the component describes them.
+    pub tool_specs: Vec<ToolSpec>,
+    /// How it was loaded.
+    pub report: LoadReport,
+}
+
+/// The wasm backend of a running host: one engine, its linker and cache.
+pub struct WasmBackend {
+    engine: WasmEngine,
+}
+
+/// The engine settings a config asks for.
+pub fn engine_settings(config: &LoadedConfig) -> EngineSettings {
+    let plugins = &config.config.plugins;
+    let fuel =
+        plugins.limits.fuel.is_some() || plugins.entries.values().any(|e| matches!(e.limits.fuel, Some(Some(_))));
+    EngineSettings { cache_dir: config.cache_dir(), max_stack_kb: plugins.limits.max_stack_kb, fuel }
+}
+
+impl WasmBackend {
+    /// Starts the engine for `config`.
+    pub fn new(config: &LoadedConfig) -> Result<Self, String> {
+        let engine =
+            WasmEngine::new(engine_settings(config)).map_err(|e| format!("cannot start the wasm engine: {e}"))?;
+        Ok(WasmBackend { engine })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &WasmEngine {
+        &self.engine
+    }
+
+    /// Loads the plugin of `manifest` (already validated), as generation `generation`.
+    pub async fn load(
+        &self,
+        manifest: Manifest,
+        config: &LoadedConfig,
+        generation: u64,
+    ) -> Result<LoadedPlugin, LoadError> {
+        let entry = config.entry(&manifest.id);
+        let owner = Owner::wasm(manifest.id.as_str(), manifest.version.to_string(), generation);
+        let id = manifest.id.clone();
+
+        let config_json = serde_json::to_value(&entry.config).map_err(|e| LoadError::new(&manifest, e.to_string()))?;
+        manifest.check_config(&config_json).map_err(|m| LoadError::new(&manifest, m))?;
+
+        let granted = grant(&manifest, &entry, config).map_err(|m| LoadError::new(&manifest, m))?;
+
+        let bytes = manifest.read_component().map_err(|e| LoadError { location: e.location, message: e.message })?;
+        let engine = self.engine.engine().clone();
+        let component_bytes = bytes.len() as u64;
+        let loaded = {
+            let (cache, engine) = (self.engine.cache().clone(), engine.clone());
+            // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
+            tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes))
+                .await
+                .map_err(|e| LoadError::new(&manifest, format!("compile task failed: {e}")))?
+                .map_err(|e| LoadError::new(&manifest, format!("not a valid component: {}", first_line(&e))))?
+        };
+        let component = loaded.component;
+
+        let (imports, exports) = interface_names(&component, &engine);
+        check_versions(&manifest, &imports, &exports).map_err(|m| LoadError::new(&manifest, m))?;
+
+        let pre = self.engine.linker().instantiate_pre(&component).map_err(|e| {
+            LoadError::new(
+                &manifest,
+                format!("cannot link: {}; the host provides WASI 0.2 and zeroclaw:host@1.x only", first_line(&e)),
+            )
+        })?;
+        let kinds = manifest.kinds();
+        let export_error = |kind: PluginKind, e: wasmtime::Error| {
+            LoadError::new(
+                &manifest,
+                format!("the export {} does not match the contract: {}", kind.interface(), first_line(&e)),
+            )
+        };
+        let indices = KindIndices {
+            hooks: kinds
+                .contains(&PluginKind::Hooks)
+                .then(|| HookPluginIndices::new(&pre))
+                .transpose()
+                .map_err(|e| export_error(PluginKind::Hooks, e))?,
+            tools: kinds
+                .contains(&PluginKind::Tools)
+                .then(|| ToolPluginIndices::new(&pre))
+                .transpose()
+                .map_err(|e| export_error(PluginKind::Tools, e))?,
+            providers: kinds
+                .contains(&PluginKind::Providers)
+                .then(|| ProviderPluginIndices::new(&pre))
+                .transpose()
+                .map_err(|e| export_error(PluginKind::Providers, e))?,
+        };
+
+        let limits = config.config.plugins.limits.merged(&entry.limits);
+        let shared = Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits });
+        let fuel = self.engine.settings().fuel;
+        let instances = Arc::new(PluginInstances::new(shared, engine, pre, indices, entry.instances, fuel));
+
+        // Self-check: the component must come up (and list its tools) under its limits.
+        let tool_specs = if kinds.contains(&PluginKind::Tools) {
+            match instances.call(Request::ListSpecs).await {
+                Ok(Reply::Specs(specs)) => check_specs(&manifest, specs).map_err(|m| LoadError::new(&manifest, m))?,
+                Ok(_) => return Err(LoadError::new(&manifest, "list-specs gave an unexpected reply")),
+                Err(failure) => return Err(LoadError::new(&manifest, format!("self-check failed: {failure}"))),
+            }
+        } else {
+            match instances.call(Request::Probe).await {
+                Ok(_) => Vec::new(),
+                Err(failure) => return Err(LoadError::new(&manifest, format!("self-check failed: {failure}"))),
+            }
+        };
+        tracing::debug!(plugin = %owner, cache = ?loaded.outcome, elapsed_ms = loaded.elapsed.as_millis() as u64, "loaded {id}");
+
+        Ok(LoadedPlugin {
+            report: LoadReport {
+                cache: loaded.outcome,
+                compile_or_load: loaded.elapsed,
+                component_bytes,
+                imports,
+                exports,
+            },
+            manifest,
+            owner,
+            entry,
+            granted,
+            instances,
+            tool_specs,
+        })
+    }
+}
+
+/// Adds a loaded plugin's entries to `builder`.
+pub fn add_entries(
+    plugin: &Arc<LoadedPlugin>,
+    builder: &mut SnapshotBuilder,
+    config: &LoadedConfig,
+    stats: &StatsBook,
+) {
+    let id = plugin.manifest.id.as_str();
+    let owner = &plugin.owner;
+    let rights = RightSet::from_capabilities(&plugin.granted);
+    let timeout =
+        Duration::from_millis(config.config.plugins.limits.merged(&plugin.entry.limits).timeout_ms) + RUNNER_SLACK;
+    if config.config.hooks.enabled {
+        for decl in &plugin.manifest.hooks {
+            let priority = plugin.entry.priority.unwrap_or(decl.priority);
+            let handler = WasmHookHandler::new(
+                plugin.instances.clone(),
+                decl.name.clone(),
+                Subscription::new(decl.point, priority),
+            );
+            builder.add_hook(
+                decl.point,
+                HookEntry {
+                    owner: owner.clone(),
+                    handler_name: decl.name.as_str().into(),
+                    priority,
+                    handler: Arc::new(handler),
+                    on_error: plugin.entry.on_error,
+                    timeout,
+                    rights,
+                    stats: stats.get(format!("hook:{}:wasm:{id}:{}", decl.point.name(), decl.name)),
+                },
+            );
+        }
+    } else if !plugin.manifest.hooks.is_empty() {
+        builder.diagnostic(id, "hooks.enabled = false: its hook subscriptions are not loaded");
+    }
+    let precedence = if plugin.entry.override_native { Precedence::PluginOverridesNative } else { Precedence::Plugin };
+    for spec in &plugin.tool_specs {
+        builder.add_tool(
+            precedence,
+            ToolEntry {
+                spec: spec.clone(),
+                owner: owner.clone(),
+                tool: Arc::new(WasmTool::new(plugin.instances.clone(), spec.clone())),
+                fallback: None,
+                stats: stats.get(format!("tool:{}:wasm:{id}", spec.name)),
+            },
+        );
+    }
+    for decl in &plugin.manifest.providers {
+        builder.add_provider(
+            Precedence::Plugin,
+            ProviderEntry {
+                name: decl.name.clone(),
+                owner: owner.clone(),
+                provider: Arc::new(WasmProvider::new(plugin.instances.clone(), decl.name.clone())),
+                stats: stats.get(format!("provider:{}:wasm:{id}", decl.name)),
+            },
+        );
+    }
+    builder.add_plugin(PluginRecord {
+        id: id.to_string(),
+        version: plugin.manifest.version.to_string(),
+        backend: "wasm",
+        description: plugin.manifest.description.clone(),
+        status: PluginStatus::Active,
+    });
+    builder.keep_alive(plugin.clone());
+}
+
+/// The capabilities a plugin holds, or why it cannot be loaded: every capability it
+/// requests must be granted (a plugin never runs with less than it asked for).
+fn grant(manifest: &Manifest, entry: &PluginEntry, config: &LoadedConfig) -> Result<Vec<Capability>, String> {
+    let policy = &config.config.plugins.capabilities;
+    let query = CapabilityQuery {
+        requested: &manifest.capabilities,
+        granted: &entry.grant,
+        global_allow: &policy.allow,
+        global_deny: &policy.deny,
+    };
+    let id = &manifest.id;
+    let mut granted = Vec::new();
+    let mut refusals = Vec::new();
+    for cap in &manifest.capabilities {
+        match decide(*cap, query) {
+            Decision::Granted => granted.push(*cap),
+            Decision::NotGranted => refusals.push(format!(
+                "requests `{cap}`, which is not granted; add it to plugins.entries.{id}.grant = [\"{cap}\"] if you trust it"
+            )),
+            Decision::NotAllowed => {
+                refusals.push(format!("requests `{cap}`, which plugins.capabilities.allow does not list"))
+            }
+            Decision::Denied => refusals.push(format!("requests `{cap}`, which plugins.capabilities.deny forbids")),
+            Decision::NotRequested => {}
+        }
+    }
+    if !refusals.is_empty() {
+        return Err(refusals.join("; "));
+    }
+    for cap in &entry.grant {
+        if !manifest.capabilities.contains(cap) {
+            tracing::warn!(plugin = %id, "plugins.entries.{id}.grant lists `{cap}`, which the plugin does not request; it has no effect");
+        }
+    }
+    Ok(granted)
+}
+
+/// The zeroclaw-relevant names a component imports and exports.
+fn interface_names(
+    component: &wasmtime::component::Component,
+    engine: &wasmtime::Engine,
+) -> (Vec<String>, Vec<String>) {
+    let ty = component.component_type();
+    let imports = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
+    let exports = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+    (imports, exports)
+}
+
+/// Splits `zeroclaw:hooks/handler@1.0.0` into the package reference and the interface.
+fn versioned_interface(name: &str) -> Option<(PackageRef, &str)> {
+    let (path, version) = name.split_once('@')?;
+    let (package, _) = path.split_once('/')?;
+    let version = semver::Version::parse(version).ok()?;
+    Some((PackageRef { name: package.to_string(), version }, path))
+}
+
+/// Every `zeroclaw:` import and export must pass the version policy, and every kind the
+/// manifest declares must be exported.
+fn check_versions(manifest: &Manifest, imports: &[String], exports: &[String]) -> Result<(), String> {
+    for (direction, names) in [("imports", imports), ("exports", exports)] {
+        for name in names.iter().filter(|n| n.starts_with("zeroclaw:")) {
+            let Some((package, _)) = versioned_interface(name) else {
+                return Err(format!(
+                    "the component {direction} `{name}` without a version; rebuild it against zeroclaw's WIT"
+                ));
+            };
+            check_package(&package).map_err(|e| format!("the component {direction} `{name}`: {e}"))?;
+        }
+    }
+    for kind in manifest.kinds() {
+        let found =
+            exports.iter().any(|name| versioned_interface(name).is_some_and(|(_, path)| path == kind.interface()));
+        if !found {
+            return Err(format!(
+                "the manifest declares [[{}]] but the component does not export `{}@1.x`; build it for the `{}` world (the Rust PDK exports every kind)",
+                kind.table(),
+                kind.interface(),
+                kind.package()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The component's specs for the tools the manifest declares, checked against it.
+fn check_specs(manifest: &Manifest, specs: Vec<ToolSpec>) -> Result<Vec<ToolSpec>, String> {
+    let mut served = Vec::new();
+    for decl in &manifest.tools {
+        let Some(spec) = specs.iter().find(|s| s.name == decl.name) else {
+            let offered: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+            return Err(format!(
+                "the manifest declares tool `{}` but the component's list-specs does not include it (it offers: {})",
+                decl.name,
+                if offered.is_empty() { "none".to_string() } else { offered.join(", ") }
+            ));
+        };
+        if spec.effect != decl.effect {
+            return Err(format!(
+                "tool `{}`: the manifest says effect = {:?} but the component says {:?}; they must agree",
+                decl.name, decl.effect, spec.effect
+            ));
+        }
+        jsonschema::validator_for(&spec.parameters)
+            .map_err(|e| format!("tool `{}`: its parameters are not a valid JSON Schema: {e}", decl.name))?;
+        served.push(spec.clone());
+    }
+    for spec in &specs {
+        if !manifest.tools.iter().any(|d| d.name == spec.name) {
+            tracing::warn!(plugin = %manifest.id, "the component offers tool `{}`, which the manifest does not declare; ignored", spec.name);
+        }
+    }
+    Ok(served)
+}
+
+fn first_line(error: &wasmtime::Error) -> String {
+    let text = format!("{error:#}");
+    text.lines().next().unwrap_or_default().to_string()
+}

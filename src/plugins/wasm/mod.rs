@@ -1,0 +1,21 @@
+//! The wasm backend: the only module that names wasmtime.
+//!
+//! `engine` builds the engine, linker and epoch ticker; `cache` keeps compiled components
+//! on disk; `host` is a store's state and the host imports; `convert` maps api types to
+//! WIT bindings; `instance` runs calls under limits; `adapters` implement the api traits;
+//! `loader` turns plugin directories into snapshot entries.
+
+mod adapters;
+pub mod bindings;
+mod cache;
+mod convert;
+mod engine;
+mod host;
+mod instance;
+mod loader;
+
+pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};
+pub use cache::{CacheOutcome, CompileCache};
+pub use engine::{EngineSettings, TICK, WasmEngine};
+pub use instance::{KindIndices, PluginInstances, Reply, Request};
+pub use loader::{LoadError, LoadReport, LoadedPlugin, WasmBackend, add_entries, engine_settings};

@@ -4,7 +4,7 @@
 //! turns every error into one line on stderr and a non-zero exit code.
 
 mod config_cmd;
-mod plugins_cmd;
+mod plugins;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,7 +29,7 @@ pub struct Cli {
 pub enum Command {
     /// Inspect and manage plugins.
     #[command(subcommand)]
-    Plugins(plugins_cmd::PluginsCommand),
+    Plugins(plugins::PluginsCommand),
     /// Check or create a config file.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -74,7 +74,7 @@ fn init_logging() {
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Plugins(cmd) => plugins_cmd::run(cmd, cli.config.as_deref()).await,
+        Command::Plugins(cmd) => plugins::run(cmd, cli.config.as_deref()).await,
         Command::Config(cmd) => config_cmd::run(cmd, cli.config.as_deref()).await,
     }
 }

@@ -184,6 +184,22 @@ pub enum Decision {
     Denied,
 }
 
+impl Decision {
+    /// One line for the operator: what the decision means for plugin `id` and `cap`, and
+    /// the config line that changes it.
+    pub fn explain(self, cap: Capability, id: &str) -> String {
+        match self {
+            Decision::Granted => format!("`{cap}` granted"),
+            Decision::NotRequested => format!("`{cap}` not requested by the manifest; granting it has no effect"),
+            Decision::NotGranted => {
+                format!("`{cap}` requested but not granted; add it to plugins.entries.{id}.grant = [\"{cap}\"] if you trust it")
+            }
+            Decision::NotAllowed => format!("`{cap}` requested but plugins.capabilities.allow does not list it"),
+            Decision::Denied => format!("`{cap}` requested but plugins.capabilities.deny forbids it"),
+        }
+    }
+}
+
 /// The inputs of one decision.
 #[derive(Clone, Copy, Debug)]
 pub struct CapabilityQuery<'a> {

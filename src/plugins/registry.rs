@@ -15,7 +15,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use serde::Serialize;
 use thiserror::Error;
-use zeroclaw_plugin_api::{HookHandler, HookPoint, Owner, Provider, Tool, ToolSpec};
+use zeroclaw_plugin_api::{HookHandler, HookPoint, Owner, Provider, Tool, ToolError, ToolSpec};
 
 use crate::config::{ConfigError, OnError};
 use crate::plugins::capability::RightSet;
@@ -55,6 +55,38 @@ pub struct ToolEntry {
     pub fallback: Option<Arc<ToolEntry>>,
     /// Its counters.
     pub stats: Arc<CallStats>,
+}
+
+impl ToolEntry {
+    /// Invokes the tool and counts the call. When a plugin tool fails in the runtime
+    /// (trap, timeout, quarantine…) and it overrides a native tool, the native tool serves
+    /// instead. Returns the result and the owner that produced it.
+    pub async fn invoke(&self, args: serde_json::Value) -> (Result<String, ToolError>, &Owner) {
+        let retry_args = self.fallback.as_ref().map(|_| args.clone());
+        let result = timed(&self.stats, self.tool.invoke(args)).await;
+        match (result, &self.fallback, retry_args) {
+            (Err(ToolError::Runtime(failure)), Some(fallback), Some(args)) => {
+                tracing::warn!(
+                    plugin = %self.owner, tool = %self.spec.name,
+                    "tool failed ({failure}); falling back to {}", fallback.owner
+                );
+                (timed(&fallback.stats, fallback.tool.invoke(args)).await, &fallback.owner)
+            }
+            (result, _, _) => (result, &self.owner),
+        }
+    }
+}
+
+/// Runs a tool call, counting it (and its failure) in `stats`.
+async fn timed(stats: &CallStats, call: impl Future<Output = Result<String, ToolError>>) -> Result<String, ToolError> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    stats.record_call(started.elapsed());
+    if let Err(e) = &result {
+        let timeout = matches!(e, ToolError::Runtime(f) if f.kind == zeroclaw_plugin_api::FailureKind::Timeout);
+        stats.record_error(timeout);
+    }
+    result
 }
 
 /// One provider in the provider table.

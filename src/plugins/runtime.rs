@@ -4,16 +4,13 @@
 //! with `plugins.enabled`, every wasm plugin found in `plugins.dirs`. A wasm plugin that
 //! fails to load is left out and reported (its record says why); the others load.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::LoadedConfig;
-use crate::plugins::manifest::{Manifest, discover};
-use crate::plugins::native::{add_native_entries, native_plugin_names};
-use crate::plugins::registry::{PluginRecord, PluginStatus, Registry, RegistryError, Snapshot, SnapshotBuilder};
+use crate::plugins::native::add_native_entries;
+use crate::plugins::registry::{Registry, RegistryError, Snapshot, SnapshotBuilder};
 #[cfg(feature = "wasm")]
-use crate::plugins::wasm::{WasmBackend, add_entries};
+use crate::plugins::wasm::WasmBackend;
 
 /// The runtime: config, registry, backends.
 pub struct PluginRuntime {
@@ -86,84 +83,9 @@ impl PluginRuntime {
 
     #[cfg(feature = "wasm")]
     async fn add_wasm_plugins(&self, builder: &mut SnapshotBuilder) -> Result<(), RegistryError> {
-        let Some(wasm) = &self.wasm else { return Ok(()) };
-        let natives = native_plugin_names()?;
-        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for path in discover(&self.config.plugin_dirs()) {
-            let manifest = match Manifest::load(&path) {
-                Ok(manifest) => manifest,
-                Err(e) => {
-                    let id = plugin_dir_name(&path);
-                    self.record_failure(builder, &id, "", e.to_string());
-                    continue;
-                }
-            };
-            let id = manifest.id.clone();
-            let version = manifest.version.to_string();
-            if natives.contains(&id.as_str()) {
-                self.record_failure(
-                    builder,
-                    &id,
-                    &version,
-                    format!("{}: id `{id}` is the name of a native plugin; choose another id", path.display()),
-                );
-                continue;
-            }
-            if let Some(first) = seen.get(&id) {
-                builder.diagnostic(
-                    &id,
-                    format!(
-                        "{}: skipped: a plugin with id `{id}` is already loaded from {}",
-                        path.display(),
-                        first.display()
-                    ),
-                );
-                continue;
-            }
-            seen.insert(id.clone(), path.clone());
-            if !self.config.entry(&id).enabled {
-                builder.add_plugin(PluginRecord {
-                    id: id.clone(),
-                    version,
-                    backend: "wasm",
-                    description: manifest.description.clone(),
-                    status: PluginStatus::Disabled(format!("plugins.entries.{id}.enabled = false")),
-                });
-                continue;
-            }
-            match wasm.load(manifest, &self.config, builder.generation()).await {
-                Ok(plugin) => add_entries(&Arc::new(plugin), builder, &self.config, self.registry.stats()),
-                Err(e) => self.record_failure(builder, &id, &version, e.to_string()),
-            }
+        match &self.wasm {
+            Some(wasm) => wasm.add_plugins(builder, &self.config, self.registry.stats()).await,
+            None => Ok(()),
         }
-        for id in self.config.config.plugins.entries.keys() {
-            if !seen.contains_key(id) {
-                builder.diagnostic(
-                    id,
-                    format!("plugins.entries.{id} is configured but no plugin with that id is installed"),
-                );
-            }
-        }
-        Ok(())
     }
-
-    fn record_failure(&self, builder: &mut SnapshotBuilder, id: &str, version: &str, reason: String) {
-        tracing::warn!(plugin = %id, "plugin not loaded: {reason}");
-        builder.diagnostic(id, reason.clone());
-        builder.add_plugin(PluginRecord {
-            id: id.to_string(),
-            version: version.to_string(),
-            backend: "wasm",
-            description: String::new(),
-            status: PluginStatus::Failed(reason),
-        });
-    }
-}
-
-/// The plugin directory's name, for records of plugins whose manifest cannot be read.
-fn plugin_dir_name(manifest: &std::path::Path) -> String {
-    manifest
-        .parent()
-        .and_then(|d| d.file_name())
-        .map_or_else(|| manifest.display().to_string(), |n| n.to_string_lossy().into_owned())
 }

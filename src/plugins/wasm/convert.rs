@@ -321,7 +321,8 @@ pub fn event_from_wit(event: wh::HookEvent) -> Result<api::HookPayload, String> 
 }
 
 /// The WIT case name of an event (`before-agent-start`), for the catalog agreement test.
-pub fn event_case_name(event: &wh::HookEvent) -> &'static str {
+#[cfg(test)]
+fn event_case_name(event: &wh::HookEvent) -> &'static str {
     use wh::HookEvent as E;
     match event {
         E::GatewayStart(_) => "gateway-start",
@@ -351,4 +352,165 @@ pub fn outcome_from_wit(outcome: wh::Outcome) -> Result<api::HookOutcome, String
         wh::Outcome::Modify(event) => api::HookOutcome::Modify(event_from_wit(event)?),
         wh::Outcome::Cancel(reason) => api::HookOutcome::Cancel(reason),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use api::HookPoint;
+    use wit_parser::{Resolve, Type, TypeDefKind};
+
+    use super::*;
+
+    fn call() -> api::ToolCall {
+        api::ToolCall { id: "c1".into(), name: "clock".into(), arguments: serde_json::json!({"tz": "UTC"}) }
+    }
+
+    fn result() -> api::ToolResult {
+        api::ToolResult { call_id: "c1".into(), name: "clock".into(), content: "12:00".into(), is_error: false }
+    }
+
+    fn request() -> api::ChatRequest {
+        api::ChatRequest {
+            model: "m".into(),
+            messages: vec![
+                api::ChatMessage::system("be brief"),
+                api::ChatMessage::assistant_calls("", vec![call()]),
+                api::ChatMessage::tool_result(&result()),
+            ],
+            tools: vec![api::ToolSpec {
+                name: "clock".into(),
+                description: "time".into(),
+                parameters: serde_json::json!({"type": "object"}),
+                effect: api::ToolEffect::Read,
+            }],
+            temperature: Some(0.5),
+        }
+    }
+
+    fn response() -> api::ChatResponse {
+        api::ChatResponse {
+            text: "hi".into(),
+            tool_calls: vec![call()],
+            usage: api::TokenUsage { prompt_tokens: 3, completion_tokens: 1 },
+            model: "m".into(),
+        }
+    }
+
+    /// One payload per hook point, with every field set.
+    fn sample(point: HookPoint) -> api::HookPayload {
+        use api::HookPayload as P;
+        let outbound = api::OutboundMessage { channel: "cli".into(), recipient: "u".into(), content: "bye".into() };
+        match point {
+            HookPoint::GatewayStart => P::GatewayStart(api::GatewayStart { bind_addr: "127.0.0.1:1".into() }),
+            HookPoint::GatewayStop => P::GatewayStop(api::GatewayStop { bind_addr: "127.0.0.1:1".into(), reason: "SIGTERM".into() }),
+            HookPoint::SessionStart => P::SessionStart(api::SessionStart { session_id: "s".into(), channel: "cli".into() }),
+            HookPoint::SessionEnd => P::SessionEnd(api::SessionEnd {
+                session_id: "s".into(),
+                channel: "cli".into(),
+                reason: api::SessionEndReason::Reset,
+                turns: 2,
+            }),
+            HookPoint::BeforeAgentStart => P::BeforeAgentStart(api::AgentStart {
+                system_prompt: "sys".into(),
+                context: vec!["memory".into()],
+                user_message: "hi".into(),
+            }),
+            HookPoint::MessageReceived => {
+                P::MessageReceived(api::InboundMessage { channel: "cli".into(), sender: "u".into(), content: "hi".into() })
+            }
+            HookPoint::MessageSending => P::MessageSending(outbound),
+            HookPoint::MessageSent => P::MessageSent(outbound),
+            HookPoint::BeforeLlmCall => P::BeforeLlmCall(api::LlmCall { provider: "offline".into(), request: request() }),
+            HookPoint::LlmOutput => P::LlmOutput(api::LlmOutput { provider: "offline".into(), response: response(), duration_ms: 4 }),
+            HookPoint::BeforeToolCall => P::BeforeToolCall(call()),
+            HookPoint::AfterToolCall => P::AfterToolCall(api::AfterToolCall {
+                call: call(),
+                result: result(),
+                owner: "native:clock".into(),
+                duration_ms: 1,
+            }),
+            HookPoint::ToolResultPersist => P::ToolResultPersist(api::ToolResultPersist { call: call(), result: result() }),
+            HookPoint::BeforeCompaction => {
+                P::BeforeCompaction(api::Compaction { session_id: "s".into(), messages: request().messages })
+            }
+            HookPoint::AfterCompaction => P::AfterCompaction(api::CompactionSummary {
+                session_id: "s".into(),
+                summary: "sum".into(),
+                compacted_messages: 3,
+            }),
+            HookPoint::AgentEnd => P::AgentEnd(api::AgentEnd {
+                reply: "done".into(),
+                iterations: 2,
+                tool_calls: 1,
+                usage: api::TokenUsage { prompt_tokens: 5, completion_tokens: 6 },
+                duration_ms: 7,
+                cancelled: Some("no".into()),
+            }),
+            HookPoint::ObserverEvent => {
+                P::ObserverEvent(api::ObserverEvent { name: "tool_call_end".into(), fields: serde_json::json!({"ok": true}) })
+            }
+        }
+    }
+
+    fn kebab(name: &str) -> String {
+        name.replace('_', "-")
+    }
+
+    /// `hook-event`'s cases, each with its payload record's field names.
+    fn wit_cases() -> Vec<(String, Vec<String>)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wit/zeroclaw");
+        let mut resolve = Resolve::new();
+        resolve.push_dir(root.join("host/v1")).expect("host package parses");
+        let (hooks, _) = resolve.push_dir(root.join("hooks/v1")).expect("hooks package parses");
+        let types = resolve.packages[hooks].interfaces["types"];
+        let event = resolve.interfaces[types].types["hook-event"];
+        let TypeDefKind::Variant(variant) = &resolve.types[event].kind else { panic!("hook-event is a variant") };
+        variant
+            .cases
+            .iter()
+            .map(|case| {
+                let mut ty = case.ty.expect("every case carries a payload");
+                // Follow `use` aliases to the record itself.
+                let fields = loop {
+                    let Type::Id(id) = ty else { break Vec::new() };
+                    match &resolve.types[id].kind {
+                        TypeDefKind::Type(inner) => ty = *inner,
+                        TypeDefKind::Record(record) => break record.fields.iter().map(|f| f.name.clone()).collect(),
+                        other => panic!("case {} carries {other:?}", case.name),
+                    }
+                };
+                (case.name.clone(), fields)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn catalog_and_wit_hook_event_agree_case_by_case() {
+        let cases = wit_cases();
+        let names: Vec<&str> = cases.iter().map(|(n, _)| n.as_str()).collect();
+        let catalog: Vec<String> = HookPoint::ALL.iter().map(|p| kebab(p.name())).collect();
+        assert_eq!(names, catalog, "the WIT variant lists the catalog's points, in catalog order");
+        for (point, (case, fields)) in HookPoint::ALL.iter().zip(&cases) {
+            let payload = sample(*point);
+            let event = event_to_wit(&payload);
+            assert_eq!(event_case_name(&event), case, "{point:?} converts to its own case");
+            assert_eq!(event_from_wit(event).unwrap(), payload, "{point:?} round-trips");
+            // The record's fields are the payload's fields.
+            let json = serde_json::to_value(&payload).unwrap();
+            let mut keys: Vec<String> = json["payload"].as_object().unwrap().keys().map(|k| kebab(k)).collect();
+            let mut fields = fields.clone();
+            keys.sort();
+            fields.sort();
+            assert_eq!(keys, fields, "{point:?}: payload fields and WIT record fields");
+        }
+    }
+
+    #[test]
+    fn malformed_guest_json_is_a_contract_error_not_a_panic() {
+        let bad = wh::HookEvent::BeforeToolCall(wt::ToolCall { id: "1".into(), name: "x".into(), arguments: "{oops".into() });
+        let err = event_from_wit(bad).unwrap_err();
+        assert!(err.contains("tool-call.arguments is not valid JSON"), "{err}");
+    }
 }

@@ -6,6 +6,8 @@
 //! against the manifest, link it, instantiate it once (and list its tools), and only then
 //! hand out entries. A plugin that fails any step is left out with its reason.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,9 +24,10 @@ use super::host::PluginShared;
 use super::instance::{KindIndices, PluginInstances, Reply, Request};
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::{Capability, CapabilityQuery, Decision, RightSet, decide};
-use crate::plugins::manifest::{Manifest, PackageRef, PluginKind, check_package};
+use crate::plugins::manifest::{Manifest, PackageRef, PluginKind, check_package, discover};
+use crate::plugins::native::native_plugin_names;
 use crate::plugins::registry::{
-    HookEntry, PluginRecord, PluginStatus, Precedence, ProviderEntry, SnapshotBuilder, ToolEntry,
+    HookEntry, PluginRecord, PluginStatus, Precedence, ProviderEntry, RegistryError, SnapshotBuilder, ToolEntry,
 };
 use crate::plugins::stats::StatsBook;
 
@@ -105,6 +108,60 @@ impl WasmBackend {
     /// The engine.
     pub fn engine(&self) -> &WasmEngine {
         &self.engine
+    }
+
+    /// Discovers every plugin in `plugins.dirs` and adds the ones that load to `builder`.
+    /// A plugin that fails is recorded as failed, with its reason, and left out.
+    pub async fn add_plugins(
+        &self,
+        builder: &mut SnapshotBuilder,
+        config: &LoadedConfig,
+        stats: &StatsBook,
+    ) -> Result<(), RegistryError> {
+        let natives = native_plugin_names()?;
+        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for path in discover(&config.plugin_dirs()) {
+            let manifest = match Manifest::load(&path) {
+                Ok(manifest) => manifest,
+                Err(e) => {
+                    record_failure(builder, &plugin_dir_name(&path), "", e.to_string());
+                    continue;
+                }
+            };
+            let id = manifest.id.clone();
+            let version = manifest.version.to_string();
+            if natives.contains(&id.as_str()) {
+                let reason = format!("{}: id `{id}` is the name of a native plugin; choose another id", path.display());
+                record_failure(builder, &id, &version, reason);
+                continue;
+            }
+            if let Some(first) = seen.get(&id) {
+                let message = format!("{}: skipped: plugin `{id}` is already loaded from {}", path.display(), first.display());
+                builder.diagnostic(&id, message);
+                continue;
+            }
+            seen.insert(id.clone(), path.clone());
+            if !config.entry(&id).enabled {
+                builder.add_plugin(PluginRecord {
+                    id: id.clone(),
+                    version,
+                    backend: "wasm",
+                    description: manifest.description.clone(),
+                    status: PluginStatus::Disabled(format!("plugins.entries.{id}.enabled = false")),
+                });
+                continue;
+            }
+            match self.load(manifest, config, builder.generation()).await {
+                Ok(plugin) => add_entries(&Arc::new(plugin), builder, config, stats),
+                Err(e) => record_failure(builder, &id, &version, e.to_string()),
+            }
+        }
+        for id in config.config.plugins.entries.keys() {
+            if !seen.contains_key(id) {
+                builder.diagnostic(id, format!("plugins.entries.{id} is configured but no plugin with that id is installed"));
+            }
+        }
+        Ok(())
     }
 
     /// Loads the plugin of `manifest` (already validated), as generation `generation`.
@@ -208,6 +265,27 @@ impl WasmBackend {
     }
 }
 
+/// Records a plugin that could not be loaded.
+fn record_failure(builder: &mut SnapshotBuilder, id: &str, version: &str, reason: String) {
+    tracing::warn!(plugin = %id, "plugin not loaded: {reason}");
+    builder.diagnostic(id, reason.clone());
+    builder.add_plugin(PluginRecord {
+        id: id.to_string(),
+        version: version.to_string(),
+        backend: "wasm",
+        description: String::new(),
+        status: PluginStatus::Failed(reason),
+    });
+}
+
+/// The plugin directory's name, for a plugin whose manifest cannot be read.
+fn plugin_dir_name(manifest: &Path) -> String {
+    manifest
+        .parent()
+        .and_then(|d| d.file_name())
+        .map_or_else(|| manifest.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 /// Adds a loaded plugin's entries to `builder`.
 pub fn add_entries(
     plugin: &Arc<LoadedPlugin>,
@@ -281,7 +359,7 @@ pub fn add_entries(
 
 /// The capabilities a plugin holds, or why it cannot be loaded: every capability it
 /// requests must be granted (a plugin never runs with less than it asked for).
-fn grant(manifest: &Manifest, entry: &PluginEntry, config: &LoadedConfig) -> Result<Vec<Capability>, String> {
+pub(super) fn grant(manifest: &Manifest, entry: &PluginEntry, config: &LoadedConfig) -> Result<Vec<Capability>, String> {
     let policy = &config.config.plugins.capabilities;
     let query = CapabilityQuery {
         requested: &manifest.capabilities,
@@ -295,29 +373,21 @@ fn grant(manifest: &Manifest, entry: &PluginEntry, config: &LoadedConfig) -> Res
     for cap in &manifest.capabilities {
         match decide(*cap, query) {
             Decision::Granted => granted.push(*cap),
-            Decision::NotGranted => refusals.push(format!(
-                "requests `{cap}`, which is not granted; add it to plugins.entries.{id}.grant = [\"{cap}\"] if you trust it"
-            )),
-            Decision::NotAllowed => {
-                refusals.push(format!("requests `{cap}`, which plugins.capabilities.allow does not list"))
-            }
-            Decision::Denied => refusals.push(format!("requests `{cap}`, which plugins.capabilities.deny forbids")),
             Decision::NotRequested => {}
+            refused => refusals.push(refused.explain(*cap, id)),
         }
     }
     if !refusals.is_empty() {
         return Err(refusals.join("; "));
     }
-    for cap in &entry.grant {
-        if !manifest.capabilities.contains(cap) {
-            tracing::warn!(plugin = %id, "plugins.entries.{id}.grant lists `{cap}`, which the plugin does not request; it has no effect");
-        }
+    for cap in entry.grant.iter().filter(|c| !manifest.capabilities.contains(c)) {
+        tracing::warn!(plugin = %id, "{}", Decision::NotRequested.explain(*cap, id));
     }
     Ok(granted)
 }
 
 /// The zeroclaw-relevant names a component imports and exports.
-fn interface_names(
+pub(super) fn interface_names(
     component: &wasmtime::component::Component,
     engine: &wasmtime::Engine,
 ) -> (Vec<String>, Vec<String>) {

@@ -1,32 +1,13 @@
-//! `zeroclaw plugins …`.
+//! `zeroclaw plugins list`.
 
 use std::path::Path;
 
-use clap::Subcommand;
-
-use super::CliError;
+use crate::cli::CliError;
 use crate::config::LoadedConfig;
 use crate::plugins::{EntryRow, PluginRuntime};
 
-/// `zeroclaw plugins …`
-#[derive(Debug, Subcommand)]
-pub enum PluginsCommand {
-    /// Print every entry of the current snapshot: kind, name, owner, priority, status.
-    List {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-/// Runs a `plugins` subcommand.
-pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliError> {
-    match cmd {
-        PluginsCommand::List { json } => list(config, json).await,
-    }
-}
-
-async fn list(config: Option<&Path>, json: bool) -> Result<(), CliError> {
+/// `plugins list [--json]`.
+pub async fn run(config: Option<&Path>, json: bool) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
     let runtime = PluginRuntime::start(loaded).await?;
     let snapshot = runtime.snapshot();

@@ -1,0 +1,145 @@
+//! `plugins build`, `plugins validate`, `plugins inspect`: for plugin authors.
+
+use std::path::{Path, PathBuf};
+
+use super::find_manifest;
+use crate::cli::CliError;
+use crate::config::LoadedConfig;
+use crate::plugins::build::{build_guests, ensure_wasm_target, install};
+use crate::plugins::capability::{CapabilityQuery, decide};
+use crate::plugins::manifest::Manifest;
+
+/// `plugins build DIR [--out PLUGINS_DIR]`.
+pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> Result<(), CliError> {
+    let loaded = LoadedConfig::discover(config)?;
+    let plugins_dir = match out {
+        Some(out) => out,
+        None => loaded.plugin_dirs().into_iter().next().ok_or_else(|| {
+            CliError("plugins.dirs is empty; pass --out <plugins dir> or set plugins.dirs".into())
+        })?,
+    };
+    ensure_wasm_target(&mut |message| eprintln!("{message}"))?;
+    eprintln!("building {} for wasm32-wasip2…", dir.display());
+    let built = build_guests(dir, None, false)?;
+    for plugin in &built {
+        let installed = install(plugin, &plugins_dir)?;
+        eprintln!("installed {} into {}", plugin.crate_name, installed.parent().unwrap_or(&plugins_dir).display());
+        let manifest = Manifest::load(&installed)?;
+        report(&loaded, manifest).await?;
+    }
+    if !loaded.config.plugins.enabled {
+        eprintln!("note: plugins.enabled is false in {}; set it to true to load wasm plugins", loaded.display_path());
+    }
+    Ok(())
+}
+
+/// `plugins validate PATH`.
+pub async fn validate(config: Option<&Path>, path: &Path) -> Result<(), CliError> {
+    let loaded = LoadedConfig::discover(config)?;
+    let manifest = find_manifest(&loaded, &path.display().to_string())?;
+    report(&loaded, manifest).await
+}
+
+/// Validates a plugin as fully as this build can, then says what the operator's config
+/// grants it. Fails only when the plugin itself is invalid.
+async fn report(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliError> {
+    let path = manifest.path.clone();
+    let what = format!(
+        "{} {}: {} hook(s), {} tool(s), {} provider(s)",
+        manifest.id,
+        manifest.version,
+        manifest.hooks.len(),
+        manifest.tools.len(),
+        manifest.providers.len()
+    );
+    let grants = grant_lines(loaded, &manifest);
+    let entry_config = serde_json::to_value(loaded.entry(&manifest.id).config)?;
+    manifest.check_config(&entry_config).map_err(CliError)?;
+    check_component(loaded, manifest).await?;
+    println!("{}: ok ({what})", path.display());
+    for line in grants {
+        println!("note: {line}");
+    }
+    Ok(())
+}
+
+/// What the operator's config decides for each capability the plugin requests.
+fn grant_lines(loaded: &LoadedConfig, manifest: &Manifest) -> Vec<String> {
+    let entry = loaded.entry(&manifest.id);
+    let policy = &loaded.config.plugins.capabilities;
+    let query = CapabilityQuery {
+        requested: &manifest.capabilities,
+        granted: &entry.grant,
+        global_allow: &policy.allow,
+        global_deny: &policy.deny,
+    };
+    manifest.capabilities.iter().map(|cap| decide(*cap, query).explain(*cap, &manifest.id)).collect()
+}
+
+/// Loads the component as the runtime would (compile, exports, versions, link, self-check),
+/// as if every capability it requests were granted: grants are reported separately.
+#[cfg(feature = "wasm")]
+async fn check_component(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliError> {
+    use crate::plugins::wasm::WasmBackend;
+    let mut trial = loaded.clone();
+    trial.config.plugins.enabled = true;
+    trial.config.plugins.capabilities = Default::default();
+    trial.config.plugins.entries.entry(manifest.id.clone()).or_default().grant = manifest.capabilities.clone();
+    let backend = WasmBackend::new(&trial).map_err(CliError)?;
+    backend.load(manifest, &trial, 0).await?;
+    Ok(())
+}
+
+#[cfg(not(feature = "wasm"))]
+async fn check_component(_loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliError> {
+    manifest.read_component()?;
+    eprintln!("note: built without the `wasm` feature: the component itself was not checked");
+    Ok(())
+}
+
+/// `plugins inspect ID|PATH`.
+pub async fn inspect(config: Option<&Path>, plugin: &str) -> Result<(), CliError> {
+    let loaded = LoadedConfig::discover(config)?;
+    let manifest = find_manifest(&loaded, plugin)?;
+    let list = |items: Vec<String>| if items.is_empty() { "-".to_string() } else { items.join(", ") };
+    println!("plugin        {} {}", manifest.id, manifest.version);
+    if !manifest.description.is_empty() {
+        println!("description   {}", manifest.description);
+    }
+    println!("manifest      {}", manifest.path.display());
+    println!("component     {}", manifest.component.display());
+    println!("wit           {}", list(manifest.packages.iter().map(ToString::to_string).collect()));
+    println!(
+        "hooks         {}",
+        list(manifest.hooks.iter().map(|h| format!("{} `{}` (priority {})", h.point.name(), h.name, h.priority)).collect())
+    );
+    println!("tools         {}", list(manifest.tools.iter().map(|t| format!("{} ({:?})", t.name, t.effect)).collect()));
+    println!("providers     {}", list(manifest.providers.iter().map(|p| p.name.clone()).collect()));
+    println!("capabilities  {}", list(grant_lines(&loaded, &manifest)));
+    inspect_component(&loaded, &manifest)
+}
+
+#[cfg(feature = "wasm")]
+fn inspect_component(loaded: &LoadedConfig, manifest: &Manifest) -> Result<(), CliError> {
+    use crate::plugins::wasm::WasmBackend;
+    let backend = WasmBackend::new(loaded).map_err(CliError)?;
+    let found = backend.inspect(manifest)?;
+    println!("size          {} bytes", found.component_bytes);
+    println!("imports       {}", found.imports.join(", "));
+    println!("exports       {}", found.exports.join(", "));
+    let ratio = found.compile.as_secs_f64() / found.cached_load.as_secs_f64().max(1e-9);
+    println!(
+        "load cost     compile {:.1} ms, cached load {:.3} ms ({ratio:.0}x faster)",
+        found.compile.as_secs_f64() * 1e3,
+        found.cached_load.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "wasm"))]
+fn inspect_component(_loaded: &LoadedConfig, manifest: &Manifest) -> Result<(), CliError> {
+    let bytes = manifest.read_component()?;
+    println!("size          {} bytes", bytes.len());
+    println!("(built without the `wasm` feature: imports, exports and load costs are not shown)");
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `plugins call` and `plugins fire`: exercise one plugin from the shell.
+
+use std::path::Path;
+
+use zeroclaw_plugin_api::{HookContext, HookOutcome, HookPayload, HookPoint};
+
+use super::with_plugins_enabled;
+use crate::cli::CliError;
+use crate::plugins::{PluginRuntime, PluginStatus, Snapshot};
+
+/// Fails when plugin `id` is not serving in `snapshot`, saying why.
+fn require_active(snapshot: &Snapshot, id: &str) -> Result<(), CliError> {
+    match snapshot.plugins().iter().find(|p| p.id == id) {
+        Some(p) if p.status == PluginStatus::Active => Ok(()),
+        Some(p) => Err(CliError(format!("plugin `{id}` is not serving: {:?}", p.status))),
+        None => Err(CliError(format!("no plugin `{id}` is installed in plugins.dirs"))),
+    }
+}
+
+/// `plugins call ID TOOL ARGS`: validates the arguments against the tool's schema, calls it,
+/// prints its output.
+pub async fn call(config: Option<&Path>, id: &str, tool: &str, args: &str) -> Result<(), CliError> {
+    let args: serde_json::Value =
+        serde_json::from_str(args).map_err(|e| CliError(format!("ARGS is not JSON: {e}")))?;
+    let runtime = PluginRuntime::start(with_plugins_enabled(config)?).await?;
+    let snapshot = runtime.snapshot();
+    require_active(&snapshot, id)?;
+    let entry = snapshot.tool(tool).ok_or_else(|| CliError(format!("no tool `{tool}` in the tool table")))?;
+    if entry.owner.plugin_id() != id {
+        return Err(CliError(format!("tool `{tool}` is served by {}, not by plugin `{id}`", entry.owner)));
+    }
+    let validator = jsonschema::validator_for(&entry.spec.parameters).map_err(|e| CliError(e.to_string()))?;
+    let problems: Vec<String> = validator.iter_errors(&args).map(|e| e.to_string()).collect();
+    if !problems.is_empty() {
+        return Err(CliError(format!("arguments do not match `{tool}`'s schema: {}", problems.join("; "))));
+    }
+    let (result, owner) = entry.invoke(args).await;
+    match result {
+        Ok(output) => {
+            println!("{output}");
+            if owner != &entry.owner {
+                eprintln!("note: answered by the fallback {owner}");
+            }
+            Ok(())
+        }
+        Err(e) => Err(CliError(format!("{tool} failed: {e}"))),
+    }
+}
+
+/// `plugins fire ID HOOK PAYLOAD`: calls plugin `id`'s handler(s) for `hook` and prints
+/// each outcome (continue, the rewritten payload, or the cancel reason).
+pub async fn fire(config: Option<&Path>, id: &str, hook: &str, payload: &str) -> Result<(), CliError> {
+    let point = HookPoint::from_name(hook).ok_or_else(|| {
+        let known: Vec<&str> = HookPoint::ALL.iter().map(|p| p.name()).collect();
+        CliError(format!("no hook `{hook}`; known: {}", known.join(", ")))
+    })?;
+    let fields: serde_json::Value =
+        serde_json::from_str(payload).map_err(|e| CliError(format!("PAYLOAD is not JSON: {e}")))?;
+    let payload: HookPayload = serde_json::from_value(serde_json::json!({"hook": hook, "payload": fields}))
+        .map_err(|e| CliError(format!("PAYLOAD does not fit {hook}: {e}")))?;
+    let runtime = PluginRuntime::start(with_plugins_enabled(config)?).await?;
+    let snapshot = runtime.snapshot();
+    require_active(&snapshot, id)?;
+    let entries: Vec<_> = snapshot.hooks(point).iter().filter(|e| e.owner.plugin_id() == id).collect();
+    if entries.is_empty() {
+        return Err(CliError(format!("plugin `{id}` does not subscribe to {hook}")));
+    }
+    let ctx = HookContext::session("zeroclaw", "cli-fire", "cli");
+    for entry in entries {
+        let outcome = entry.handler.handle(&ctx, &payload).await.map_err(|e| CliError(format!("{}: {e}", entry.owner)))?;
+        let line = match outcome {
+            HookOutcome::Continue => "continue".to_string(),
+            HookOutcome::Cancel(reason) => format!("cancel: {reason}"),
+            HookOutcome::Modify(next) if next.point() != point => {
+                format!("refused: returned a {} payload for {hook}", next.point().name())
+            }
+            HookOutcome::Modify(next) => {
+                let granted = entry.rights.may_modify(point);
+                let json = serde_json::to_string_pretty(&serde_json::to_value(&next)?["payload"])?;
+                let note = if granted { "" } else { " (the runtime would refuse it: the right is not granted)" };
+                format!("modify{note}:\n{json}")
+            }
+        };
+        println!("{} [{}]: {line}", entry.owner, entry.handler_name);
+    }
+    Ok(())
+}

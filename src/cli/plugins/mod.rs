@@ -1,0 +1,131 @@
+//! `zeroclaw plugins …`: list, author (new, build, validate, inspect) and exercise (call,
+//! fire) plugins.
+
+mod author;
+mod exercise;
+mod list;
+mod scaffold;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Subcommand, ValueEnum};
+
+use super::CliError;
+use crate::config::LoadedConfig;
+use crate::plugins::manifest::{MANIFEST_FILE, Manifest, discover};
+
+/// `zeroclaw plugins …`
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// Print every entry of the current snapshot: kind, name, owner, priority, status.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a plugin crate that builds and loads as is.
+    New {
+        /// The plugin id (lowercase letters, digits, `-`, `_`).
+        name: String,
+        /// What the plugin serves.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// Where to create it (default: ./<name>).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The zeroclaw-pdk crate to depend on (default: the one in this zeroclaw's source tree).
+        #[arg(long)]
+        pdk: Option<PathBuf>,
+    },
+    /// Build a plugin crate for wasm32-wasip2, install it into the plugins directory, validate it.
+    Build {
+        /// The plugin crate (or a workspace of plugin crates).
+        dir: PathBuf,
+        /// Install into this directory instead of the first of `plugins.dirs`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Validate a plugin: manifest, component, exports, versions, grants, self-check.
+    Validate {
+        /// A plugin directory or its plugin.toml.
+        path: PathBuf,
+    },
+    /// Show a plugin's manifest, WIT imports and exports, capabilities, size and load costs.
+    Inspect {
+        /// A plugin id (searched in `plugins.dirs`), a plugin directory or a plugin.toml.
+        plugin: String,
+    },
+    /// Call one plugin tool from the shell.
+    Call {
+        /// The plugin id.
+        id: String,
+        /// The tool name.
+        tool: String,
+        /// The arguments, a JSON object.
+        #[arg(default_value = "{}")]
+        args: String,
+    },
+    /// Fire one hook at one plugin from the shell and print its outcome.
+    Fire {
+        /// The plugin id.
+        id: String,
+        /// The hook point, e.g. tool_result_persist.
+        hook: String,
+        /// The payload, a JSON object with the hook's payload fields.
+        payload: String,
+    },
+}
+
+/// The kind of plugin `plugins new` creates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// A hook handler.
+    Hook,
+    /// A tool.
+    Tool,
+    /// A provider.
+    Provider,
+}
+
+/// Runs a `plugins` subcommand.
+pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliError> {
+    match cmd {
+        PluginsCommand::List { json } => list::run(config, json).await,
+        PluginsCommand::New { name, kind, dir, pdk } => scaffold::run(&name, kind, dir, pdk),
+        PluginsCommand::Build { dir, out } => author::build(config, &dir, out).await,
+        PluginsCommand::Validate { path } => author::validate(config, &path).await,
+        PluginsCommand::Inspect { plugin } => author::inspect(config, &plugin).await,
+        PluginsCommand::Call { id, tool, args } => exercise::call(config, &id, &tool, &args).await,
+        PluginsCommand::Fire { id, hook, payload } => exercise::fire(config, &id, &hook, &payload).await,
+    }
+}
+
+/// A config with wasm plugins enabled: commands that exercise plugins load them even when
+/// the operator's config keeps runtime loading off.
+fn with_plugins_enabled(config: Option<&Path>) -> Result<LoadedConfig, CliError> {
+    let mut loaded = LoadedConfig::discover(config)?;
+    loaded.config.plugins.enabled = true;
+    Ok(loaded)
+}
+
+/// The manifest of `plugin`: an installed plugin id first, else a `plugin.toml` or a
+/// directory holding one (a crate's source directory often has the same name as its id).
+fn find_manifest(config: &LoadedConfig, plugin: &str) -> Result<Manifest, CliError> {
+    for candidate in discover(&config.plugin_dirs()) {
+        if let Ok(manifest) = Manifest::load(&candidate)
+            && manifest.id == plugin
+        {
+            return Ok(manifest);
+        }
+    }
+    let path = Path::new(plugin);
+    let manifest_path = if path.is_file() { path.to_path_buf() } else { path.join(MANIFEST_FILE) };
+    if manifest_path.is_file() {
+        return Ok(Manifest::load(&manifest_path)?);
+    }
+    let dirs: Vec<String> = config.plugin_dirs().iter().map(|d| d.display().to_string()).collect();
+    Err(CliError(format!(
+        "no plugin `{plugin}`: no installed plugin has that id (in {}) and it is not a path to a plugin.toml",
+        if dirs.is_empty() { "plugins.dirs, which is empty".to_string() } else { dirs.join(", ") }
+    )))
+}

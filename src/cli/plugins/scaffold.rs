@@ -1,0 +1,216 @@
+//! `zeroclaw plugins new NAME --kind hook|tool|provider`: a plugin crate that builds and
+//! loads as is, to be edited from there.
+
+use std::path::{Path, PathBuf};
+
+use super::Kind;
+use crate::cli::CliError;
+
+/// The PDK in this zeroclaw's source tree, when there is one.
+fn default_pdk() -> Option<PathBuf> {
+    let pdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("wasm-plugins/pdk");
+    pdk.join("Cargo.toml").is_file().then_some(pdk)
+}
+
+/// `plugins new`.
+pub fn run(name: &str, kind: Kind, dir: Option<PathBuf>, pdk: Option<PathBuf>) -> Result<(), CliError> {
+    let valid = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid {
+        return Err(CliError(format!(
+            "`{name}` is not a plugin id: start with a lowercase letter, use only a-z, 0-9, `-` and `_`"
+        )));
+    }
+    let dir = dir.unwrap_or_else(|| PathBuf::from(name));
+    if dir.exists() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(CliError(format!("{} exists and is not empty; choose another --dir", dir.display())));
+    }
+    let pdk = pdk.or_else(default_pdk).ok_or_else(|| {
+        CliError("cannot find zeroclaw-pdk; pass --pdk <path to wasm-plugins/pdk of a zeroclaw checkout>".into())
+    })?;
+    let pdk = std::path::absolute(&pdk).map_err(|e| CliError(format!("{}: {e}", pdk.display())))?;
+    if !pdk.join("Cargo.toml").is_file() {
+        return Err(CliError(format!("{} is not the zeroclaw-pdk crate (no Cargo.toml)", pdk.display())));
+    }
+    let files = files(name, kind, &pdk);
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| CliError(format!("cannot create {}: {e}", dir.display())))?;
+    for (path, text) in &files {
+        let path = dir.join(path);
+        std::fs::write(&path, text).map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))?;
+    }
+    println!("created {}: a {} plugin `{name}`", dir.display(), format!("{kind:?}").to_lowercase());
+    println!("next: zeroclaw plugins build {}", dir.display());
+    Ok(())
+}
+
+/// The crate's files, by relative path.
+fn files(name: &str, kind: Kind, pdk: &Path) -> Vec<(&'static str, String)> {
+    let ident = name.replace('-', "_");
+    let pdk = pdk.display().to_string().replace('\\', "/");
+    let needs_serde = kind == Kind::Tool;
+    let serde = if needs_serde { "serde = { version = \"1\", features = [\"derive\"] }\n" } else { "" };
+    let cargo = format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+zeroclaw-pdk = {{ path = "{pdk}" }}
+{serde}
+[profile.release]
+opt-level = "s"
+strip = true
+panic = "abort"
+
+# A standalone crate, even when created inside another workspace.
+[workspace]
+"#
+    );
+    let (lib, manifest_tail, package, what) = match kind {
+        Kind::Hook => (hook_lib(name), hook_manifest(), "zeroclaw:hooks@1.0.0", "a hook on agent_end that logs each turn"),
+        Kind::Tool => (tool_lib(&ident), tool_manifest(&ident), "zeroclaw:tools@1.0.0", "a read tool that reverses a text"),
+        Kind::Provider => {
+            (provider_lib(name, &ident), provider_manifest(&ident), "zeroclaw:providers@1.0.0", "a provider that greets")
+        }
+    };
+    let manifest = format!(
+        r#"id = "{name}"
+version = "0.1.0"
+description = "{what}"
+component = "{ident}.wasm"
+wit = ["{package}"]
+{manifest_tail}"#
+    );
+    let readme = format!(
+        "# {name}\n\nA zeroclaw plugin: {what}.\n\n```sh\nzeroclaw plugins build .        # builds for wasm32-wasip2, installs, validates\nzeroclaw plugins list\n```\n\nSee docs/writing-wasm-plugins.md in the zeroclaw repository.\n"
+    );
+    vec![
+        ("Cargo.toml", cargo),
+        ("src/lib.rs", lib),
+        ("plugin.toml", manifest),
+        ("README.md", readme),
+        (".gitignore", "/target\n".to_string()),
+    ]
+}
+
+fn hook_lib(name: &str) -> String {
+    format!(
+        r#"//! {name}: a zeroclaw hook plugin.
+//!
+//! It observes `agent_end` and logs each turn. To rewrite a payload instead, subscribe to a
+//! modifying hook in plugin.toml (e.g. `message_sending`), request its capability
+//! (`messages:modify`), and return `Outcome::Modify(HookEvent::MessageSending(changed))`.
+
+use zeroclaw_pdk::{{HookContext, HookEvent, Hooks, Outcome}};
+
+struct Plugin;
+
+impl Hooks for Plugin {{
+    fn handle(ctx: &HookContext, event: HookEvent) -> Result<Outcome, String> {{
+        if let HookEvent::AgentEnd(end) = event {{
+            let session = ctx.session_id.as_deref().unwrap_or("-");
+            zeroclaw_pdk::log::info(&format!(
+                "session {{session}}: turn ended after {{}} model call(s) and {{}} tool call(s)",
+                end.iterations, end.tool_calls
+            ));
+        }}
+        Ok(Outcome::Continue)
+    }}
+}}
+
+zeroclaw_pdk::plugin!(hooks = Plugin);
+"#
+    )
+}
+
+fn hook_manifest() -> String {
+    "\n[[hooks]]\npoint = \"agent_end\"\npriority = 0\n".to_string()
+}
+
+fn tool_lib(ident: &str) -> String {
+    format!(
+        r#"//! {ident}: a zeroclaw tool plugin.
+
+use serde::Deserialize;
+use zeroclaw_pdk::serde_json::{{self, json}};
+use zeroclaw_pdk::{{ToolEffect, ToolError, ToolSpec, Tools, tool_spec}};
+
+#[derive(Deserialize)]
+struct Args {{
+    text: String,
+}}
+
+struct Plugin;
+
+impl Tools for Plugin {{
+    fn specs() -> Vec<ToolSpec> {{
+        vec![tool_spec(
+            "{ident}",
+            "Reverses a text.",
+            json!({{
+                "type": "object",
+                "properties": {{ "text": {{ "type": "string" }} }},
+                "required": ["text"],
+                "additionalProperties": false
+            }}),
+            ToolEffect::Read,
+        )]
+    }}
+
+    fn invoke(name: &str, args: serde_json::Value) -> Result<String, ToolError> {{
+        match name {{
+            "{ident}" => {{
+                let args: Args = zeroclaw_pdk::args(args)?;
+                Ok(args.text.chars().rev().collect())
+            }}
+            other => Err(ToolError::Execution(format!("no tool `{{other}}`"))),
+        }}
+    }}
+}}
+
+zeroclaw_pdk::plugin!(tools = Plugin);
+"#
+    )
+}
+
+fn tool_manifest(ident: &str) -> String {
+    format!("\n[[tools]]\nname = \"{ident}\"\neffect = \"read\"\n")
+}
+
+fn provider_lib(name: &str, ident: &str) -> String {
+    format!(
+        r#"//! {name}: a zeroclaw provider plugin (a greeter, not a language model).
+
+use zeroclaw_pdk::{{ChatRequest, ChatResponse, ProviderError, Providers, Role, TokenUsage}};
+
+struct Plugin;
+
+impl Providers for Plugin {{
+    fn chat(name: &str, request: ChatRequest) -> Result<ChatResponse, ProviderError> {{
+        if name != "{ident}" {{
+            return Err(ProviderError::Permanent(format!("no provider `{{name}}`")));
+        }}
+        let said = request.messages.iter().rev().find(|m| m.role == Role::User).map(|m| m.content.clone());
+        let text = format!("Hello from {name}! You said: {{}}", said.unwrap_or_default());
+        Ok(ChatResponse {{
+            usage: TokenUsage {{ prompt_tokens: 0, completion_tokens: text.split_whitespace().count() as u32 }},
+            text,
+            tool_calls: Vec::new(),
+            model: request.model,
+        }})
+    }}
+}}
+
+zeroclaw_pdk::plugin!(providers = Plugin);
+"#
+    )
+}
+
+fn provider_manifest(ident: &str) -> String {
+    format!("\n[[providers]]\nname = \"{ident}\"\n")
+}

@@ -1,0 +1,51 @@
+//! What `plugins inspect` shows about a component: its WIT imports and exports, its size,
+//! and what compiling it costs compared with loading it from the cache.
+
+use std::time::{Duration, Instant};
+
+use wasmtime::component::Component;
+
+use super::loader::{LoadError, WasmBackend, interface_names};
+use crate::plugins::manifest::Manifest;
+
+/// A component, looked at without instantiating it.
+#[derive(Clone, Debug)]
+pub struct Inspection {
+    /// The component file's size.
+    pub component_bytes: u64,
+    /// Its imports (WASI and zeroclaw interfaces).
+    pub imports: Vec<String>,
+    /// Its exports.
+    pub exports: Vec<String>,
+    /// Time to compile it from scratch.
+    pub compile: Duration,
+    /// Time to load it from the compile cache.
+    pub cached_load: Duration,
+}
+
+impl WasmBackend {
+    /// Compiles `manifest`'s component from scratch, then loads it from the cache (storing
+    /// it first if needed), and reports both times with its interfaces.
+    pub fn inspect(&self, manifest: &Manifest) -> Result<Inspection, LoadError> {
+        let bytes = manifest.read_component().map_err(|e| LoadError { location: e.location, message: e.message })?;
+        let engine = self.engine().engine();
+        let started = Instant::now();
+        let component = Component::new(engine, &bytes).map_err(|e| LoadError {
+            location: manifest.path.display().to_string(),
+            message: format!("not a valid component: {e}"),
+        })?;
+        let compile = started.elapsed();
+        let cache = self.engine().cache();
+        let stored = cache.load_or_compile(engine, &bytes).map_err(|e| LoadError {
+            location: manifest.path.display().to_string(),
+            message: format!("cache: {e}"),
+        })?;
+        drop(stored);
+        let loaded = cache.load_or_compile(engine, &bytes).map_err(|e| LoadError {
+            location: manifest.path.display().to_string(),
+            message: format!("cache: {e}"),
+        })?;
+        let (imports, exports) = interface_names(&component, engine);
+        Ok(Inspection { component_bytes: bytes.len() as u64, imports, exports, compile, cached_load: loaded.elapsed })
+    }
+}

@@ -1,0 +1,40 @@
+//! The real guests of `wasm-plugins/`, built once per test run from source, and helpers to
+//! install them into a temporary plugins directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use zeroclaw::config::LoadedConfig;
+use zeroclaw::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
+
+/// Every guest crate of the repository's guest workspace, built (release, wasm32-wasip2).
+pub fn built() -> &'static [BuiltPlugin] {
+    static BUILT: OnceLock<Vec<BuiltPlugin>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wasm-plugins");
+        // Beside the host's own build output, so CI's cache keeps it.
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests");
+        ensure_wasm_target(&mut |m| eprintln!("{m}")).expect("the wasm32-wasip2 target");
+        build_guests(&root, Some(&target), true).expect("the guest workspace builds")
+    })
+}
+
+/// The built guest named `crate_name`.
+pub fn guest(crate_name: &str) -> &'static BuiltPlugin {
+    built().iter().find(|b| b.crate_name == crate_name).unwrap_or_else(|| panic!("no guest crate `{crate_name}`"))
+}
+
+/// Installs guest `crate_name` into `plugins_dir`; returns its installed `plugin.toml`.
+pub fn install_guest(crate_name: &str, plugins_dir: &Path) -> PathBuf {
+    install(guest(crate_name), plugins_dir).expect("installs")
+}
+
+/// A config with plugins enabled, reading `plugins_dir`, caching under `state`, plus `extra` TOML.
+pub fn plugin_config(root: &Path, extra: &str) -> LoadedConfig {
+    let text = format!(
+        "state_dir = \"state\"\n[plugins]\nenabled = true\ndirs = [\"plugins\"]\n{extra}\n"
+    );
+    let path = root.join("zeroclaw.toml");
+    std::fs::write(&path, &text).unwrap();
+    LoadedConfig::parse(&text, &path).expect("valid test config")
+}

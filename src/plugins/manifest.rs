@@ -26,7 +26,7 @@ pub const MANIFEST_FILE: &str = "plugin.toml";
 
 /// The WIT packages this host implements, at the newest 1.x it supports. A plugin built
 /// against any 1.x up to these loads; a newer minor or another major is refused.
-pub const HOST_PACKAGES: [(&str, Version); 4] = [
+pub static HOST_PACKAGES: [(&str, Version); 4] = [
     ("zeroclaw:host", Version::new(1, 0, 0)),
     ("zeroclaw:hooks", Version::new(1, 0, 0)),
     ("zeroclaw:tools", Version::new(1, 0, 0)),

@@ -29,10 +29,22 @@ pub fn install_guest(crate_name: &str, plugins_dir: &Path) -> PathBuf {
     install(guest(crate_name), plugins_dir).expect("installs")
 }
 
-/// A config with plugins enabled, reading `plugins_dir`, caching under `state`, plus `extra` TOML.
+/// A compile cache shared by the tests that do not test the cache itself: compiling a
+/// component in a debug build takes about a second.
+pub fn shared_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("zeroclaw-test-cache")
+}
+
+/// A config with plugins enabled, reading `<root>/plugins`, state in `<root>/state`, the
+/// shared compile cache, plus `extra` TOML (which may add `[plugins.*]` tables).
 pub fn plugin_config(root: &Path, extra: &str) -> LoadedConfig {
+    plugin_config_with_cache(root, &shared_cache(), extra)
+}
+
+/// [`plugin_config`] with its own compile cache directory.
+pub fn plugin_config_with_cache(root: &Path, cache: &Path, extra: &str) -> LoadedConfig {
     let text = format!(
-        "state_dir = \"state\"\n[plugins]\nenabled = true\ndirs = [\"plugins\"]\n{extra}\n"
+        "state_dir = \"state\"\n[plugins]\nenabled = true\ndirs = [\"plugins\"]\ncache_dir = {cache:?}\n{extra}\n"
     );
     let path = root.join("zeroclaw.toml");
     std::fs::write(&path, &text).unwrap();

@@ -3,6 +3,8 @@
 mod cli;
 mod guests;
 mod hooks;
+mod loading;
 mod registry;
+mod scaffold;
 mod support;
 mod wasm;

@@ -65,6 +65,7 @@ zeroclaw-pdk = {{ path = "{pdk}" }}
 [profile.release]
 opt-level = "s"
 strip = true
+codegen-units = 1
 panic = "abort"
 
 # A standalone crate, even when created inside another workspace.

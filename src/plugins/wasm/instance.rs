@@ -12,7 +12,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use wasmtime::component::{Instance, InstancePre};
+use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, InstancePre, TypedFunc};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use zeroclaw_plugin_api::{
     ChatRequest, ChatResponse, FailureKind, HookContext, HookOutcome, HookPayload, Owner, ProviderError,
@@ -20,6 +20,8 @@ use zeroclaw_plugin_api::{
 };
 
 use super::bindings::hooks::HookPluginIndices;
+use super::bindings::hooks::zeroclaw::hooks::types as wh;
+use super::bindings::hooks::zeroclaw::host::types as wt;
 use super::bindings::providers::ProviderPluginIndices;
 use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
 use super::bindings::tools::ToolPluginIndices;
@@ -27,6 +29,7 @@ use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitTool
 use super::convert;
 use super::host::{HostState, PluginShared};
 use crate::config::InstancePolicy;
+use crate::plugins::manifest::{HOST_PACKAGES, PluginKind};
 
 /// How long past its deadline a call blocked in a host call may take to be cut.
 const GRACE: Duration = Duration::from_millis(20);
@@ -88,14 +91,49 @@ impl From<wasmtime::Error> for CallError {
     }
 }
 
-/// The exports of each kind, looked up once when the plugin loaded.
-pub struct KindIndices {
-    /// `zeroclaw:hooks/handler`, when the manifest declares hooks.
-    pub hooks: Option<HookPluginIndices>,
-    /// `zeroclaw:tools/tool`, when the manifest declares tools.
-    pub tools: Option<ToolPluginIndices>,
-    /// `zeroclaw:providers/provider`, when the manifest declares providers.
-    pub providers: Option<ProviderPluginIndices>,
+/// The export index of every guest function the manifest's kinds need, looked up once
+/// when the plugin loaded. Their types are checked once, on the self-check instance
+/// (`Request::Probe`); every instance comes from the same component, so calls then use
+/// them unchecked instead of re-checking every type on every call.
+#[derive(Clone, Default)]
+pub struct ExportIndices {
+    /// `zeroclaw:hooks/handler.handle`.
+    pub handle: Option<ComponentExportIndex>,
+    /// `zeroclaw:tools/tool.list-specs`.
+    pub list_specs: Option<ComponentExportIndex>,
+    /// `zeroclaw:tools/tool.invoke`.
+    pub invoke: Option<ComponentExportIndex>,
+    /// `zeroclaw:providers/provider.chat`.
+    pub chat: Option<ComponentExportIndex>,
+}
+
+impl ExportIndices {
+    /// Looks up the functions of `kinds` in `component`; names the missing one if any.
+    pub fn find(component: &Component, kinds: &[PluginKind]) -> Result<Self, String> {
+        let func = |kind: PluginKind, name: &str| -> Result<Option<ComponentExportIndex>, String> {
+            let interface = format!("{}@{}", kind.interface(), host_version(kind));
+            let missing = || format!("the component does not export `{interface}` function `{name}`");
+            let instance = component.get_export_index(None, &interface).ok_or_else(missing)?;
+            component.get_export_index(Some(&instance), name).map(Some).ok_or_else(missing)
+        };
+        let mut indices = ExportIndices::default();
+        for kind in kinds {
+            match kind {
+                PluginKind::Hooks => indices.handle = func(*kind, "handle")?,
+                PluginKind::Tools => {
+                    indices.list_specs = func(*kind, "list-specs")?;
+                    indices.invoke = func(*kind, "invoke")?;
+                }
+                PluginKind::Providers => indices.chat = func(*kind, "chat")?,
+            }
+        }
+        Ok(indices)
+    }
+}
+
+/// The version of `kind`'s package this host implements.
+fn host_version(kind: PluginKind) -> &'static semver::Version {
+    &HOST_PACKAGES.iter().find(|(name, _)| *name == kind.package()).expect("every kind has a host package").1
 }
 
 /// A store and, once instantiated, its instance.
@@ -104,12 +142,23 @@ struct Slot {
     instance: Option<Instance>,
 }
 
+/// Fetches the function at `index` of `instance`.
+fn func(
+    store: &mut Store<HostState>,
+    instance: &Instance,
+    index: &Option<ComponentExportIndex>,
+    what: &str,
+) -> Result<Func, CallError> {
+    let index = index.as_ref().ok_or_else(|| CallError::Contract(format!("the plugin does not declare {what}")))?;
+    instance.get_func(&mut *store, index).ok_or_else(|| CallError::Contract(format!("the component lost its `{what}` export")))
+}
+
 /// Everything needed to run calls on one loaded plugin version.
 pub struct PluginInstances {
     shared: Arc<PluginShared>,
     engine: Engine,
     pre: InstancePre<HostState>,
-    indices: KindIndices,
+    exports: ExportIndices,
     policy: InstancePolicy,
     fuel_metered: bool,
     permits: Semaphore,
@@ -122,7 +171,7 @@ impl PluginInstances {
         shared: Arc<PluginShared>,
         engine: Engine,
         pre: InstancePre<HostState>,
-        indices: KindIndices,
+        exports: ExportIndices,
         policy: InstancePolicy,
         fuel_metered: bool,
     ) -> Self {
@@ -131,7 +180,7 @@ impl PluginInstances {
             shared,
             engine,
             pre,
-            indices,
+            exports,
             policy,
             fuel_metered,
             permits: Semaphore::new(permits),
@@ -272,47 +321,66 @@ impl PluginInstances {
         request: Request<'_>,
     ) -> Result<Reply, CallError> {
         let instance = &instance;
-        let missing = |kind: &str| CallError::Contract(format!("the component does not export the {kind} interface"));
+        // SAFETY (every `new_unchecked` below): the function types were checked against
+        // the bindings once, by the load-time `Request::Probe`, and every instance is
+        // instantiated from the same component; a plugin is only served after its probe.
         match request {
-            Request::Probe => Ok(Reply::Probed),
+            Request::Probe => {
+                // Checks every export this plugin will be called through against the
+                // bindings' types, once; the calls after it rely on that check.
+                let mismatch = |e: wasmtime::Error| CallError::Contract(format!("an export does not match the contract: {e}"));
+                if self.exports.handle.is_some() {
+                    HookPluginIndices::new(&self.pre).and_then(|i| i.load(&mut *store, instance)).map_err(mismatch)?;
+                }
+                if self.exports.list_specs.is_some() {
+                    ToolPluginIndices::new(&self.pre).and_then(|i| i.load(&mut *store, instance)).map_err(mismatch)?;
+                }
+                if self.exports.chat.is_some() {
+                    ProviderPluginIndices::new(&self.pre).and_then(|i| i.load(&mut *store, instance)).map_err(mismatch)?;
+                }
+                Ok(Reply::Probed)
+            }
             Request::Hook { ctx, payload } => {
-                let indices = self.indices.hooks.as_ref().ok_or_else(|| missing("hooks"))?;
-                let bindings = indices.load(&mut *store, instance)?;
+                let handle = func(store, instance, &self.exports.handle, "hooks")?;
                 let (ctx, event) = (convert::context_to_wit(ctx), convert::event_to_wit(payload));
-                let answer = bindings.zeroclaw_hooks_handler().call_handle(&mut *store, &ctx, &event).await?;
+                let typed = unsafe {
+                    TypedFunc::<(&wh::HookContext, &wh::HookEvent), (Result<wh::Outcome, String>,)>::new_unchecked(handle)
+                };
+                let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
                 Ok(Reply::Hook(match answer {
                     Ok(outcome) => Ok(convert::outcome_from_wit(outcome).map_err(CallError::Contract)?),
                     Err(message) => Err(message),
                 }))
             }
             Request::ListSpecs => {
-                let indices = self.indices.tools.as_ref().ok_or_else(|| missing("tools"))?;
-                let bindings = indices.load(&mut *store, instance)?;
-                let specs = bindings.zeroclaw_tools_tool().call_list_specs(&mut *store).await?;
+                let list = func(store, instance, &self.exports.list_specs, "tools")?;
+                let typed = unsafe { TypedFunc::<(), (Vec<wt::ToolSpec>,)>::new_unchecked(list) };
+                let (specs,) = typed.call_async(&mut *store, ()).await?;
                 let specs = specs.into_iter().map(convert::spec_from_wit).collect::<Result<_, _>>();
                 Ok(Reply::Specs(specs.map_err(CallError::Contract)?))
             }
             Request::Invoke { name, args } => {
-                let indices = self.indices.tools.as_ref().ok_or_else(|| missing("tools"))?;
-                let bindings = indices.load(&mut *store, instance)?;
-                let answer = bindings.zeroclaw_tools_tool().call_invoke(&mut *store, name, &args.to_string()).await?;
+                let invoke = func(store, instance, &self.exports.invoke, "tools")?;
+                let typed = unsafe { TypedFunc::<(&str, &str), (Result<String, WitToolError>,)>::new_unchecked(invoke) };
+                let (answer,) = typed.call_async(&mut *store, (name, &args.to_string())).await?;
                 Ok(Reply::Invoked(answer.map_err(|e| match e {
                     WitToolError::InvalidArguments(m) => ToolError::InvalidArguments(m),
                     WitToolError::Execution(m) => ToolError::Execution(m),
                 })))
             }
             Request::Chat { name, request } => {
-                let indices = self.indices.providers.as_ref().ok_or_else(|| missing("providers"))?;
-                let bindings = indices.load(&mut *store, instance)?;
+                let chat = func(store, instance, &self.exports.chat, "providers")?;
                 let request = convert::request_to_wit(request);
-                let answer = bindings.zeroclaw_providers_provider().call_chat(&mut *store, name, &request).await?;
+                let typed = unsafe {
+                    TypedFunc::<(&str, &wt::ChatRequest), (Result<wt::ChatResponse, WitProviderError>,)>::new_unchecked(chat)
+                };
+                let (answer,) = typed.call_async(&mut *store, (name, &request)).await?;
                 Ok(Reply::Chat(match answer {
                     Ok(response) => Ok(convert::response_from_wit(response).map_err(CallError::Contract)?),
                     Err(WitProviderError::Transient(m)) => Err(ProviderError::Transient(m)),
-                    Err(WitProviderError::RateLimited(after)) => Err(ProviderError::RateLimited {
-                        message: "rate limited by plugin".into(),
-                        retry_after_ms: after,
-                    }),
+                    Err(WitProviderError::RateLimited(after)) => {
+                        Err(ProviderError::RateLimited { message: "rate limited by plugin".into(), retry_after_ms: after })
+                    }
                     Err(WitProviderError::Permanent(m)) => Err(ProviderError::Permanent(m)),
                 }))
             }

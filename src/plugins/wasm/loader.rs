@@ -15,13 +15,10 @@ use thiserror::Error;
 use zeroclaw_plugin_api::{Owner, Subscription, ToolSpec};
 
 use super::adapters::{WasmHookHandler, WasmProvider, WasmTool};
-use super::bindings::hooks::HookPluginIndices;
-use super::bindings::providers::ProviderPluginIndices;
-use super::bindings::tools::ToolPluginIndices;
 use super::cache::CacheOutcome;
 use super::engine::{EngineSettings, WasmEngine};
 use super::host::PluginShared;
-use super::instance::{KindIndices, PluginInstances, Reply, Request};
+use super::instance::{ExportIndices, PluginInstances, Reply, Request};
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::{Capability, CapabilityQuery, Decision, RightSet, decide};
 use crate::plugins::manifest::{Manifest, PackageRef, PluginKind, check_package, discover};
@@ -203,36 +200,18 @@ impl WasmBackend {
             )
         })?;
         let kinds = manifest.kinds();
-        let export_error = |kind: PluginKind, e: wasmtime::Error| {
-            LoadError::new(
-                &manifest,
-                format!("the export {} does not match the contract: {}", kind.interface(), first_line(&e)),
-            )
-        };
-        let indices = KindIndices {
-            hooks: kinds
-                .contains(&PluginKind::Hooks)
-                .then(|| HookPluginIndices::new(&pre))
-                .transpose()
-                .map_err(|e| export_error(PluginKind::Hooks, e))?,
-            tools: kinds
-                .contains(&PluginKind::Tools)
-                .then(|| ToolPluginIndices::new(&pre))
-                .transpose()
-                .map_err(|e| export_error(PluginKind::Tools, e))?,
-            providers: kinds
-                .contains(&PluginKind::Providers)
-                .then(|| ProviderPluginIndices::new(&pre))
-                .transpose()
-                .map_err(|e| export_error(PluginKind::Providers, e))?,
-        };
+        let export_indices = ExportIndices::find(&component, &kinds).map_err(|m| LoadError::new(&manifest, m))?;
 
         let limits = config.config.plugins.limits.merged(&entry.limits);
         let shared = Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits });
         let fuel = self.engine.settings().fuel;
-        let instances = Arc::new(PluginInstances::new(shared, engine, pre, indices, entry.instances, fuel));
+        let instances = Arc::new(PluginInstances::new(shared, engine, pre, export_indices, entry.instances, fuel));
 
-        // Self-check: the component must come up (and list its tools) under its limits.
+        // Self-check: the component must come up under its limits with exports of the
+        // right types (checked once here, relied on by every call), and list its tools.
+        if let Err(failure) = instances.call(Request::Probe).await {
+            return Err(LoadError::new(&manifest, format!("self-check failed: {failure}")));
+        }
         let tool_specs = if kinds.contains(&PluginKind::Tools) {
             match instances.call(Request::ListSpecs).await {
                 Ok(Reply::Specs(specs)) => check_specs(&manifest, specs).map_err(|m| LoadError::new(&manifest, m))?,
@@ -240,10 +219,7 @@ impl WasmBackend {
                 Err(failure) => return Err(LoadError::new(&manifest, format!("self-check failed: {failure}"))),
             }
         } else {
-            match instances.call(Request::Probe).await {
-                Ok(_) => Vec::new(),
-                Err(failure) => return Err(LoadError::new(&manifest, format!("self-check failed: {failure}"))),
-            }
+            Vec::new()
         };
         tracing::debug!(plugin = %owner, cache = ?loaded.outcome, elapsed_ms = loaded.elapsed.as_millis() as u64, "loaded {id}");
 

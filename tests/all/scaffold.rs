@@ -1,0 +1,69 @@
+//! `zeroclaw plugins new` creates crates that build and load unchanged.
+
+use std::path::Path;
+use std::process::Command;
+
+use zeroclaw::hooks::HookRunner;
+use zeroclaw::plugins::build::{build_guests, install};
+use zeroclaw::plugins::{PluginRuntime, PluginStatus};
+use zeroclaw_plugin_api::{AgentEnd, ChatMessage, ChatRequest, HookContext, HookPayload, TokenUsage};
+
+use crate::guests::{built, plugin_config};
+
+fn new_plugin(dir: &Path, name: &str, kind: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(["plugins", "new", name, "--kind", kind, "--dir"])
+        .arg(dir.join(name))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_new_output_builds_and_loads_unchanged() {
+    let _ = built(); // the guest workspace first: the scaffolds reuse its compiled dependencies
+    let dir = tempfile::tempdir().unwrap();
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests");
+    for (name, kind) in [("my-hook", "hook"), ("my-tool", "tool"), ("my-provider", "provider")] {
+        new_plugin(dir.path(), name, kind);
+        let built = build_guests(&dir.path().join(name), Some(&target), true).expect("the scaffold builds as is");
+        install(&built[0], &dir.path().join("plugins")).expect("and installs");
+    }
+    let runtime = PluginRuntime::start(plugin_config(dir.path(), "")).await.unwrap();
+    let snapshot = runtime.snapshot();
+    for id in ["my-hook", "my-tool", "my-provider"] {
+        let record = snapshot.plugins().iter().find(|p| p.id == id).unwrap();
+        assert_eq!(record.status, PluginStatus::Active, "{id}");
+    }
+    let (reversed, _) = snapshot.tool("my_tool").unwrap().invoke(serde_json::json!({"text": "abc"})).await;
+    assert_eq!(reversed.unwrap(), "cba");
+    let request = ChatRequest { messages: vec![ChatMessage::user("hi")], ..Default::default() };
+    let answer = snapshot.provider("my_provider").unwrap().provider.chat(&request).await.unwrap();
+    assert_eq!(answer.text, "Hello from my-provider! You said: hi");
+    let entry = &snapshot.hooks(zeroclaw_plugin_api::HookPoint::AgentEnd)[0];
+    assert_eq!(entry.owner.plugin_id(), "my-hook");
+    let end = HookPayload::AgentEnd(AgentEnd {
+        reply: "ok".into(),
+        iterations: 1,
+        tool_calls: 0,
+        usage: TokenUsage::default(),
+        duration_ms: 1,
+        cancelled: None,
+    });
+    HookRunner::new(runtime.registry().clone()).fire(&HookContext::agent("t"), &end).await;
+    assert_eq!(entry.stats.view().errors, 0, "the hook ran cleanly");
+    assert_eq!(entry.stats.view().calls, 1);
+}
+
+#[test]
+fn plugins_new_refuses_a_bad_name_and_a_non_empty_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_zeroclaw")).args(args).current_dir(dir.path()).output().unwrap();
+    let out = run(&["plugins", "new", "Bad Name", "--kind", "tool"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a plugin id"));
+    std::fs::create_dir(dir.path().join("taken")).unwrap();
+    std::fs::write(dir.path().join("taken/file"), "x").unwrap();
+    let out = run(&["plugins", "new", "taken", "--kind", "tool"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists and is not empty"));
+}

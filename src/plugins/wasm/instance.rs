@@ -6,7 +6,9 @@
 //! Instances come fresh from the pre-checked `InstancePre` (default) or from a small pool
 //! of warm ones. Any error drops the store: a trapped or cancelled store is poisoned.
 
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -27,6 +29,7 @@ use super::bindings::providers::exports::zeroclaw::providers::provider::Provider
 use super::bindings::tools::ToolPluginIndices;
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
 use super::convert;
+use super::size::content_size;
 use super::host::{HostState, PluginShared};
 use crate::config::InstancePolicy;
 use crate::plugins::manifest::{HOST_PACKAGES, PluginKind};
@@ -220,9 +223,14 @@ impl PluginInstances {
             ));
         }
 
-        let _permit = match tokio::time::timeout_at(deadline, self.permits.acquire()).await {
-            Ok(Ok(permit)) => permit,
-            _ => {
+        // A free slot is the common case: take it without arming a timer.
+        let permit = match self.permits.try_acquire() {
+            Ok(permit) => Ok(permit),
+            Err(_) => tokio::time::timeout_at(deadline, self.permits.acquire()).await.map_err(|_| ()).and_then(|p| p.map_err(|_| ())),
+        };
+        let _permit = match permit {
+            Ok(permit) => permit,
+            Err(()) => {
                 return Err(self.failure(
                     FailureKind::Busy,
                     format!(
@@ -239,8 +247,15 @@ impl PluginInstances {
         };
         let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
         self.arm(&mut slot.store, deadline);
-        // The slot outlives the timed future, so its state explains a timeout too.
-        let result = tokio::time::timeout_at(deadline + GRACE, self.run(&mut slot, request)).await;
+        // The slot outlives the timed future, so its state explains a timeout too. Most
+        // calls finish in their first poll: the timer is armed only for one that waits.
+        let result = {
+            let mut run = pin!(self.run(&mut slot, request));
+            match futures::poll!(run.as_mut()) {
+                Poll::Ready(done) => Ok(done),
+                Poll::Pending => tokio::time::timeout_at(deadline + GRACE, run).await,
+            }
+        };
         let stderr = slot.store.data().flush_stdio();
         let outcome = match result {
             Ok(Ok(reply)) => reply,
@@ -458,44 +473,25 @@ fn last_lines(stderr: &str) -> String {
     format!("; guest stderr: {}", tail.join(" | "))
 }
 
-/// Bytes a request carries into the guest (strings and JSON text), without serialising.
+/// Bytes a request carries into the guest.
 fn request_size(request: &Request<'_>) -> u64 {
     match request {
-        Request::Hook { payload, .. } => json_size(payload),
+        Request::Hook { payload, .. } => content_size(payload),
         Request::Probe | Request::ListSpecs => 0,
-        Request::Invoke { name, args } => name.len() as u64 + json_size(args),
-        Request::Chat { name, request } => name.len() as u64 + json_size(request),
+        Request::Invoke { name, args } => name.len() as u64 + content_size(args),
+        Request::Chat { name, request } => name.len() as u64 + content_size(request),
     }
 }
 
 fn reply_size(reply: &Reply) -> u64 {
     match reply {
-        Reply::Hook(Ok(HookOutcome::Modify(payload))) => json_size(payload),
+        Reply::Hook(Ok(HookOutcome::Modify(payload))) => content_size(payload),
         Reply::Hook(Ok(HookOutcome::Cancel(reason)) | Err(reason)) => reason.len() as u64,
         Reply::Hook(Ok(HookOutcome::Continue)) | Reply::Probed => 0,
-        Reply::Specs(specs) => json_size(specs),
+        Reply::Specs(specs) => content_size(specs),
         Reply::Invoked(Ok(text)) => text.len() as u64,
         Reply::Invoked(Err(e)) => e.to_string().len() as u64,
-        Reply::Chat(Ok(response)) => json_size(response),
+        Reply::Chat(Ok(response)) => content_size(response),
         Reply::Chat(Err(e)) => e.to_string().len() as u64,
-    }
-}
-
-/// The length of `value` as JSON, counted without building the string.
-fn json_size<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
-    struct Count(u64);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len() as u64;
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    match serde_json::to_writer(&mut count, value) {
-        Ok(()) => count.0,
-        Err(_) => u64::MAX,
     }
 }

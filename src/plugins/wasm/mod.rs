@@ -14,6 +14,7 @@ mod host;
 mod inspect;
 mod instance;
 mod loader;
+mod size;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};
 pub use cache::{CacheOutcome, CompileCache};

@@ -124,7 +124,11 @@ fn memory_per_plugin(noop: &BuiltPlugin) {
         vec![Arc::new(rt.block_on(PluginRuntime::start(config(full.path(), ""))).unwrap())];
     let after = resident_bytes();
     let per_plugin = after.saturating_sub(before) as f64 / 50.0;
-    println!("memory/idle_plugin: {:.0} KiB resident per loaded idle plugin (50 plugins, {} KiB in all)", per_plugin / 1024.0, after.saturating_sub(before) / 1024);
+    println!(
+        "memory/idle_plugin: {:.0} KiB resident per loaded idle plugin (50 plugins, {} KiB in all)",
+        per_plugin / 1024.0,
+        after.saturating_sub(before) / 1024
+    );
     drop((loaded, base_runtime));
 }
 
@@ -135,4 +139,3 @@ fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
 }
-

@@ -80,7 +80,10 @@ struct MetaTarget {
 pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Result<Vec<BuiltPlugin>, String> {
     let manifest_path = dir.join("Cargo.toml");
     if !manifest_path.is_file() {
-        return Err(format!("{} has no Cargo.toml; point at a plugin crate (see `zeroclaw plugins new`)", dir.display()));
+        return Err(format!(
+            "{} has no Cargo.toml; point at a plugin crate (see `zeroclaw plugins new`)",
+            dir.display()
+        ));
     }
     let mut metadata = cargo();
     metadata.args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"]).arg(&manifest_path);
@@ -120,7 +123,11 @@ pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Resul
     let out = build.stdout(Stdio::null()).stderr(if quiet { Stdio::piped() } else { Stdio::inherit() }).output();
     let out = out.map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
-        return Err(format!("cargo build failed for {}\n{}", dir.display(), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "cargo build failed for {}\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     let release = metadata.target_directory.join(WASM_TARGET).join("release");
     Ok(plugins
@@ -138,13 +145,15 @@ pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Resul
 /// The manifest is validated first; the component is written before the manifest, each
 /// through a temporary file and a rename.
 pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, String> {
-    let text = std::fs::read_to_string(&built.manifest)
-        .map_err(|e| format!("{}: cannot read: {e} (every plugin crate needs a plugin.toml)", built.manifest.display()))?;
+    let text = std::fs::read_to_string(&built.manifest).map_err(|e| {
+        format!("{}: cannot read: {e} (every plugin crate needs a plugin.toml)", built.manifest.display())
+    })?;
     let manifest = Manifest::parse(&text, &built.manifest).map_err(|e| e.to_string())?;
     let dest = plugins_dir.join(&manifest.id);
     std::fs::create_dir_all(&dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     let component_name = manifest.component.file_name().ok_or("the manifest's component has no file name")?;
-    let bytes = std::fs::read(&built.component).map_err(|e| format!("{}: cannot read: {e}", built.component.display()))?;
+    let bytes =
+        std::fs::read(&built.component).map_err(|e| format!("{}: cannot read: {e}", built.component.display()))?;
     write_atomically(&dest.join(component_name), &bytes)?;
     let installed = dest.join(MANIFEST_FILE);
     write_atomically(&installed, text.as_bytes())?;

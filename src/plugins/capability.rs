@@ -192,7 +192,9 @@ impl Decision {
             Decision::Granted => format!("`{cap}` granted"),
             Decision::NotRequested => format!("`{cap}` not requested by the manifest; granting it has no effect"),
             Decision::NotGranted => {
-                format!("`{cap}` requested but not granted; add it to plugins.entries.{id}.grant = [\"{cap}\"] if you trust it")
+                format!(
+                    "`{cap}` requested but not granted; add it to plugins.entries.{id}.grant = [\"{cap}\"] if you trust it"
+                )
             }
             Decision::NotAllowed => format!("`{cap}` requested but plugins.capabilities.allow does not list it"),
             Decision::Denied => format!("`{cap}` requested but plugins.capabilities.deny forbids it"),

@@ -697,7 +697,7 @@ properties.prefixes = { type = "array", items = { type = "string" } }
 
     #[test]
     fn host_packages_match_the_wit_files() {
-        for (name, version) in HOST_PACKAGES {
+        for (name, version) in &HOST_PACKAGES {
             let kind = name.trim_start_matches("zeroclaw:");
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("wit/zeroclaw").join(kind).join("v1");
             let text: String =

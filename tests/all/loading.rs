@@ -58,7 +58,10 @@ async fn an_incompatible_major_in_the_manifest_is_refused_naming_both_versions()
     let dir = tempfile::tempdir().unwrap();
     install_edited("text-stats", dir.path(), |t| t.replace("zeroclaw:tools@1.0.0", "zeroclaw:tools@2.1.0"));
     let reason = failure(status_of(dir.path(), "", "text-stats").await);
-    assert!(reason.contains("built against zeroclaw:tools@2.1.0") && reason.contains("zeroclaw:tools@1.0.0"), "{reason}");
+    assert!(
+        reason.contains("built against zeroclaw:tools@2.1.0") && reason.contains("zeroclaw:tools@1.0.0"),
+        "{reason}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,8 +78,14 @@ async fn a_component_of_another_major_is_refused_before_instantiation() {
     install_wat(dir.path(), "future", wat, manifest);
     let reason = failure(status_of(dir.path(), "", "future").await);
     assert!(reason.contains("exports `zeroclaw:tools/tool@2.0.0`"), "{reason}");
-    assert!(reason.contains("built against zeroclaw:tools@2.0.0") && reason.contains("zeroclaw:tools@1.0.0"), "{reason}");
-    assert!(!reason.contains("unreachable") && !reason.contains("self-check"), "refused before instantiation: {reason}");
+    assert!(
+        reason.contains("built against zeroclaw:tools@2.0.0") && reason.contains("zeroclaw:tools@1.0.0"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("unreachable") && !reason.contains("self-check"),
+        "refused before instantiation: {reason}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +94,10 @@ async fn an_export_the_manifest_promises_but_the_component_lacks_is_refused() {
     let manifest = "id = \"hollow\"\nversion = \"1.0.0\"\ncomponent = \"c.wasm\"\nwit = [\"zeroclaw:tools@1.0.0\"]\n[[tools]]\nname = \"t\"\neffect = \"read\"\n";
     install_wat(dir.path(), "hollow", "(component)", manifest);
     let reason = failure(status_of(dir.path(), "", "hollow").await);
-    assert!(reason.contains("declares [[tools]] but the component does not export `zeroclaw:tools/tool@1.x`"), "{reason}");
+    assert!(
+        reason.contains("declares [[tools]] but the component does not export `zeroclaw:tools/tool@1.x`"),
+        "{reason}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,7 +112,9 @@ async fn a_tool_the_component_does_not_list_is_refused() {
 async fn a_sha256_mismatch_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let wrong = "ab".repeat(32);
-    install_edited("text-stats", dir.path(), |t| t.replace("component = \"text_stats.wasm\"", &format!("component = \"text_stats.wasm\"\nsha256 = \"{wrong}\"")));
+    install_edited("text-stats", dir.path(), |t| {
+        t.replace("component = \"text_stats.wasm\"", &format!("component = \"text_stats.wasm\"\nsha256 = \"{wrong}\""))
+    });
     let reason = failure(status_of(dir.path(), "", "text-stats").await);
     assert!(reason.contains(&format!("sha256: the manifest says {wrong}")), "{reason}");
 }
@@ -111,7 +125,10 @@ async fn an_operator_config_that_fails_the_schema_is_refused() {
     install_guest("echo-provider", &dir.path().join("plugins"));
     let extra = "[plugins.entries.echo-provider.config]\nprefix = 42\n";
     let reason = failure(status_of(dir.path(), extra, "echo-provider").await);
-    assert!(reason.contains("plugins.entries.echo-provider.config does not match") && reason.contains("/prefix"), "{reason}");
+    assert!(
+        reason.contains("plugins.entries.echo-provider.config does not match") && reason.contains("/prefix"),
+        "{reason}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,7 +161,8 @@ async fn plugins_disabled_loads_nothing_and_changes_nothing() {
     config.plugins.enabled = false;
     let with_dirs = PluginRuntime::start(LoadedConfig::from_config(config, dir.path().to_path_buf())).await.unwrap();
     assert!(with_dirs.wasm().is_none(), "no engine is started");
-    let native_only = PluginRuntime::start(LoadedConfig::from_config(Config::default(), dir.path().to_path_buf())).await.unwrap();
+    let native_only =
+        PluginRuntime::start(LoadedConfig::from_config(Config::default(), dir.path().to_path_buf())).await.unwrap();
     assert_eq!(with_dirs.snapshot().rows(), native_only.snapshot().rows());
     assert!(with_dirs.snapshot().diagnostics().is_empty());
     assert!(!dir.path().join("state/cache").exists(), "nothing was compiled");
@@ -156,7 +174,8 @@ async fn the_compile_cache_survives_a_restart_and_rebuilds_a_corrupt_entry() {
     let cache = dir.path().join("cache");
     install_guest("text-stats", &dir.path().join("plugins"));
     let config = || plugin_config_with_cache(dir.path(), &cache, "");
-    let manifest = || zeroclaw::plugins::manifest::Manifest::load(&dir.path().join("plugins/text-stats/plugin.toml")).unwrap();
+    let manifest =
+        || zeroclaw::plugins::manifest::Manifest::load(&dir.path().join("plugins/text-stats/plugin.toml")).unwrap();
 
     let first = WasmBackend::new(&config()).unwrap();
     assert_eq!(first.load(manifest(), &config(), 1).await.unwrap().report.cache, CacheOutcome::Miss);
@@ -167,14 +186,22 @@ async fn the_compile_cache_survives_a_restart_and_rebuilds_a_corrupt_entry() {
     assert_eq!(second.load(manifest(), &config(), 1).await.unwrap().report.cache, CacheOutcome::Hit);
 
     // Flip a byte in the middle of the entry: detected by its hash, deleted, rebuilt.
-    let entry = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "cwasm")).unwrap();
+    let entry = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .unwrap();
     let mut bytes = std::fs::read(&entry).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
     std::fs::write(&entry, &bytes).unwrap();
     let third = WasmBackend::new(&config()).unwrap();
     let loaded = third.load(manifest(), &config(), 1).await.unwrap();
-    assert!(matches!(&loaded.report.cache, CacheOutcome::Rebuilt(reason) if reason.contains("hash mismatch")), "{:?}", loaded.report.cache);
+    assert!(
+        matches!(&loaded.report.cache, CacheOutcome::Rebuilt(reason) if reason.contains("hash mismatch")),
+        "{:?}",
+        loaded.report.cache
+    );
     let out = invoke_text_stats(&loaded).await;
     assert!(out.contains("\"words\":1"), "the rebuilt plugin works: {out}");
     // And the rebuilt entry is good again.
@@ -201,7 +228,8 @@ fn the_host_finds_a_1_0_export_when_it_asks_for_a_later_1_y() {
     // The mechanism behind the version policy: wasmtime resolves semver-compatible names,
     // so a host that moves to zeroclaw:tools@1.3.0 still finds a 1.0.0 plugin's export.
     let engine = wasmtime::Engine::default();
-    let bytes = wat::parse_str(r#"(component (instance $i) (export "zeroclaw:tools/tool@1.0.0" (instance $i)))"#).unwrap();
+    let bytes =
+        wat::parse_str(r#"(component (instance $i) (export "zeroclaw:tools/tool@1.0.0" (instance $i)))"#).unwrap();
     let component = wasmtime::component::Component::new(&engine, bytes).unwrap();
     assert!(component.get_export_index(None, "zeroclaw:tools/tool@1.3.0").is_some());
     assert!(component.get_export_index(None, "zeroclaw:tools/tool@2.0.0").is_none());

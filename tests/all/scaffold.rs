@@ -58,7 +58,9 @@ async fn plugins_new_output_builds_and_loads_unchanged() {
 #[test]
 fn plugins_new_refuses_a_bad_name_and_a_non_empty_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_zeroclaw")).args(args).current_dir(dir.path()).output().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_zeroclaw")).args(args).current_dir(dir.path()).output().unwrap()
+    };
     let out = run(&["plugins", "new", "Bad Name", "--kind", "tool"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a plugin id"));

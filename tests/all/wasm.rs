@@ -32,7 +32,10 @@ async fn redact_hook_rewrites_a_tool_result_through_the_runner() {
     let snapshot = runtime.snapshot();
     assert!(snapshot.diagnostics().is_empty(), "{:?}", snapshot.diagnostics());
     let row = snapshot.rows().into_iter().find(|r| r.kind == "hook").unwrap();
-    assert_eq!((row.name.as_str(), row.owner.as_str(), row.priority), ("tool_result_persist/tool_result_persist", "wasm:redact@0.1.0", Some(100)));
+    assert_eq!(
+        (row.name.as_str(), row.owner.as_str(), row.priority),
+        ("tool_result_persist/tool_result_persist", "wasm:redact@0.1.0", Some(100))
+    );
     let runner = HookRunner::new(runtime.registry().clone());
     let ctx = HookContext::agent("t");
     let out = content(runner.run(&ctx, persist("key sk-abcdef123456 password=hunter2 token: abc ok")).await);
@@ -72,7 +75,8 @@ async fn text_stats_tool_and_echo_provider_work_through_the_tables() {
     assert!(matches!(bad, Err(ToolError::InvalidArguments(_))), "{bad:?}");
 
     let provider = snapshot.provider("echo").expect("the plugin provider is in the table");
-    let request = ChatRequest { model: "m".into(), messages: vec![ChatMessage::user("hello there")], ..Default::default() };
+    let request =
+        ChatRequest { model: "m".into(), messages: vec![ChatMessage::user("hello there")], ..Default::default() };
     let response = provider.provider.chat(&request).await.unwrap();
     assert_eq!(response.text, "echo: hello there");
     assert_eq!(response.model, "echo/m");
@@ -87,9 +91,14 @@ async fn guard_is_a_hook_a_tool_and_a_provider_at_once() {
     let runtime = PluginRuntime::start(plugin_config(dir.path(), extra)).await.unwrap();
     let snapshot = runtime.snapshot();
     let runner = HookRunner::new(runtime.registry().clone());
-    let call = |name: &str| HookPayload::BeforeToolCall(ToolCall { id: "1".into(), name: name.into(), arguments: serde_json::json!({}) });
+    let call = |name: &str| {
+        HookPayload::BeforeToolCall(ToolCall { id: "1".into(), name: name.into(), arguments: serde_json::json!({}) })
+    };
     let flow = runner.run(&HookContext::agent("t"), call("shell")).await;
-    assert!(matches!(&flow, HookFlow::Cancelled { reason, by } if reason.contains("blocks `shell`") && by.plugin_id() == "guard"), "{flow:?}");
+    assert!(
+        matches!(&flow, HookFlow::Cancelled { reason, by } if reason.contains("blocks `shell`") && by.plugin_id() == "guard"),
+        "{flow:?}"
+    );
     assert_eq!(runner.run(&HookContext::agent("t"), call("clock")).await, HookFlow::Continue(call("clock")));
 
     let (found, _) = snapshot
@@ -106,4 +115,3 @@ async fn guard_is_a_hook_a_tool_and_a_provider_at_once() {
     let wrong = snapshot.plugins().iter().find(|p| p.id == "guard").unwrap();
     assert_eq!(wrong.status, PluginStatus::Active);
 }
-

@@ -12,12 +12,13 @@ use crate::plugins::manifest::Manifest;
 /// `plugins build DIR [--out PLUGINS_DIR]`.
 pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
-    let plugins_dir = match out {
-        Some(out) => out,
-        None => loaded.plugin_dirs().into_iter().next().ok_or_else(|| {
-            CliError("plugins.dirs is empty; pass --out <plugins dir> or set plugins.dirs".into())
-        })?,
-    };
+    let plugins_dir =
+        match out {
+            Some(out) => out,
+            None => loaded.plugin_dirs().into_iter().next().ok_or_else(|| {
+                CliError("plugins.dirs is empty; pass --out <plugins dir> or set plugins.dirs".into())
+            })?,
+        };
     ensure_wasm_target(&mut |message| eprintln!("{message}"))?;
     eprintln!("building {} for wasm32-wasip2…", dir.display());
     let built = build_guests(dir, None, false)?;
@@ -111,7 +112,13 @@ pub async fn inspect(config: Option<&Path>, plugin: &str) -> Result<(), CliError
     println!("wit           {}", list(manifest.packages.iter().map(ToString::to_string).collect()));
     println!(
         "hooks         {}",
-        list(manifest.hooks.iter().map(|h| format!("{} `{}` (priority {})", h.point.name(), h.name, h.priority)).collect())
+        list(
+            manifest
+                .hooks
+                .iter()
+                .map(|h| format!("{} `{}` (priority {})", h.point.name(), h.name, h.priority))
+                .collect()
+        )
     );
     println!("tools         {}", list(manifest.tools.iter().map(|t| format!("{} ({:?})", t.name, t.effect)).collect()));
     println!("providers     {}", list(manifest.providers.iter().map(|p| p.name.clone()).collect()));

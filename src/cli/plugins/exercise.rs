@@ -20,8 +20,7 @@ fn require_active(snapshot: &Snapshot, id: &str) -> Result<(), CliError> {
 /// `plugins call ID TOOL ARGS`: validates the arguments against the tool's schema, calls it,
 /// prints its output.
 pub async fn call(config: Option<&Path>, id: &str, tool: &str, args: &str) -> Result<(), CliError> {
-    let args: serde_json::Value =
-        serde_json::from_str(args).map_err(|e| CliError(format!("ARGS is not JSON: {e}")))?;
+    let args: serde_json::Value = serde_json::from_str(args).map_err(|e| CliError(format!("ARGS is not JSON: {e}")))?;
     let runtime = PluginRuntime::start(with_plugins_enabled(config)?).await?;
     let snapshot = runtime.snapshot();
     require_active(&snapshot, id)?;
@@ -67,7 +66,8 @@ pub async fn fire(config: Option<&Path>, id: &str, hook: &str, payload: &str) ->
     }
     let ctx = HookContext::session("zeroclaw", "cli-fire", "cli");
     for entry in entries {
-        let outcome = entry.handler.handle(&ctx, &payload).await.map_err(|e| CliError(format!("{}: {e}", entry.owner)))?;
+        let outcome =
+            entry.handler.handle(&ctx, &payload).await.map_err(|e| CliError(format!("{}: {e}", entry.owner)))?;
         let line = match outcome {
             HookOutcome::Continue => "continue".to_string(),
             HookOutcome::Cancel(reason) => format!("cancel: {reason}"),

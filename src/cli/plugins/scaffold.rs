@@ -73,11 +73,18 @@ panic = "abort"
 "#
     );
     let (lib, manifest_tail, package, what) = match kind {
-        Kind::Hook => (hook_lib(name), hook_manifest(), "zeroclaw:hooks@1.0.0", "a hook on agent_end that logs each turn"),
-        Kind::Tool => (tool_lib(&ident), tool_manifest(&ident), "zeroclaw:tools@1.0.0", "a read tool that reverses a text"),
-        Kind::Provider => {
-            (provider_lib(name, &ident), provider_manifest(&ident), "zeroclaw:providers@1.0.0", "a provider that greets")
+        Kind::Hook => {
+            (hook_lib(name), hook_manifest(), "zeroclaw:hooks@1.0.0", "a hook on agent_end that logs each turn")
         }
+        Kind::Tool => {
+            (tool_lib(&ident), tool_manifest(&ident), "zeroclaw:tools@1.0.0", "a read tool that reverses a text")
+        }
+        Kind::Provider => (
+            provider_lib(name, &ident),
+            provider_manifest(&ident),
+            "zeroclaw:providers@1.0.0",
+            "a provider that greets",
+        ),
     };
     let manifest = format!(
         r#"id = "{name}"

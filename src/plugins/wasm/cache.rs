@@ -1,9 +1,14 @@
 //! The compile cache: precompiled components on disk.
 //!
-//! An entry is named by the sha256 of the component and a fingerprint of the engine's
+//! An entry is named by a hash of the component and a fingerprint of the engine's
 //! settings, so a different wasmtime build or setting never reads another's entry. The
-//! file starts with a magic tag and the sha256 of the precompiled bytes; an entry whose
-//! hash does not match, or that wasmtime refuses, is deleted and rebuilt, never trusted.
+//! file starts with a magic tag and a hash of the precompiled bytes; an entry whose hash
+//! does not match, or that wasmtime refuses, is deleted and rebuilt, never trusted.
+//!
+//! The hashes are XXH3-128: they detect corruption and tell components apart, which is
+//! all they are for (anyone who can write the cache directory can write a matching hash,
+//! so a cryptographic one would protect nothing more), and they are ten times cheaper
+//! than sha256 on the load path. A manifest's `sha256` is checked separately.
 //! Entries are written to a temporary file and renamed into place, never rewritten.
 
 use std::hash::{Hash, Hasher};
@@ -14,9 +19,15 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
+use xxhash_rust::xxh3::xxh3_128;
 
 const MAGIC: &[u8; 8] = b"ZCWCACH1";
-const HEADER: usize = MAGIC.len() + 32;
+const HASH: usize = 16;
+const HEADER: usize = MAGIC.len() + HASH;
+
+fn hash(bytes: &[u8]) -> [u8; HASH] {
+    xxh3_128(bytes).to_le_bytes()
+}
 
 /// Where a component came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,8 +88,7 @@ impl CompileCache {
 
     /// The cache file for component `bytes`.
     pub fn entry_path(&self, bytes: &[u8]) -> PathBuf {
-        let digest = hex::encode(Sha256::digest(bytes));
-        self.dir.join(format!("{}-{}.cwasm", &digest[..32], self.engine_key))
+        self.dir.join(format!("{}-{}.cwasm", hex::encode(hash(bytes)), self.engine_key))
     }
 
     /// Loads `bytes` from the cache, or compiles and stores them.
@@ -114,12 +124,12 @@ impl CompileCache {
         if entry.len() < HEADER || &entry[..MAGIC.len()] != MAGIC {
             return Err("not a zeroclaw cache entry".into());
         }
-        let (hash, payload) = entry[MAGIC.len()..].split_at(32);
-        if Sha256::digest(payload).as_slice() != hash {
+        let (expected, payload) = entry[MAGIC.len()..].split_at(HASH);
+        if hash(payload) != expected {
             return Err("content hash mismatch (corrupt)".into());
         }
         // SAFETY: the payload is exactly what `store` wrote from `precompile_component`
-        // (its sha256 matches); wasmtime still checks that it was compiled by a compatible
+        // (its hash matches); wasmtime still checks that it was compiled by a compatible
         // engine and refuses it otherwise.
         unsafe { Component::deserialize(engine, payload) }.map_err(|e| format!("refused by wasmtime: {e}"))
     }
@@ -130,7 +140,7 @@ impl CompileCache {
         std::fs::create_dir_all(&self.dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
         tmp.write_all(MAGIC)?;
-        tmp.write_all(&Sha256::digest(precompiled))?;
+        tmp.write_all(&hash(precompiled))?;
         tmp.write_all(precompiled)?;
         tmp.as_file().sync_data()?;
         tmp.persist(path).map_err(|e| e.error)?;

@@ -404,8 +404,12 @@ mod tests {
         let outbound = api::OutboundMessage { channel: "cli".into(), recipient: "u".into(), content: "bye".into() };
         match point {
             HookPoint::GatewayStart => P::GatewayStart(api::GatewayStart { bind_addr: "127.0.0.1:1".into() }),
-            HookPoint::GatewayStop => P::GatewayStop(api::GatewayStop { bind_addr: "127.0.0.1:1".into(), reason: "SIGTERM".into() }),
-            HookPoint::SessionStart => P::SessionStart(api::SessionStart { session_id: "s".into(), channel: "cli".into() }),
+            HookPoint::GatewayStop => {
+                P::GatewayStop(api::GatewayStop { bind_addr: "127.0.0.1:1".into(), reason: "SIGTERM".into() })
+            }
+            HookPoint::SessionStart => {
+                P::SessionStart(api::SessionStart { session_id: "s".into(), channel: "cli".into() })
+            }
             HookPoint::SessionEnd => P::SessionEnd(api::SessionEnd {
                 session_id: "s".into(),
                 channel: "cli".into(),
@@ -417,13 +421,19 @@ mod tests {
                 context: vec!["memory".into()],
                 user_message: "hi".into(),
             }),
-            HookPoint::MessageReceived => {
-                P::MessageReceived(api::InboundMessage { channel: "cli".into(), sender: "u".into(), content: "hi".into() })
-            }
+            HookPoint::MessageReceived => P::MessageReceived(api::InboundMessage {
+                channel: "cli".into(),
+                sender: "u".into(),
+                content: "hi".into(),
+            }),
             HookPoint::MessageSending => P::MessageSending(outbound),
             HookPoint::MessageSent => P::MessageSent(outbound),
-            HookPoint::BeforeLlmCall => P::BeforeLlmCall(api::LlmCall { provider: "offline".into(), request: request() }),
-            HookPoint::LlmOutput => P::LlmOutput(api::LlmOutput { provider: "offline".into(), response: response(), duration_ms: 4 }),
+            HookPoint::BeforeLlmCall => {
+                P::BeforeLlmCall(api::LlmCall { provider: "offline".into(), request: request() })
+            }
+            HookPoint::LlmOutput => {
+                P::LlmOutput(api::LlmOutput { provider: "offline".into(), response: response(), duration_ms: 4 })
+            }
             HookPoint::BeforeToolCall => P::BeforeToolCall(call()),
             HookPoint::AfterToolCall => P::AfterToolCall(api::AfterToolCall {
                 call: call(),
@@ -431,7 +441,9 @@ mod tests {
                 owner: "native:clock".into(),
                 duration_ms: 1,
             }),
-            HookPoint::ToolResultPersist => P::ToolResultPersist(api::ToolResultPersist { call: call(), result: result() }),
+            HookPoint::ToolResultPersist => {
+                P::ToolResultPersist(api::ToolResultPersist { call: call(), result: result() })
+            }
             HookPoint::BeforeCompaction => {
                 P::BeforeCompaction(api::Compaction { session_id: "s".into(), messages: request().messages })
             }
@@ -448,9 +460,10 @@ mod tests {
                 duration_ms: 7,
                 cancelled: Some("no".into()),
             }),
-            HookPoint::ObserverEvent => {
-                P::ObserverEvent(api::ObserverEvent { name: "tool_call_end".into(), fields: serde_json::json!({"ok": true}) })
-            }
+            HookPoint::ObserverEvent => P::ObserverEvent(api::ObserverEvent {
+                name: "tool_call_end".into(),
+                fields: serde_json::json!({"ok": true}),
+            }),
         }
     }
 
@@ -509,7 +522,8 @@ mod tests {
 
     #[test]
     fn malformed_guest_json_is_a_contract_error_not_a_panic() {
-        let bad = wh::HookEvent::BeforeToolCall(wt::ToolCall { id: "1".into(), name: "x".into(), arguments: "{oops".into() });
+        let bad =
+            wh::HookEvent::BeforeToolCall(wt::ToolCall { id: "1".into(), name: "x".into(), arguments: "{oops".into() });
         let err = event_from_wit(bad).unwrap_err();
         assert!(err.contains("tool-call.arguments is not valid JSON"), "{err}");
     }

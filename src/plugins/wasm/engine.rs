@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::bindings::hooks::zeroclaw::host::{config, log};
 use super::cache::CompileCache;
@@ -31,7 +31,21 @@ pub struct EngineSettings {
     pub max_stack_kb: u64,
     /// Meter fuel (needed when any plugin has a `fuel` limit).
     pub fuel: bool,
+    /// The largest linear memory any plugin may have, in MiB (sizes the instance pool).
+    pub max_memory_mb: u64,
 }
+
+/// How instances get their memory, tables and stacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allocator {
+    /// Pre-reserved slots reused across instances: a fresh instance costs no mmap.
+    Pooling,
+    /// Memory mapped per instance: the fallback where the pool cannot be reserved.
+    OnDemand,
+}
+
+/// Instances the pool can hold at once, across all plugins.
+const POOL_INSTANCES: u32 = 1000;
 
 /// The engine, its linker, its cache and its ticker.
 pub struct WasmEngine {
@@ -39,6 +53,7 @@ pub struct WasmEngine {
     linker: Linker<HostState>,
     cache: Arc<CompileCache>,
     settings: EngineSettings,
+    allocator: Allocator,
     _ticker: Ticker,
 }
 
@@ -46,6 +61,27 @@ impl WasmEngine {
     /// Builds the engine and the linker (WASI with an empty context, plus the
     /// `zeroclaw:host` imports) and starts the ticker.
     pub fn new(settings: EngineSettings) -> wasmtime::Result<Self> {
+        // The pooling allocator reserves address space up front; where the machine refuses
+        // (a low `ulimit -v`, strict overcommit) the on-demand allocator still works.
+        let (engine, allocator) = match Engine::new(&Self::config(&settings, Allocator::Pooling)) {
+            Ok(engine) => (engine, Allocator::Pooling),
+            Err(e) => {
+                tracing::info!("the pooling allocator is unavailable ({e}); using on-demand allocation");
+                (Engine::new(&Self::config(&settings, Allocator::OnDemand))?, Allocator::OnDemand)
+            }
+        };
+
+        let mut linker: Linker<HostState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        config::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+
+        let cache = Arc::new(CompileCache::new(settings.cache_dir.clone(), &engine));
+        let ticker = Ticker::start(engine.clone());
+        Ok(WasmEngine { engine, linker, cache, settings, allocator, _ticker: ticker })
+    }
+
+    fn config(settings: &EngineSettings, allocator: Allocator) -> Config {
         let stack = usize::try_from(settings.max_stack_kb * 1024).unwrap_or(usize::MAX);
         let mut config = Config::new();
         config
@@ -55,16 +91,23 @@ impl WasmEngine {
             .max_wasm_stack(stack)
             // The fiber stack must hold the wasm stack plus host frames.
             .async_stack_size(stack + 1024 * 1024);
-        let engine = Engine::new(&config)?;
+        if allocator == Allocator::Pooling {
+            let max_memory = usize::try_from(settings.max_memory_mb.max(1) * 1024 * 1024).unwrap_or(usize::MAX);
+            let mut pool = PoolingAllocationConfig::new();
+            pool.total_component_instances(POOL_INSTANCES)
+                .total_core_instances(POOL_INSTANCES * 4)
+                .total_memories(POOL_INSTANCES * 2)
+                .total_tables(POOL_INSTANCES * 2)
+                .total_stacks(POOL_INSTANCES)
+                .max_memory_size(max_memory);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
+        config
+    }
 
-        let mut linker: Linker<HostState> = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
-        config::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
-
-        let cache = Arc::new(CompileCache::new(settings.cache_dir.clone(), &engine));
-        let ticker = Ticker::start(engine.clone());
-        Ok(WasmEngine { engine, linker, cache, settings, _ticker: ticker })
+    /// Which allocator the engine uses.
+    pub fn allocator(&self) -> Allocator {
+        self.allocator
     }
 
     /// The engine.

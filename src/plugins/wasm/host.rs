@@ -6,6 +6,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use parking_lot::Mutex;
@@ -81,6 +82,8 @@ impl ResourceLimiter for Limiter {
 #[derive(Clone, Debug)]
 pub struct Capture {
     inner: Arc<Mutex<Captured>>,
+    /// Set by every write, so a drain after a silent call costs one atomic load.
+    written: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Default)]
@@ -93,11 +96,14 @@ struct Captured {
 impl Capture {
     /// A capture that keeps at most `cap` bytes between drains.
     pub fn new(cap: usize) -> Self {
-        Capture { inner: Arc::new(Mutex::new(Captured { cap, ..Default::default() })) }
+        Capture { inner: Arc::new(Mutex::new(Captured { cap, ..Default::default() })), written: Arc::default() }
     }
 
     /// Takes what was written since the last drain, and how many bytes were dropped.
     pub fn drain(&self) -> (Vec<u8>, u64) {
+        if !self.written.swap(false, Ordering::Acquire) {
+            return (Vec::new(), 0);
+        }
         let mut inner = self.inner.lock();
         (std::mem::take(&mut inner.bytes), std::mem::take(&mut inner.dropped))
     }
@@ -118,6 +124,7 @@ impl StdoutStream for Capture {
 impl tokio::io::AsyncWrite for Capture {
     fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         let mut inner = self.inner.lock();
+        self.written.store(true, Ordering::Release);
         let room = inner.cap.saturating_sub(inner.bytes.len());
         let kept = room.min(buf.len());
         inner.bytes.extend_from_slice(&buf[..kept]);

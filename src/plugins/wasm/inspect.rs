@@ -36,15 +36,13 @@ impl WasmBackend {
         })?;
         let compile = started.elapsed();
         let cache = self.engine().cache();
-        let stored = cache.load_or_compile(engine, &bytes).map_err(|e| LoadError {
-            location: manifest.path.display().to_string(),
-            message: format!("cache: {e}"),
-        })?;
+        let stored = cache
+            .load_or_compile(engine, &bytes)
+            .map_err(|e| LoadError { location: manifest.path.display().to_string(), message: format!("cache: {e}") })?;
         drop(stored);
-        let loaded = cache.load_or_compile(engine, &bytes).map_err(|e| LoadError {
-            location: manifest.path.display().to_string(),
-            message: format!("cache: {e}"),
-        })?;
+        let loaded = cache
+            .load_or_compile(engine, &bytes)
+            .map_err(|e| LoadError { location: manifest.path.display().to_string(), message: format!("cache: {e}") })?;
         let (imports, exports) = interface_names(&component, engine);
         Ok(Inspection { component_bytes: bytes.len() as u64, imports, exports, compile, cached_load: loaded.elapsed })
     }

@@ -29,8 +29,8 @@ use super::bindings::providers::exports::zeroclaw::providers::provider::Provider
 use super::bindings::tools::ToolPluginIndices;
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
 use super::convert;
-use super::size::content_size;
 use super::host::{HostState, PluginShared};
+use super::size::content_size;
 use crate::config::InstancePolicy;
 use crate::plugins::manifest::{HOST_PACKAGES, PluginKind};
 
@@ -153,7 +153,9 @@ fn func(
     what: &str,
 ) -> Result<Func, CallError> {
     let index = index.as_ref().ok_or_else(|| CallError::Contract(format!("the plugin does not declare {what}")))?;
-    instance.get_func(&mut *store, index).ok_or_else(|| CallError::Contract(format!("the component lost its `{what}` export")))
+    instance
+        .get_func(&mut *store, index)
+        .ok_or_else(|| CallError::Contract(format!("the component lost its `{what}` export")))
 }
 
 /// Everything needed to run calls on one loaded plugin version.
@@ -226,7 +228,10 @@ impl PluginInstances {
         // A free slot is the common case: take it without arming a timer.
         let permit = match self.permits.try_acquire() {
             Ok(permit) => Ok(permit),
-            Err(_) => tokio::time::timeout_at(deadline, self.permits.acquire()).await.map_err(|_| ()).and_then(|p| p.map_err(|_| ())),
+            Err(_) => tokio::time::timeout_at(deadline, self.permits.acquire())
+                .await
+                .map_err(|_| ())
+                .and_then(|p| p.map_err(|_| ())),
         };
         let _permit = match permit {
             Ok(permit) => permit,
@@ -343,7 +348,8 @@ impl PluginInstances {
             Request::Probe => {
                 // Checks every export this plugin will be called through against the
                 // bindings' types, once; the calls after it rely on that check.
-                let mismatch = |e: wasmtime::Error| CallError::Contract(format!("an export does not match the contract: {e}"));
+                let mismatch =
+                    |e: wasmtime::Error| CallError::Contract(format!("an export does not match the contract: {e}"));
                 if self.exports.handle.is_some() {
                     HookPluginIndices::new(&self.pre).and_then(|i| i.load(&mut *store, instance)).map_err(mismatch)?;
                 }
@@ -351,7 +357,9 @@ impl PluginInstances {
                     ToolPluginIndices::new(&self.pre).and_then(|i| i.load(&mut *store, instance)).map_err(mismatch)?;
                 }
                 if self.exports.chat.is_some() {
-                    ProviderPluginIndices::new(&self.pre).and_then(|i| i.load(&mut *store, instance)).map_err(mismatch)?;
+                    ProviderPluginIndices::new(&self.pre)
+                        .and_then(|i| i.load(&mut *store, instance))
+                        .map_err(mismatch)?;
                 }
                 Ok(Reply::Probed)
             }
@@ -359,7 +367,9 @@ impl PluginInstances {
                 let handle = func(store, instance, &self.exports.handle, "hooks")?;
                 let (ctx, event) = (convert::context_to_wit(ctx), convert::event_to_wit(payload));
                 let typed = unsafe {
-                    TypedFunc::<(&wh::HookContext, &wh::HookEvent), (Result<wh::Outcome, String>,)>::new_unchecked(handle)
+                    TypedFunc::<(&wh::HookContext, &wh::HookEvent), (Result<wh::Outcome, String>,)>::new_unchecked(
+                        handle,
+                    )
                 };
                 let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
                 Ok(Reply::Hook(match answer {
@@ -376,7 +386,8 @@ impl PluginInstances {
             }
             Request::Invoke { name, args } => {
                 let invoke = func(store, instance, &self.exports.invoke, "tools")?;
-                let typed = unsafe { TypedFunc::<(&str, &str), (Result<String, WitToolError>,)>::new_unchecked(invoke) };
+                let typed =
+                    unsafe { TypedFunc::<(&str, &str), (Result<String, WitToolError>,)>::new_unchecked(invoke) };
                 let (answer,) = typed.call_async(&mut *store, (name, &args.to_string())).await?;
                 Ok(Reply::Invoked(answer.map_err(|e| match e {
                     WitToolError::InvalidArguments(m) => ToolError::InvalidArguments(m),
@@ -387,15 +398,18 @@ impl PluginInstances {
                 let chat = func(store, instance, &self.exports.chat, "providers")?;
                 let request = convert::request_to_wit(request);
                 let typed = unsafe {
-                    TypedFunc::<(&str, &wt::ChatRequest), (Result<wt::ChatResponse, WitProviderError>,)>::new_unchecked(chat)
+                    TypedFunc::<(&str, &wt::ChatRequest), (Result<wt::ChatResponse, WitProviderError>,)>::new_unchecked(
+                        chat,
+                    )
                 };
                 let (answer,) = typed.call_async(&mut *store, (name, &request)).await?;
                 Ok(Reply::Chat(match answer {
                     Ok(response) => Ok(convert::response_from_wit(response).map_err(CallError::Contract)?),
                     Err(WitProviderError::Transient(m)) => Err(ProviderError::Transient(m)),
-                    Err(WitProviderError::RateLimited(after)) => {
-                        Err(ProviderError::RateLimited { message: "rate limited by plugin".into(), retry_after_ms: after })
-                    }
+                    Err(WitProviderError::RateLimited(after)) => Err(ProviderError::RateLimited {
+                        message: "rate limited by plugin".into(),
+                        retry_after_ms: after,
+                    }),
                     Err(WitProviderError::Permanent(m)) => Err(ProviderError::Permanent(m)),
                 }))
             }

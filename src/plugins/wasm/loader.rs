@@ -91,7 +91,14 @@ pub fn engine_settings(config: &LoadedConfig) -> EngineSettings {
     let plugins = &config.config.plugins;
     let fuel =
         plugins.limits.fuel.is_some() || plugins.entries.values().any(|e| matches!(e.limits.fuel, Some(Some(_))));
-    EngineSettings { cache_dir: config.cache_dir(), max_stack_kb: plugins.limits.max_stack_kb, fuel }
+    let max_memory_mb = plugins
+        .entries
+        .values()
+        .filter_map(|e| e.limits.memory_mb)
+        .chain([plugins.limits.memory_mb])
+        .max()
+        .unwrap_or(plugins.limits.memory_mb);
+    EngineSettings { cache_dir: config.cache_dir(), max_stack_kb: plugins.limits.max_stack_kb, fuel, max_memory_mb }
 }
 
 impl WasmBackend {
@@ -133,7 +140,8 @@ impl WasmBackend {
                 continue;
             }
             if let Some(first) = seen.get(&id) {
-                let message = format!("{}: skipped: plugin `{id}` is already loaded from {}", path.display(), first.display());
+                let message =
+                    format!("{}: skipped: plugin `{id}` is already loaded from {}", path.display(), first.display());
                 builder.diagnostic(&id, message);
                 continue;
             }
@@ -155,7 +163,10 @@ impl WasmBackend {
         }
         for id in config.config.plugins.entries.keys() {
             if !seen.contains_key(id) {
-                builder.diagnostic(id, format!("plugins.entries.{id} is configured but no plugin with that id is installed"));
+                builder.diagnostic(
+                    id,
+                    format!("plugins.entries.{id} is configured but no plugin with that id is installed"),
+                );
             }
         }
         Ok(())
@@ -335,7 +346,11 @@ pub fn add_entries(
 
 /// The capabilities a plugin holds, or why it cannot be loaded: every capability it
 /// requests must be granted (a plugin never runs with less than it asked for).
-pub(super) fn grant(manifest: &Manifest, entry: &PluginEntry, config: &LoadedConfig) -> Result<Vec<Capability>, String> {
+pub(super) fn grant(
+    manifest: &Manifest,
+    entry: &PluginEntry,
+    config: &LoadedConfig,
+) -> Result<Vec<Capability>, String> {
     let policy = &config.config.plugins.capabilities;
     let query = CapabilityQuery {
         requested: &manifest.capabilities,

@@ -18,7 +18,7 @@ mod size;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};
 pub use cache::{CacheOutcome, CompileCache};
-pub use engine::{EngineSettings, TICK, WasmEngine};
+pub use engine::{Allocator, EngineSettings, TICK, WasmEngine};
 pub use inspect::Inspection;
 pub use instance::{ExportIndices, PluginInstances, Reply, Request};
 pub use loader::{LoadError, LoadReport, LoadedPlugin, WasmBackend, add_entries, engine_settings};

@@ -118,9 +118,9 @@ pub enum VersionError {
     )]
     IncompatibleMajor {
         /// What the plugin was built against.
-        requested: PackageRef,
+        requested: Box<PackageRef>,
         /// What the host implements.
-        host: PackageRef,
+        host: Box<PackageRef>,
     },
     /// A newer minor than the host knows: the plugin may use what the host lacks.
     #[error(
@@ -128,9 +128,9 @@ pub enum VersionError {
     )]
     NewerMinor {
         /// What the plugin was built against.
-        requested: PackageRef,
+        requested: Box<PackageRef>,
         /// What the host implements.
-        host: PackageRef,
+        host: Box<PackageRef>,
     },
 }
 
@@ -150,13 +150,13 @@ pub fn check_package_against(requested: &PackageRef, host_packages: &[(&str, Ver
     let Some((name, version)) = host_packages.iter().find(|(n, _)| *n == requested.name) else {
         return Err(VersionError::Unknown(requested.name.clone()));
     };
-    let host = PackageRef { name: name.to_string(), version: version.clone() };
+    let host = Box::new(PackageRef { name: name.to_string(), version: version.clone() });
     if requested.version.major != version.major {
-        return Err(VersionError::IncompatibleMajor { requested: requested.clone(), host });
+        return Err(VersionError::IncompatibleMajor { requested: Box::new(requested.clone()), host });
     }
     // A newer patch changes no interface; a newer minor may add ones this host lacks.
     if requested.version.minor > version.minor {
-        return Err(VersionError::NewerMinor { requested: requested.clone(), host });
+        return Err(VersionError::NewerMinor { requested: Box::new(requested.clone()), host });
     }
     Ok(())
 }
@@ -592,7 +592,7 @@ properties.prefixes = { type = "array", items = { type = "string" } }
     }
 
     fn error(text: &str) -> String {
-        parse(text).err().expect("must be refused").to_string()
+        parse(text).expect_err("must be refused").to_string()
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! One integration binary, one module per topic: it links once.
 
 mod cli;
+#[cfg(feature = "wasm")]
 mod guests;
 mod hooks;
+#[cfg(feature = "wasm")]
 mod loading;
 mod registry;
+#[cfg(feature = "wasm")]
 mod scaffold;
 mod support;
+#[cfg(feature = "wasm")]
 mod wasm;

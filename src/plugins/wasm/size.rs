@@ -43,7 +43,7 @@ macro_rules! leaves {
     };
 }
 
-impl<'a> ser::Serializer for &'a mut Counter {
+impl ser::Serializer for &mut Counter {
     type Ok = ();
     type Error = Never;
     type SerializeSeq = Self;

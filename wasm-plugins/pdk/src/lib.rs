@@ -53,7 +53,7 @@ pub use bindings::exports::zeroclaw::providers::provider::ProviderError;
 pub use bindings::exports::zeroclaw::tools::tool::ToolError;
 pub use bindings::zeroclaw::hooks::types::{
     AfterToolCall, AgentEnd, AgentStart, Compaction, CompactionSummary, GatewayStart, GatewayStop, HookContext,
-    HookEvent, InboundMessage, LlmCall, LlmOutput, ObserverEvent, Outcome, OutboundMessage, SessionEnd,
+    HookEvent, InboundMessage, LlmCall, LlmOutput, ObserverEvent, OutboundMessage, Outcome, SessionEnd,
     SessionEndReason, SessionStart, ToolResultPersist,
 };
 pub use bindings::zeroclaw::host::types::{

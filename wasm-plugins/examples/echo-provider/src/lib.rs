@@ -25,13 +25,8 @@ impl Providers for Echo {
             return Err(ProviderError::Permanent(format!("no provider `{name}` here")));
         }
         let config: Config = zeroclaw_pdk::config().map_err(ProviderError::Permanent)?;
-        let last = request
-            .messages
-            .iter()
-            .rev()
-            .find(|m| m.role == Role::User)
-            .map(|m| m.content.as_str())
-            .unwrap_or("");
+        let last =
+            request.messages.iter().rev().find(|m| m.role == Role::User).map(|m| m.content.as_str()).unwrap_or("");
         let prompt_tokens: usize = request.messages.iter().map(|m| m.content.split_whitespace().count()).sum();
         let text = format!("{}{last}", config.prefix);
         let completion_tokens = text.split_whitespace().count();

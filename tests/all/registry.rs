@@ -138,3 +138,35 @@ fn readers_keep_their_snapshot_across_a_publish() {
     assert_eq!(before.generation(), 0, "the held snapshot is unchanged");
     assert_eq!(registry.current().generation(), generation);
 }
+
+/// A tool whose runtime always fails, as a trapping plugin's does.
+struct Trapping(ToolSpec);
+
+#[async_trait]
+impl Tool for Trapping {
+    fn spec(&self) -> &ToolSpec {
+        &self.0
+    }
+    async fn invoke(&self, _args: serde_json::Value) -> Result<String, ToolError> {
+        let owner = Owner::wasm("clock2", "1.0.0", 1);
+        Err(zeroclaw_plugin_api::RuntimeFailure::new(owner, zeroclaw_plugin_api::FailureKind::Trap, "unreachable")
+            .into())
+    }
+}
+
+#[tokio::test]
+async fn an_overriding_plugin_tool_that_fails_falls_back_to_the_native_one() {
+    let mut builder = SnapshotBuilder::new(1);
+    let native = tool("clock", Owner::native("clock"));
+    let mut plugin = tool("clock", Owner::wasm("clock2", "1.0.0", 1));
+    plugin.tool = Arc::new(Trapping(plugin.spec.clone()));
+    builder.add_tool(Precedence::PluginOverridesNative, plugin);
+    builder.add_tool(Precedence::Native, native);
+    let snapshot = builder.build().unwrap();
+    let entry = snapshot.tool("clock").unwrap();
+    let (result, owner) = entry.invoke(serde_json::json!({})).await;
+    assert_eq!(result, Ok(String::new()), "the native tool answered");
+    assert_eq!(owner.to_string(), "native:clock");
+    assert_eq!(entry.stats.view().errors, 1, "the plugin's failure is counted");
+    assert_eq!(entry.fallback.as_ref().unwrap().stats.view().calls, 1);
+}

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod capability;
+pub mod kv;
 pub mod manifest;
 pub mod native;
 pub mod registry;

@@ -25,6 +25,7 @@ pub mod tools {
             "zeroclaw:host/types": super::hooks::zeroclaw::host::types,
             "zeroclaw:host/log": super::hooks::zeroclaw::host::log,
             "zeroclaw:host/config": super::hooks::zeroclaw::host::config,
+            "zeroclaw:host/kv": super::hooks::zeroclaw::host::kv,
         },
     });
 }
@@ -40,6 +41,7 @@ pub mod providers {
             "zeroclaw:host/types": super::hooks::zeroclaw::host::types,
             "zeroclaw:host/log": super::hooks::zeroclaw::host::log,
             "zeroclaw:host/config": super::hooks::zeroclaw::host::config,
+            "zeroclaw:host/kv": super::hooks::zeroclaw::host::kv,
         },
     });
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use super::bindings::hooks::zeroclaw::host::{config, log};
+use super::bindings::hooks::zeroclaw::host::{config, kv, log};
 use super::cache::CompileCache;
 use super::host::HostState;
 
@@ -75,6 +75,10 @@ impl WasmEngine {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         config::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        kv::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        // wasi:http is always linked so ordinary HTTP clients load; each request is then
+        // decided by the plugin's own policy (see `http.rs`).
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
 
         let cache = Arc::new(CompileCache::new(settings.cache_dir.clone(), &engine));
         let ticker = Ticker::start(engine.clone());

@@ -4,6 +4,7 @@
 //! Every host call counts against the per-call bound; going over it traps the guest with
 //! the flag set, so the caller can report `host_call_limit` rather than a bare trap.
 
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,17 +14,37 @@ use parking_lot::Mutex;
 use tokio::time::Instant;
 use wasmtime::ResourceLimiter;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use zeroclaw_plugin_api::Owner;
 
-use super::bindings::hooks::zeroclaw::host::{config, log};
+use super::bindings::hooks::zeroclaw::host::{config, kv, log};
+use super::http::HttpPolicy;
 use crate::config::Limits;
+use crate::plugins::kv::{KvError as KvStoreError, KvQuota, KvStore};
 
 /// Longest log line a plugin may write; longer ones are cut.
 const MAX_LOG_LINE: usize = 4096;
 
+/// What the operator granted one plugin, resolved when it loaded. Each field opens
+/// exactly what it names; everything else stays closed.
+#[derive(Default)]
+pub struct Grants {
+    /// The kv store, when `kv` is granted.
+    pub kv: Option<Arc<KvStore>>,
+    /// The outbound HTTP allowlist, when `http:outbound` is granted.
+    pub http_allow: Option<Vec<String>>,
+    /// Directories preopened read-only (`fs:read`), at the same path in the guest.
+    pub fs_read: Vec<PathBuf>,
+    /// Directories preopened read-write (`fs:write`), at the same path in the guest.
+    pub fs_write: Vec<PathBuf>,
+    /// Environment variables exposed (`env`), with their values at load.
+    pub env: Vec<(String, String)>,
+    /// Whether conversation content reaches the plugin unredacted (`conversation:read`).
+    pub conversation_read: bool,
+}
+
 /// What every instance of one loaded plugin shares.
-#[derive(Debug)]
 pub struct PluginShared {
     /// Who the plugin is.
     pub owner: Owner,
@@ -31,6 +52,8 @@ pub struct PluginShared {
     pub config_json: String,
     /// The limits in force for it.
     pub limits: Limits,
+    /// What it may reach.
+    pub grants: Grants,
 }
 
 /// Caps linear memory and table growth of one store, remembering when it said no.
@@ -175,6 +198,8 @@ impl CallState {
 pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
+    http_ctx: WasiHttpCtx,
+    http: HttpPolicy,
     /// The plugin this instance belongs to.
     pub plugin: Arc<PluginShared>,
     /// Memory and table caps.
@@ -188,16 +213,31 @@ pub struct HostState {
 }
 
 impl HostState {
-    /// State for a new instance of `plugin`, with a WASI context that grants nothing but
-    /// captured stdio (the sandbox issue widens it per grant).
+    /// State for a new instance of `plugin`. Its WASI context grants nothing but captured
+    /// stdio, plus exactly what the plugin's grants name: listed variables, listed
+    /// directories. No inherited stdio, no arguments, no sockets.
     pub fn new(plugin: Arc<PluginShared>) -> Self {
         let stdout = Capture::new(64 * 1024);
         let stderr = Capture::new(64 * 1024);
-        let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stdout.clone()).stderr(stderr.clone());
+        let grants = &plugin.grants;
+        for (name, value) in &grants.env {
+            wasi.env(name, value);
+        }
+        let dirs = grants.fs_read.iter().map(|d| (d, FsPerms::ReadOnly)).chain(grants.fs_write.iter().map(|d| (d, FsPerms::ReadWrite)));
+        for (dir, perms) in dirs {
+            if let Err(e) = wasi.preopened_dir(dir, dir.to_string_lossy(), perms) {
+                tracing::warn!(plugin = %plugin.owner, "cannot open granted directory {}: {e}", dir.display());
+            }
+        }
         let limiter = Limiter::new(plugin.limits.memory_mb);
+        let http = HttpPolicy::new(plugin.owner.clone(), grants.http_allow.clone());
         HostState {
-            wasi,
+            wasi: wasi.build(),
             table: ResourceTable::new(),
+            http_ctx: WasiHttpCtx::new(),
+            http,
             plugin,
             limiter,
             call: CallState::new(Instant::now()),
@@ -255,6 +295,60 @@ impl HostState {
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http_ctx, table: &mut self.table, hooks: &mut self.http }
+    }
+}
+
+impl HostState {
+    /// The kv store, or the guest-facing reason it is closed.
+    fn kv(&mut self) -> wasmtime::Result<Result<Arc<KvStore>, kv::KvError>> {
+        self.host_call()?;
+        Ok(match &self.plugin.grants.kv {
+            Some(store) => Ok(store.clone()),
+            None => {
+                let id = self.plugin.owner.plugin_id();
+                tracing::warn!(plugin = %self.plugin.owner, "kv call refused: `kv` is not granted");
+                Err(kv::KvError::Denied(format!("`kv` is not granted; the operator adds it to plugins.entries.{id}.grant")))
+            }
+        })
+    }
+
+    fn quota(&self) -> KvQuota {
+        KvQuota { max_keys: self.plugin.limits.kv_max_keys, max_bytes: self.plugin.limits.kv_max_bytes }
+    }
+}
+
+fn kv_error(e: KvStoreError) -> kv::KvError {
+    match e {
+        KvStoreError::Quota(m) => kv::KvError::Quota(m),
+        KvStoreError::Store(m) => kv::KvError::Store(m),
+    }
+}
+
+impl kv::Host for HostState {
+    fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, kv::KvError>> {
+        let id = self.plugin.owner.plugin_id().to_string();
+        Ok(self.kv()?.and_then(|store| store.get(&id, &key).map_err(kv_error)))
+    }
+
+    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), kv::KvError>> {
+        let (id, quota) = (self.plugin.owner.plugin_id().to_string(), self.quota());
+        Ok(self.kv()?.and_then(|store| store.set(&id, &key, &value, quota).map_err(kv_error)))
+    }
+
+    fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, kv::KvError>> {
+        let id = self.plugin.owner.plugin_id().to_string();
+        Ok(self.kv()?.and_then(|store| store.delete(&id, &key).map_err(kv_error)))
+    }
+
+    fn keys(&mut self) -> wasmtime::Result<Result<Vec<String>, kv::KvError>> {
+        let id = self.plugin.owner.plugin_id().to_string();
+        Ok(self.kv()?.and_then(|store| store.keys(&id).map_err(kv_error)))
     }
 }
 

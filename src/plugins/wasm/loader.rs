@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use thiserror::Error;
@@ -17,10 +17,11 @@ use zeroclaw_plugin_api::{Owner, Subscription, ToolSpec};
 use super::adapters::{WasmHookHandler, WasmProvider, WasmTool};
 use super::cache::CacheOutcome;
 use super::engine::{EngineSettings, WasmEngine};
-use super::host::PluginShared;
+use super::host::{Grants, PluginShared};
 use super::instance::{ExportIndices, PluginInstances, Reply, Request};
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::{Capability, CapabilityQuery, Decision, RightSet, decide};
+use crate::plugins::kv::KvStore;
 use crate::plugins::manifest::{Manifest, PackageRef, PluginKind, check_package, discover};
 use crate::plugins::native::native_plugin_names;
 use crate::plugins::registry::{
@@ -81,9 +82,12 @@ pub struct LoadedPlugin {
     pub report: LoadReport,
 }
 
-/// The wasm backend of a running host: one engine, its linker and cache.
+/// The wasm backend of a running host: one engine, its linker and cache, and the store
+/// behind the `kv` capability (opened the first time a plugin is granted it).
 pub struct WasmBackend {
     engine: WasmEngine,
+    kv_path: PathBuf,
+    kv: OnceLock<Result<Arc<KvStore>, String>>,
 }
 
 /// The engine settings a config asks for.
@@ -106,12 +110,89 @@ impl WasmBackend {
     pub fn new(config: &LoadedConfig) -> Result<Self, String> {
         let engine =
             WasmEngine::new(engine_settings(config)).map_err(|e| format!("cannot start the wasm engine: {e}"))?;
-        Ok(WasmBackend { engine })
+        Ok(WasmBackend { engine, kv_path: config.state_dir().join("plugins-kv.sqlite3"), kv: OnceLock::new() })
     }
 
     /// The engine.
     pub fn engine(&self) -> &WasmEngine {
         &self.engine
+    }
+
+    /// The kv store, opened on first use.
+    fn kv_store(&self) -> Result<Arc<KvStore>, String> {
+        self.kv
+            .get_or_init(|| {
+                KvStore::open(&self.kv_path)
+                    .map(Arc::new)
+                    .map_err(|e| format!("cannot open the kv store {}: {e}", self.kv_path.display()))
+            })
+            .clone()
+    }
+
+    /// Turns the granted capabilities and the entry's lists into what the sandbox opens.
+    /// A list without its capability is ignored (never wider than granted), with a warning;
+    /// a granted capability without its list, or a listed directory that does not exist,
+    /// refuses the plugin.
+    fn resolve_grants(
+        &self,
+        manifest: &Manifest,
+        entry: &PluginEntry,
+        granted: &[Capability],
+        config: &LoadedConfig,
+    ) -> Result<Grants, String> {
+        let id = &manifest.id;
+        let has = |cap: Capability| granted.contains(&cap);
+        let ignored = |list: &str, cap: Capability| {
+            tracing::warn!(plugin = %id, "plugins.entries.{id}.{list} is set but `{cap}` is not granted; it is ignored");
+        };
+        let dirs = |list: &[PathBuf], key: &str, cap: Capability| -> Result<Vec<PathBuf>, String> {
+            if !has(cap) {
+                if !list.is_empty() {
+                    ignored(key, cap);
+                }
+                return Ok(Vec::new());
+            }
+            if list.is_empty() {
+                return Err(format!("`{cap}` is granted but plugins.entries.{id}.{key} lists no directory"));
+            }
+            list.iter()
+                .map(|dir| {
+                    let path = config.resolve(dir);
+                    std::fs::canonicalize(&path)
+                        .ok()
+                        .filter(|p| p.is_dir())
+                        .ok_or_else(|| format!("plugins.entries.{id}.{key}: {} is not an existing directory", path.display()))
+                })
+                .collect()
+        };
+        let mut grants = Grants {
+            fs_read: dirs(&entry.fs_read, "fs_read", Capability::FsRead)?,
+            fs_write: dirs(&entry.fs_write, "fs_write", Capability::FsWrite)?,
+            conversation_read: has(Capability::ConversationRead),
+            ..Grants::default()
+        };
+        if has(Capability::Kv) {
+            grants.kv = Some(self.kv_store()?);
+        }
+        if has(Capability::HttpOutbound) {
+            if entry.http_allow.is_empty() {
+                return Err(format!("`http:outbound` is granted but plugins.entries.{id}.http_allow lists no host"));
+            }
+            grants.http_allow = Some(entry.http_allow.clone());
+        } else if !entry.http_allow.is_empty() {
+            ignored("http_allow", Capability::HttpOutbound);
+        }
+        if has(Capability::Env) {
+            for name in &entry.env {
+                match std::env::var(name) {
+                    Ok(value) => grants.env.push((name.clone(), value)),
+                    Err(_) => tracing::warn!(plugin = %id, "plugins.entries.{id}.env lists `{name}`, which is not set"),
+                }
+            }
+        } else if !entry.env.is_empty() {
+            ignored("env", Capability::Env);
+        }
+        Ok(grants)
     }
 
     /// Discovers every plugin in `plugins.dirs` and adds the ones that load to `builder`.
@@ -214,7 +295,8 @@ impl WasmBackend {
         let export_indices = ExportIndices::find(&component, &kinds).map_err(|m| LoadError::new(&manifest, m))?;
 
         let limits = config.config.plugins.limits.merged(&entry.limits);
-        let shared = Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits });
+        let grants = self.resolve_grants(&manifest, &entry, &granted, config).map_err(|m| LoadError::new(&manifest, m))?;
+        let shared = Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits, grants });
         let fuel = self.engine.settings().fuel;
         let instances = Arc::new(PluginInstances::new(shared, engine, pre, export_indices, entry.instances, fuel));
 

@@ -11,6 +11,7 @@ mod cache;
 mod convert;
 mod engine;
 mod host;
+mod http;
 mod inspect;
 mod instance;
 mod loader;
@@ -18,6 +19,8 @@ mod size;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};
 pub use cache::{CacheOutcome, CompileCache};
+pub use host::Grants;
+pub use http::is_public;
 pub use engine::{Allocator, EngineSettings, TICK, WasmEngine};
 pub use inspect::Inspection;
 pub use instance::{ExportIndices, PluginInstances, Reply, Request};

@@ -169,7 +169,7 @@ impl Default for PluginEntry {
 
 /// Declares [`Limits`] and [`LimitsOverride`] from one list, so the two cannot drift.
 macro_rules! limits {
-    ($( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $default:expr, $check:literal; )*) => {
+    ($( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $default:expr, $check:literal, $override:literal; )*) => {
         /// `[plugins.limits]`: per-call limits of every plugin.
         #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
         #[serde(deny_unknown_fields, default)]
@@ -187,7 +187,7 @@ macro_rules! limits {
         #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
         #[serde(deny_unknown_fields, default)]
         pub struct LimitsOverride {
-            $( $(#[doc = $doc])* #[serde(deserialize_with = "override_of", default)]
+            $( $(#[doc = $doc])* #[serde(deserialize_with = $override, default)]
                #[serde(skip_serializing_if = "Option::is_none")] pub $field: Option<$ty>, )*
         }
 
@@ -202,33 +202,33 @@ macro_rules! limits {
 
 limits! {
     /// Wall-clock timeout of one call, in milliseconds.
-    timeout_ms: u64 = 2000, "positive";
+    timeout_ms: u64 = 2000, "positive", "override_of";
     /// Linear memory cap of one instance, in MiB.
-    memory_mb: u64 = 64, "positive";
+    memory_mb: u64 = 64, "positive", "override_of";
     /// Calls of one plugin running at once; more wait up to their timeout.
-    max_concurrency: u64 = 8, "positive";
+    max_concurrency: u64 = 8, "positive", "override_of";
     /// Fuel per call (instructions, roughly); unset means no fuel metering.
-    fuel: Option<u64> = None, "positive_opt";
+    fuel: Option<u64> = None, "positive_opt", "override_of";
     /// Largest payload sent into one call, in bytes.
-    max_payload_bytes: u64 = 4 * 1024 * 1024, "positive";
+    max_payload_bytes: u64 = 4 * 1024 * 1024, "positive", "override_of";
     /// Largest result one call may return, in bytes.
-    max_output_bytes: u64 = 4 * 1024 * 1024, "positive";
+    max_output_bytes: u64 = 4 * 1024 * 1024, "positive", "override_of";
     /// Host calls (log, kv, config) one call may make.
-    max_host_calls: u64 = 10_000, "positive";
+    max_host_calls: u64 = 10_000, "positive", "override_of";
     /// Log lines one call may write; the rest are dropped and counted.
-    max_log_lines: u64 = 100, "positive";
+    max_log_lines: u64 = 100, "positive", "override_of";
     /// Wasm stack size, in KiB.
-    max_stack_kb: u64 = 512, "positive";
+    max_stack_kb: u64 = 512, "positive", "engine_wide";
     /// Keys in the plugin's `kv` store.
-    kv_max_keys: u64 = 1000, "positive";
+    kv_max_keys: u64 = 1000, "positive", "override_of";
     /// Bytes (keys plus values) in the plugin's `kv` store.
-    kv_max_bytes: u64 = 1024 * 1024, "positive";
+    kv_max_bytes: u64 = 1024 * 1024, "positive", "override_of";
     /// Idle instances kept per plugin with `instances = "warm"`.
-    warm_instances: u64 = 2, "positive";
+    warm_instances: u64 = 2, "positive", "override_of";
     /// Consecutive failures that quarantine a plugin.
-    failure_threshold: u64 = 5, "positive";
+    failure_threshold: u64 = 5, "positive", "override_of";
     /// How long a quarantine lasts, in milliseconds.
-    quarantine_ms: u64 = 30_000, "positive";
+    quarantine_ms: u64 = 30_000, "positive", "override_of";
 }
 
 /// Deserialises a number that must be at least 1.
@@ -252,6 +252,13 @@ where
     T: OverrideValue,
 {
     T::parse(d).map(Some)
+}
+
+/// Refuses a per-plugin override of a limit that is fixed for the whole engine.
+fn engine_wide<'de, D: Deserializer<'de>, T>(_d: D) -> Result<Option<T>, D::Error> {
+    Err(serde::de::Error::custom(
+        "is engine-wide (it is compiled into every plugin's code): set it in [plugins.limits], not per plugin",
+    ))
 }
 
 /// How a limit's type parses in an override (same checks as the default).
@@ -308,6 +315,13 @@ mod tests {
         assert_eq!(merged.timeout_ms, 50);
         assert_eq!(merged.fuel, Some(1000));
         assert_eq!(merged.memory_mb, 64);
+    }
+
+    #[test]
+    fn the_engine_wide_stack_size_cannot_be_overridden_per_plugin() {
+        let err = toml::from_str::<Config>("[plugins.entries.a.limits]\nmax_stack_kb = 64\n").unwrap_err();
+        assert!(err.message().contains("engine-wide"), "{err}");
+        assert!(toml::from_str::<Config>("[plugins.limits]\nmax_stack_kb = 64\n").is_ok());
     }
 
     #[test]

@@ -174,10 +174,15 @@ impl HookRunner {
                     OnError::FailOpen => "skipped (fail-open)",
                     OnError::FailClosed => "hook cancelled (fail-closed)",
                 };
-                tracing::warn!(
-                    plugin = %entry.owner, hook = point.name(), handler = %entry.handler_name,
-                    failure = failure.label(), "hook handler failed: {failure}; {policy}"
-                );
+                if failure.label() == "quarantined" {
+                    // Said once when the quarantine began; each skipped call is only debug.
+                    tracing::debug!(plugin = %entry.owner, hook = point.name(), "skipped: {failure}; {policy}");
+                } else {
+                    tracing::warn!(
+                        plugin = %entry.owner, hook = point.name(), handler = %entry.handler_name,
+                        failure = failure.label(), "hook handler failed: {failure}; {policy}"
+                    );
+                }
             }
             HandlerOutcome::Refused(why) => {
                 entry.stats.record_refused();

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod capability;
+pub mod conversation;
 pub mod kv;
 pub mod manifest;
 pub mod native;
@@ -14,7 +15,7 @@ pub mod stats;
 pub mod wasm;
 
 pub use registry::{
-    Diagnostic, EntryRow, HookEntry, PluginRecord, PluginStatus, Precedence, ProviderEntry, Registry, RegistryError,
+    Diagnostic, EntryRow, HookEntry, PluginHealth, PluginRecord, PluginStatus, Precedence, ProviderEntry, Registry, RegistryError,
     Snapshot, SnapshotBuilder, ToolEntry,
 };
 pub use runtime::PluginRuntime;

@@ -172,6 +172,7 @@ pub fn add_native_entries(
             backend: "native",
             description: description.to_string(),
             status,
+            health: None,
         });
     }
     Ok(())

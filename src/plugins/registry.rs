@@ -125,6 +125,12 @@ impl PluginStatus {
     }
 }
 
+/// A loaded plugin's live health, read when listing (the snapshot itself is immutable).
+pub trait PluginHealth: Send + Sync + std::fmt::Debug {
+    /// How much longer the plugin is quarantined by its circuit breaker, if it is.
+    fn quarantined_for(&self) -> Option<Duration>;
+}
+
 /// A plugin as the snapshot knows it (also those disabled or failed).
 #[derive(Clone, Debug, Serialize)]
 pub struct PluginRecord {
@@ -138,6 +144,20 @@ pub struct PluginRecord {
     pub description: String,
     /// Serving or not.
     pub status: PluginStatus,
+    /// Live health of a loaded plugin (its circuit breaker).
+    #[serde(skip)]
+    pub health: Option<Arc<dyn PluginHealth>>,
+}
+
+impl PluginRecord {
+    /// The status label with live health: `quarantined` for an active plugin whose
+    /// breaker is open.
+    pub fn live_status(&self) -> String {
+        match (&self.status, self.health.as_ref().and_then(|h| h.quarantined_for())) {
+            (PluginStatus::Active, Some(left)) => format!("quarantined ({} ms left)", left.as_millis()),
+            (status, _) => status.label().to_string(),
+        }
+    }
 }
 
 /// Something the operator should know about this snapshot (a skipped tool, a plugin that
@@ -332,13 +352,14 @@ impl Snapshot {
             });
         }
         for plugin in &self.plugins {
-            if plugin.status != PluginStatus::Active {
+            let status = plugin.live_status();
+            if status != "active" {
                 rows.push(EntryRow {
                     kind: "plugin",
                     name: plugin.id.clone(),
                     owner: format!("{}:{}", plugin.backend, plugin.id),
                     priority: None,
-                    status: plugin.status.label().into(),
+                    status,
                 });
             }
         }

@@ -12,6 +12,7 @@ use zeroclaw_plugin_api::{
 };
 
 use super::instance::{PluginInstances, Reply, Request};
+use crate::plugins::conversation;
 
 fn unexpected(instances: &PluginInstances, what: &str) -> RuntimeFailure {
     RuntimeFailure::new(instances.owner().clone(), FailureKind::Internal, format!("unexpected reply to {what}"))
@@ -22,12 +23,14 @@ pub struct WasmHookHandler {
     instances: Arc<PluginInstances>,
     name: String,
     subscription: Subscription,
+    conversation_read: bool,
 }
 
 impl WasmHookHandler {
-    /// A handler named `name` subscribed as `subscription`.
-    pub fn new(instances: Arc<PluginInstances>, name: String, subscription: Subscription) -> Self {
-        WasmHookHandler { instances, name, subscription }
+    /// A handler named `name` subscribed as `subscription`; without `conversation_read` it
+    /// sees conversation content redacted.
+    pub fn new(instances: Arc<PluginInstances>, name: String, subscription: Subscription, conversation_read: bool) -> Self {
+        WasmHookHandler { instances, name, subscription, conversation_read }
     }
 }
 
@@ -42,7 +45,19 @@ impl HookHandler for WasmHookHandler {
     }
 
     async fn handle(&self, ctx: &HookContext, payload: &HookPayload) -> Result<HookOutcome, HookError> {
-        match self.instances.call(Request::Hook { ctx, payload }).await? {
+        let redacted = if self.conversation_read { None } else { conversation::redact(payload) };
+        let seen = redacted.as_ref().unwrap_or(payload);
+        match self.instances.call(Request::Hook { ctx, payload: seen }).await? {
+            Reply::Hook(Ok(HookOutcome::Modify(_))) if redacted.is_some() => Err(RuntimeFailure::new(
+                self.instances.owner().clone(),
+                FailureKind::Denied,
+                format!(
+                    "rewrote a {} payload it could only see redacted; the rewrite is refused (grant conversation:read in plugins.entries.{}.grant to let it read and rewrite conversation content)",
+                    payload.point().name(),
+                    self.instances.owner().plugin_id()
+                ),
+            )
+            .into()),
             Reply::Hook(Ok(outcome)) => Ok(outcome),
             Reply::Hook(Err(message)) => Err(HookError::Handler(message)),
             _ => Err(unexpected(&self.instances, "handle").into()),

@@ -28,7 +28,6 @@ const MAX_LOG_LINE: usize = 4096;
 
 /// What the operator granted one plugin, resolved when it loaded. Each field opens
 /// exactly what it names; everything else stays closed.
-#[derive(Default)]
 pub struct Grants {
     /// The kv store, when `kv` is granted.
     pub kv: Option<Arc<KvStore>>,
@@ -42,6 +41,8 @@ pub struct Grants {
     pub env: Vec<(String, String)>,
     /// Whether conversation content reaches the plugin unredacted (`conversation:read`).
     pub conversation_read: bool,
+    /// Whether its log lines are written (`log` is implicit unless globally denied).
+    pub log: bool,
 }
 
 /// What every instance of one loaded plugin shares.
@@ -355,7 +356,7 @@ impl kv::Host for HostState {
 impl log::Host for HostState {
     fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
         self.host_call()?;
-        if self.call.log_lines >= self.plugin.limits.max_log_lines {
+        if !self.plugin.grants.log || self.call.log_lines >= self.plugin.limits.max_log_lines {
             self.call.log_dropped += 1;
             return Ok(());
         }

@@ -168,6 +168,58 @@ pub struct PluginInstances {
     fuel_metered: bool,
     permits: Semaphore,
     warm: Mutex<Vec<Slot>>,
+    breaker: Mutex<Breaker>,
+    events: Option<tokio::sync::broadcast::Sender<RuntimeEvent>>,
+}
+
+impl std::fmt::Debug for PluginInstances {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginInstances").field("owner", &self.shared.owner).finish_non_exhaustive()
+    }
+}
+
+/// Something the runtime did to a plugin on its own, for the observer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuntimeEvent {
+    /// Too many consecutive failures: calls are refused for a while.
+    Quarantined {
+        /// The plugin.
+        owner: Owner,
+        /// For how long.
+        duration: Duration,
+        /// The failure that tipped it.
+        reason: String,
+    },
+    /// A quarantined plugin answered again.
+    Recovered {
+        /// The plugin.
+        owner: Owner,
+    },
+}
+
+/// The circuit breaker: consecutive runtime failures, and the quarantine they caused.
+#[derive(Debug, Default)]
+struct Breaker {
+    consecutive: u64,
+    open_until: Option<Instant>,
+}
+
+/// Whether a failure says something about the plugin (and so counts toward quarantine).
+/// Refusals caused by the host's side (busy, payload too large, already quarantined) do not.
+fn counts_toward_quarantine(kind: FailureKind) -> bool {
+    match kind {
+        FailureKind::Trap
+        | FailureKind::Panic
+        | FailureKind::Timeout
+        | FailureKind::MemoryLimit
+        | FailureKind::FuelExhausted
+        | FailureKind::Denied
+        | FailureKind::OutputTooLarge
+        | FailureKind::HostCallLimit
+        | FailureKind::Contract
+        | FailureKind::Internal => true,
+        FailureKind::Busy | FailureKind::PayloadTooLarge | FailureKind::Quarantined => false,
+    }
 }
 
 impl PluginInstances {
@@ -190,7 +242,74 @@ impl PluginInstances {
             fuel_metered,
             permits: Semaphore::new(permits),
             warm: Mutex::new(Vec::new()),
+            breaker: Mutex::new(Breaker::default()),
+            events: None,
         }
+    }
+
+    /// Reports quarantines and recoveries on `events`.
+    pub fn with_events(mut self, events: tokio::sync::broadcast::Sender<RuntimeEvent>) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    /// How much longer the plugin is quarantined, if it is.
+    pub fn quarantined_for(&self) -> Option<Duration> {
+        let until = self.breaker.lock().open_until?;
+        until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+    }
+
+    /// Runs one call, through the circuit breaker: while the plugin is quarantined calls
+    /// are refused at once; `failure_threshold` consecutive runtime failures quarantine it
+    /// for `quarantine_ms`; after that, the next call is let through, and a success closes
+    /// the breaker (a failure opens it again).
+    pub async fn call(&self, request: Request<'_>) -> Result<Reply, RuntimeFailure> {
+        if let Some(left) = self.quarantined_for() {
+            return Err(self.failure(
+                FailureKind::Quarantined,
+                format!(
+                    "quarantined for {} ms more after {} consecutive failures (plugins.limits.failure_threshold, quarantine_ms)",
+                    left.as_millis(),
+                    self.shared.limits.failure_threshold
+                ),
+            ));
+        }
+        let result = self.call_limited(request).await;
+        let event = {
+            let mut breaker = self.breaker.lock();
+            match &result {
+                Ok(_) => {
+                    let was_open = breaker.open_until.take().is_some();
+                    breaker.consecutive = 0;
+                    was_open.then(|| RuntimeEvent::Recovered { owner: self.shared.owner.clone() })
+                }
+                Err(failure) if counts_toward_quarantine(failure.kind) => {
+                    breaker.consecutive += 1;
+                    let limits = &self.shared.limits;
+                    (breaker.consecutive >= limits.failure_threshold).then(|| {
+                        let duration = Duration::from_millis(limits.quarantine_ms);
+                        breaker.open_until = Some(Instant::now() + duration);
+                        RuntimeEvent::Quarantined { owner: self.shared.owner.clone(), duration, reason: failure.to_string() }
+                    })
+                }
+                Err(_) => None,
+            }
+        };
+        if let Some(event) = event {
+            match &event {
+                RuntimeEvent::Quarantined { owner, duration, reason } => tracing::warn!(
+                    plugin = %owner,
+                    "quarantined for {} ms after {} consecutive failures; last: {reason}",
+                    duration.as_millis(),
+                    self.shared.limits.failure_threshold
+                ),
+                RuntimeEvent::Recovered { owner } => tracing::info!(plugin = %owner, "recovered from quarantine"),
+            }
+            if let Some(events) = &self.events {
+                let _ = events.send(event);
+            }
+        }
+        result
     }
 
     /// The owner every failure names.
@@ -208,7 +327,7 @@ impl PluginInstances {
     }
 
     /// Runs one call under every limit.
-    pub async fn call(&self, request: Request<'_>) -> Result<Reply, RuntimeFailure> {
+    async fn call_limited(&self, request: Request<'_>) -> Result<Reply, RuntimeFailure> {
         let limits = &self.shared.limits;
         let id = self.shared.owner.plugin_id();
         let timeout = Duration::from_millis(limits.timeout_ms);
@@ -507,5 +626,11 @@ fn reply_size(reply: &Reply) -> u64 {
         Reply::Invoked(Err(e)) => e.to_string().len() as u64,
         Reply::Chat(Ok(response)) => content_size(response),
         Reply::Chat(Err(e)) => e.to_string().len() as u64,
+    }
+}
+
+impl crate::plugins::registry::PluginHealth for PluginInstances {
+    fn quarantined_for(&self) -> Option<Duration> {
+        PluginInstances::quarantined_for(self)
     }
 }

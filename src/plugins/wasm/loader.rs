@@ -18,7 +18,7 @@ use super::adapters::{WasmHookHandler, WasmProvider, WasmTool};
 use super::cache::CacheOutcome;
 use super::engine::{EngineSettings, WasmEngine};
 use super::host::{Grants, PluginShared};
-use super::instance::{ExportIndices, PluginInstances, Reply, Request};
+use super::instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent};
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::{Capability, CapabilityQuery, Decision, RightSet, decide};
 use crate::plugins::kv::KvStore;
@@ -88,6 +88,7 @@ pub struct WasmBackend {
     engine: WasmEngine,
     kv_path: PathBuf,
     kv: OnceLock<Result<Arc<KvStore>, String>>,
+    events: tokio::sync::broadcast::Sender<RuntimeEvent>,
 }
 
 /// The engine settings a config asks for.
@@ -110,12 +111,18 @@ impl WasmBackend {
     pub fn new(config: &LoadedConfig) -> Result<Self, String> {
         let engine =
             WasmEngine::new(engine_settings(config)).map_err(|e| format!("cannot start the wasm engine: {e}"))?;
-        Ok(WasmBackend { engine, kv_path: config.state_dir().join("plugins-kv.sqlite3"), kv: OnceLock::new() })
+        let (events, _) = tokio::sync::broadcast::channel(64);
+        Ok(WasmBackend { engine, kv_path: config.state_dir().join("plugins-kv.sqlite3"), kv: OnceLock::new(), events })
     }
 
     /// The engine.
     pub fn engine(&self) -> &WasmEngine {
         &self.engine
+    }
+
+    /// Quarantines and recoveries of every plugin this backend loads.
+    pub fn events(&self) -> tokio::sync::broadcast::Receiver<RuntimeEvent> {
+        self.events.subscribe()
     }
 
     /// The kv store, opened on first use.
@@ -169,7 +176,10 @@ impl WasmBackend {
             fs_read: dirs(&entry.fs_read, "fs_read", Capability::FsRead)?,
             fs_write: dirs(&entry.fs_write, "fs_write", Capability::FsWrite)?,
             conversation_read: has(Capability::ConversationRead),
-            ..Grants::default()
+            log: !config.config.plugins.capabilities.deny.contains(&Capability::Log),
+            kv: None,
+            http_allow: None,
+            env: Vec::new(),
         };
         if has(Capability::Kv) {
             grants.kv = Some(self.kv_store()?);
@@ -234,6 +244,7 @@ impl WasmBackend {
                     backend: "wasm",
                     description: manifest.description.clone(),
                     status: PluginStatus::Disabled(format!("plugins.entries.{id}.enabled = false")),
+                    health: None,
                 });
                 continue;
             }
@@ -298,7 +309,8 @@ impl WasmBackend {
         let grants = self.resolve_grants(&manifest, &entry, &granted, config).map_err(|m| LoadError::new(&manifest, m))?;
         let shared = Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits, grants });
         let fuel = self.engine.settings().fuel;
-        let instances = Arc::new(PluginInstances::new(shared, engine, pre, export_indices, entry.instances, fuel));
+        let instances = PluginInstances::new(shared, engine, pre, export_indices, entry.instances, fuel);
+        let instances = Arc::new(instances.with_events(self.events.clone()));
 
         // Self-check: the component must come up under its limits with exports of the
         // right types (checked once here, relied on by every call), and list its tools.
@@ -344,6 +356,7 @@ fn record_failure(builder: &mut SnapshotBuilder, id: &str, version: &str, reason
         backend: "wasm",
         description: String::new(),
         status: PluginStatus::Failed(reason),
+        health: None,
     });
 }
 
@@ -370,11 +383,9 @@ pub fn add_entries(
     if config.config.hooks.enabled {
         for decl in &plugin.manifest.hooks {
             let priority = plugin.entry.priority.unwrap_or(decl.priority);
-            let handler = WasmHookHandler::new(
-                plugin.instances.clone(),
-                decl.name.clone(),
-                Subscription::new(decl.point, priority),
-            );
+            let conversation_read = plugin.granted.contains(&Capability::ConversationRead);
+            let subscription = Subscription::new(decl.point, priority);
+            let handler = WasmHookHandler::new(plugin.instances.clone(), decl.name.clone(), subscription, conversation_read);
             builder.add_hook(
                 decl.point,
                 HookEntry {
@@ -422,6 +433,7 @@ pub fn add_entries(
         backend: "wasm",
         description: plugin.manifest.description.clone(),
         status: PluginStatus::Active,
+        health: Some(plugin.instances.clone()),
     });
     builder.keep_alive(plugin.clone());
 }

@@ -23,5 +23,5 @@ pub use host::Grants;
 pub use http::is_public;
 pub use engine::{Allocator, EngineSettings, TICK, WasmEngine};
 pub use inspect::Inspection;
-pub use instance::{ExportIndices, PluginInstances, Reply, Request};
+pub use instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent};
 pub use loader::{LoadError, LoadReport, LoadedPlugin, WasmBackend, add_entries, engine_settings};

@@ -79,7 +79,11 @@ mod tests {
         assert_eq!(seen.request.messages[0].content, "sys");
         assert_eq!(seen.request.messages[1].content, REDACTED);
 
-        let sent = HookPayload::MessageSent(OutboundMessage { channel: "cli".into(), recipient: "u".into(), content: "hi".into() });
+        let sent = HookPayload::MessageSent(OutboundMessage {
+            channel: "cli".into(),
+            recipient: "u".into(),
+            content: "hi".into(),
+        });
         let Some(HookPayload::MessageSent(seen)) = redact(&sent) else { panic!() };
         assert_eq!((seen.channel.as_str(), seen.content.as_str()), ("cli", REDACTED));
     }

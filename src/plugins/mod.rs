@@ -15,7 +15,7 @@ pub mod stats;
 pub mod wasm;
 
 pub use registry::{
-    Diagnostic, EntryRow, HookEntry, PluginHealth, PluginRecord, PluginStatus, Precedence, ProviderEntry, Registry, RegistryError,
-    Snapshot, SnapshotBuilder, ToolEntry,
+    Diagnostic, EntryRow, HookEntry, PluginHealth, PluginRecord, PluginStatus, Precedence, ProviderEntry, Registry,
+    RegistryError, Snapshot, SnapshotBuilder, ToolEntry,
 };
 pub use runtime::PluginRuntime;

@@ -8,6 +8,8 @@ mod hooks;
 mod loading;
 mod registry;
 #[cfg(feature = "wasm")]
+mod sandbox;
+#[cfg(feature = "wasm")]
 mod scaffold;
 mod support;
 #[cfg(feature = "wasm")]

@@ -29,7 +29,12 @@ pub struct WasmHookHandler {
 impl WasmHookHandler {
     /// A handler named `name` subscribed as `subscription`; without `conversation_read` it
     /// sees conversation content redacted.
-    pub fn new(instances: Arc<PluginInstances>, name: String, subscription: Subscription, conversation_read: bool) -> Self {
+    pub fn new(
+        instances: Arc<PluginInstances>,
+        name: String,
+        subscription: Subscription,
+        conversation_read: bool,
+    ) -> Self {
         WasmHookHandler { instances, name, subscription, conversation_read }
     }
 }

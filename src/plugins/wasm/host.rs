@@ -14,6 +14,7 @@ use parking_lot::Mutex;
 use tokio::time::Instant;
 use wasmtime::ResourceLimiter;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use zeroclaw_plugin_api::Owner;
@@ -139,20 +140,53 @@ impl IsTerminal for Capture {
     }
 }
 
-impl StdoutStream for Capture {
-    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
-        Box::new(self.clone())
-    }
-}
-
-impl tokio::io::AsyncWrite for Capture {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+impl Capture {
+    fn keep(&self, buf: &[u8]) {
         let mut inner = self.inner.lock();
         self.written.store(true, Ordering::Release);
         let room = inner.cap.saturating_sub(inner.bytes.len());
         let kept = room.min(buf.len());
         inner.bytes.extend_from_slice(&buf[..kept]);
         inner.dropped += (buf.len() - kept) as u64;
+    }
+}
+
+impl StdoutStream for Capture {
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+
+    // A direct WASI stream: the default adapter forwards every write through a
+    // background task, which made a chatty guest pay a task hop per line.
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+}
+
+#[async_trait::async_trait]
+impl Pollable for Capture {
+    async fn ready(&mut self) {}
+}
+
+impl OutputStream for Capture {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        self.keep(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        // Always writable: what goes over the cap is dropped and counted, never refused.
+        Ok(64 * 1024)
+    }
+}
+
+impl tokio::io::AsyncWrite for Capture {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        self.keep(buf);
         Poll::Ready(Ok(buf.len()))
     }
 
@@ -226,7 +260,11 @@ impl HostState {
         for (name, value) in &grants.env {
             wasi.env(name, value);
         }
-        let dirs = grants.fs_read.iter().map(|d| (d, FsPerms::ReadOnly)).chain(grants.fs_write.iter().map(|d| (d, FsPerms::ReadWrite)));
+        let dirs = grants
+            .fs_read
+            .iter()
+            .map(|d| (d, FsPerms::ReadOnly))
+            .chain(grants.fs_write.iter().map(|d| (d, FsPerms::ReadWrite)));
         for (dir, perms) in dirs {
             if let Err(e) = wasi.preopened_dir(dir, dir.to_string_lossy(), perms) {
                 tracing::warn!(plugin = %plugin.owner, "cannot open granted directory {}: {e}", dir.display());
@@ -314,7 +352,9 @@ impl HostState {
             None => {
                 let id = self.plugin.owner.plugin_id();
                 tracing::warn!(plugin = %self.plugin.owner, "kv call refused: `kv` is not granted");
-                Err(kv::KvError::Denied(format!("`kv` is not granted; the operator adds it to plugins.entries.{id}.grant")))
+                Err(kv::KvError::Denied(format!(
+                    "`kv` is not granted; the operator adds it to plugins.entries.{id}.grant"
+                )))
             }
         })
     }

@@ -129,10 +129,8 @@ impl WasiHttpHooks for HttpPolicy {
             let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
             let matched = policy.matches(&host, port);
             if matched == Match::None {
-                return Err(policy.deny(format!(
-                    "{host}:{port} is not in plugins.entries.{}.http_allow",
-                    policy.owner.plugin_id()
-                )));
+                return Err(policy
+                    .deny(format!("{host}:{port} is not in plugins.entries.{}.http_allow", policy.owner.plugin_id())));
             }
             let bare = host.trim_start_matches('[').trim_end_matches(']').to_string();
             let addresses: Vec<IpAddr> = match bare.parse::<IpAddr>() {
@@ -179,7 +177,19 @@ mod tests {
 
     #[test]
     fn non_public_addresses_are_recognised() {
-        for ip in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.4", "169.254.1.1", "0.0.0.0", "100.64.0.1", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.1.1",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {

@@ -289,7 +289,11 @@ impl PluginInstances {
                     (breaker.consecutive >= limits.failure_threshold).then(|| {
                         let duration = Duration::from_millis(limits.quarantine_ms);
                         breaker.open_until = Some(Instant::now() + duration);
-                        RuntimeEvent::Quarantined { owner: self.shared.owner.clone(), duration, reason: failure.to_string() }
+                        RuntimeEvent::Quarantined {
+                            owner: self.shared.owner.clone(),
+                            duration,
+                            reason: failure.to_string(),
+                        }
                     })
                 }
                 Err(_) => None,

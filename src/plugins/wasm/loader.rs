@@ -165,10 +165,9 @@ impl WasmBackend {
             list.iter()
                 .map(|dir| {
                     let path = config.resolve(dir);
-                    std::fs::canonicalize(&path)
-                        .ok()
-                        .filter(|p| p.is_dir())
-                        .ok_or_else(|| format!("plugins.entries.{id}.{key}: {} is not an existing directory", path.display()))
+                    std::fs::canonicalize(&path).ok().filter(|p| p.is_dir()).ok_or_else(|| {
+                        format!("plugins.entries.{id}.{key}: {} is not an existing directory", path.display())
+                    })
                 })
                 .collect()
         };
@@ -306,8 +305,10 @@ impl WasmBackend {
         let export_indices = ExportIndices::find(&component, &kinds).map_err(|m| LoadError::new(&manifest, m))?;
 
         let limits = config.config.plugins.limits.merged(&entry.limits);
-        let grants = self.resolve_grants(&manifest, &entry, &granted, config).map_err(|m| LoadError::new(&manifest, m))?;
-        let shared = Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits, grants });
+        let grants =
+            self.resolve_grants(&manifest, &entry, &granted, config).map_err(|m| LoadError::new(&manifest, m))?;
+        let shared =
+            Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits, grants });
         let fuel = self.engine.settings().fuel;
         let instances = PluginInstances::new(shared, engine, pre, export_indices, entry.instances, fuel);
         let instances = Arc::new(instances.with_events(self.events.clone()));
@@ -385,7 +386,8 @@ pub fn add_entries(
             let priority = plugin.entry.priority.unwrap_or(decl.priority);
             let conversation_read = plugin.granted.contains(&Capability::ConversationRead);
             let subscription = Subscription::new(decl.point, priority);
-            let handler = WasmHookHandler::new(plugin.instances.clone(), decl.name.clone(), subscription, conversation_read);
+            let handler =
+                WasmHookHandler::new(plugin.instances.clone(), decl.name.clone(), subscription, conversation_read);
             builder.add_hook(
                 decl.point,
                 HookEntry {

@@ -19,9 +19,9 @@ mod size;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};
 pub use cache::{CacheOutcome, CompileCache};
+pub use engine::{Allocator, EngineSettings, TICK, WasmEngine};
 pub use host::Grants;
 pub use http::is_public;
-pub use engine::{Allocator, EngineSettings, TICK, WasmEngine};
 pub use inspect::Inspection;
 pub use instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent};
 pub use loader::{LoadError, LoadReport, LoadedPlugin, WasmBackend, add_entries, engine_settings};

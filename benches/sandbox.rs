@@ -24,9 +24,9 @@ use zeroclaw::config::LoadedConfig;
 use zeroclaw::hooks::HookRunner;
 use zeroclaw::plugins::PluginRuntime;
 use zeroclaw::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
-use zeroclaw::plugins::wasm::bindings::hooks::zeroclaw::host::{config as wit_config, kv as wit_kv, log as wit_log};
-use zeroclaw::plugins::wasm::bindings::hooks::zeroclaw::hooks::types as wh;
 use zeroclaw::plugins::wasm::bindings::hooks::HookPlugin;
+use zeroclaw::plugins::wasm::bindings::hooks::zeroclaw::hooks::types as wh;
+use zeroclaw::plugins::wasm::bindings::hooks::zeroclaw::host::{config as wit_config, kv as wit_kv, log as wit_log};
 use zeroclaw_plugin_api::{AgentStart, HookContext, HookPayload, HookPoint, ToolError};
 
 fn guests() -> Vec<BuiltPlugin> {
@@ -110,7 +110,8 @@ fn bench(c: &mut Criterion) {
     let component = Component::from_file(&engine, &guest(&built, "noop").component).unwrap();
     let mut store = Store::new(&engine, Bare { wasi: WasiCtx::builder().build(), table: ResourceTable::new() });
     let plugin = rt.block_on(HookPlugin::instantiate_async(&mut store, &component, &linker)).unwrap();
-    let wit_ctx = wh::HookContext { agent_id: "zeroclaw".into(), session_id: Some("s1".into()), channel: Some("bench".into()) };
+    let wit_ctx =
+        wh::HookContext { agent_id: "zeroclaw".into(), session_id: Some("s1".into()), channel: Some("bench".into()) };
     let event = wh::HookEvent::BeforeAgentStart(wh::AgentStart {
         system_prompt: "You are helpful.".into(),
         context: vec!["memory".into()],
@@ -126,7 +127,10 @@ fn bench(c: &mut Criterion) {
 
     for (name, extra) in [
         ("zeroclaw_warm", "[plugins.entries.noop]\ninstances = \"warm\"\n"),
-        ("zeroclaw_warm_fuel", "[plugins.entries.noop]\ninstances = \"warm\"\n[plugins.entries.noop.limits]\nfuel = 1000000000\n"),
+        (
+            "zeroclaw_warm_fuel",
+            "[plugins.entries.noop]\ninstances = \"warm\"\n[plugins.entries.noop.limits]\nfuel = 1000000000\n",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         install(guest(&built, "noop"), &dir.path().join("plugins")).unwrap();

@@ -5,12 +5,22 @@
 //! resolves every hook, tool and provider through an immutable snapshot of both.
 //!
 //! Module map: `config` (the TOML schema and loading), `plugins` (capabilities, registry,
-//! snapshots, backends), `hooks` (the HookRunner), `cli` (the command line).
+//! snapshots, backends, bridges), `hooks` (the HookRunner), `agent` (the turn loop),
+//! `tools`, `providers`, `security`, `memory`, `channels` (CLI), `gateway` (HTTP),
+//! `observability`, `cli` (the command line).
 
+pub mod agent;
+pub mod channels;
 pub mod cli;
 pub mod config;
+pub mod gateway;
 pub mod hooks;
+pub mod memory;
+pub mod observability;
 pub mod plugins;
+pub mod providers;
+pub mod security;
+pub mod tools;
 
 // Built-in native plugins register themselves through `inventory`; naming each crate here
 // guarantees the linker keeps it (and so its registrations) in every binary that links us.

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module; this one parses arguments, sets up logging and
 //! turns every error into one line on stderr and a non-zero exit code.
 
+mod agent_cmd;
 mod config_cmd;
 mod plugins;
 
@@ -33,6 +34,21 @@ pub enum Command {
     /// Check or create a config file.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Talk to the agent: one message with -m, or a session over stdin.
+    Agent {
+        /// Send this one message and print the reply.
+        #[arg(short, long)]
+        message: Option<String>,
+        /// The session id.
+        #[arg(long, default_value = "cli")]
+        session: String,
+    },
+    /// Serve the HTTP gateway until SIGINT or SIGTERM.
+    Gateway {
+        /// Listen here instead of gateway.bind.
+        #[arg(long)]
+        bind: Option<String>,
+    },
 }
 
 /// A command's failure: printed as `error: <message>`, exit code 1.
@@ -76,5 +92,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Plugins(cmd) => plugins::run(cmd, cli.config.as_deref()).await,
         Command::Config(cmd) => config_cmd::run(cmd, cli.config.as_deref()).await,
+        Command::Agent { message, session } => agent_cmd::agent(cli.config.as_deref(), message, session).await,
+        Command::Gateway { bind } => agent_cmd::gateway(cli.config.as_deref(), bind).await,
     }
 }

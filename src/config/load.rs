@@ -181,6 +181,14 @@ impl LoadedConfig {
         self.config.plugins.dirs.iter().map(|d| self.resolve(d)).collect()
     }
 
+    /// The memory database, resolved.
+    pub fn memory_path(&self) -> PathBuf {
+        match &self.config.memory.path {
+            Some(path) => self.resolve(path),
+            None => self.state_dir().join("memory.sqlite3"),
+        }
+    }
+
     /// The compile cache directory, resolved.
     pub fn cache_dir(&self) -> PathBuf {
         match &self.config.plugins.cache_dir {

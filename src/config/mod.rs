@@ -7,6 +7,7 @@ mod template;
 
 pub use load::{ConfigError, ConfigSource, LoadedConfig, one_line};
 pub use schema::{
-    CapabilityPolicy, Config, HooksConfig, InstancePolicy, Limits, LimitsOverride, OnError, PluginEntry, PluginsConfig,
+    AgentConfig, Autonomy, CapabilityPolicy, Config, GatewayConfig, HooksConfig, InstancePolicy, Limits,
+    LimitsOverride, MemoryConfig, OnError, PluginEntry, PluginsConfig, ProvidersConfig, SecurityConfig,
 };
 pub use template::DEFAULT_CONFIG;

@@ -22,12 +22,167 @@ pub struct Config {
     /// Where the host keeps its state (databases, logs, compile cache).
     /// Default: `<workspace>/.zeroclaw`.
     pub state_dir: Option<PathBuf>,
+    /// The agent: prompt, provider, iterations, compaction.
+    pub agent: AgentConfig,
+    /// Provider wrappers: retries and fallbacks, model routes.
+    pub providers: ProvidersConfig,
+    /// The security policy for tools.
+    pub security: SecurityConfig,
+    /// The HTTP gateway.
+    pub gateway: GatewayConfig,
+    /// Where transcripts and summaries are stored.
+    pub memory: MemoryConfig,
     /// Hook settings and the built-in hook switches.
     pub hooks: HooksConfig,
     /// The wasm plugin runtime.
     pub plugins: PluginsConfig,
     /// Config sections of native plugins, by plugin name (`[native.command_logger]`).
     pub native: BTreeMap<String, Spanned<toml::Table>>,
+}
+
+/// `[agent]`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentConfig {
+    /// The agent's id, in hook contexts.
+    pub id: String,
+    /// The system prompt every turn starts from.
+    pub system_prompt: String,
+    /// The provider serving turns (a native or plugin provider name).
+    pub provider: String,
+    /// The model to ask for, or a route `hint:<name>` from `[providers.routes]`.
+    pub model: String,
+    /// Provider round trips per turn at most (each may run tools).
+    #[serde(deserialize_with = "positive")]
+    pub max_iterations: u64,
+    /// Compact the history when it holds more than this many messages.
+    #[serde(deserialize_with = "positive")]
+    pub compaction_threshold: u64,
+    /// Messages kept verbatim (the newest) when compacting.
+    pub compaction_keep: u64,
+    /// The model (or `hint:<route>`) that writes compaction summaries; default: `model`.
+    pub compaction_model: Option<String>,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        AgentConfig {
+            id: "zeroclaw".into(),
+            system_prompt: "You are zeroclaw, a helpful assistant. Use tools when they help.".into(),
+            provider: "offline".into(),
+            model: "offline".into(),
+            max_iterations: 8,
+            compaction_threshold: 40,
+            compaction_keep: 10,
+            compaction_model: None,
+        }
+    }
+}
+
+/// `[providers]`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvidersConfig {
+    /// Retries of transient errors on one provider before moving down the chain.
+    pub retries: u64,
+    /// First retry delay; doubles each retry.
+    pub backoff_ms: u64,
+    /// Longest delay between retries.
+    pub max_backoff_ms: u64,
+    /// Providers tried, in order, after the chosen one fails.
+    pub fallbacks: Vec<String>,
+    /// Model routes: `hint:<name>` in `agent.model` → `"provider/model"` (or just `"provider"`).
+    pub routes: BTreeMap<String, String>,
+}
+
+impl Default for ProvidersConfig {
+    fn default() -> Self {
+        ProvidersConfig {
+            retries: 2,
+            backoff_ms: 200,
+            max_backoff_ms: 5000,
+            fallbacks: Vec::new(),
+            routes: BTreeMap::new(),
+        }
+    }
+}
+
+/// How much the agent may do without a human.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Autonomy {
+    /// Only tools that read.
+    ReadOnly,
+    /// Tools that read, and act tools listed in `allow_tools`.
+    #[default]
+    Supervised,
+    /// Every tool not in `deny_tools`.
+    Full,
+}
+
+/// `[security]`: the policy every tool call passes before it runs.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// read_only, supervised or full.
+    pub autonomy: Autonomy,
+    /// Act tools allowed in supervised autonomy.
+    pub allow_tools: Vec<String>,
+    /// Tools never allowed, whatever the autonomy.
+    pub deny_tools: Vec<String>,
+    /// Act tool calls allowed per hour (sliding window), across sessions.
+    #[serde(deserialize_with = "positive")]
+    pub max_actions_per_hour: u64,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            autonomy: Autonomy::Supervised,
+            allow_tools: Vec::new(),
+            deny_tools: Vec::new(),
+            max_actions_per_hour: 60,
+        }
+    }
+}
+
+/// `[gateway]`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayConfig {
+    /// Address to listen on.
+    pub bind: String,
+    /// Environment variable holding the bearer token; unset means no token is required.
+    pub token_env: Option<String>,
+    /// Largest request body.
+    #[serde(deserialize_with = "positive")]
+    pub max_body_bytes: u64,
+    /// Longest a request may take.
+    #[serde(deserialize_with = "positive")]
+    pub request_timeout_ms: u64,
+    /// Longest graceful shutdown waits for requests in flight and the stop hooks.
+    #[serde(deserialize_with = "positive")]
+    pub shutdown_timeout_ms: u64,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            bind: "127.0.0.1:7878".into(),
+            token_env: None,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_ms: 120_000,
+            shutdown_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// `[memory]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MemoryConfig {
+    /// The SQLite database of transcripts and summaries. Default: `<state_dir>/memory.sqlite3`.
+    pub path: Option<PathBuf>,
 }
 
 /// `[hooks]`.

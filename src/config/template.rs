@@ -12,6 +12,52 @@ pub const DEFAULT_CONFIG: &str = r#"# zeroclaw configuration. Every value below 
 # Host state: databases, logs, compile cache. Default: <workspace>/.zeroclaw
 # state_dir = ".zeroclaw"
 
+[agent]
+# The agent's id, in hook contexts.
+id = "zeroclaw"
+system_prompt = "You are zeroclaw, a helpful assistant. Use tools when they help."
+# The provider serving turns: `offline` (deterministic, not a language model), `openai`
+# (any OpenAI-compatible server, see [native.openai]), or a plugin provider's name.
+provider = "offline"
+# The model, or a route `hint:<name>` from [providers.routes].
+model = "offline"
+# Provider round trips per turn at most.
+max_iterations = 8
+# Compact the history past this many messages, keeping the newest `compaction_keep`.
+compaction_threshold = 40
+compaction_keep = 10
+# compaction_model = "hint:cheap"     # default: `model`
+
+[providers]
+# Retries of transient errors per provider, with exponential backoff.
+retries = 2
+backoff_ms = 200
+max_backoff_ms = 5000
+# Providers tried, in order, when the chosen one fails.
+fallbacks = []
+
+[providers.routes]
+# hint:<name> in agent.model → "provider/model"
+# fast = "offline/offline"
+
+[security]
+# read_only: only read tools; supervised: read tools and the act tools in allow_tools;
+# full: every tool not in deny_tools.
+autonomy = "supervised"
+allow_tools = []
+deny_tools = []
+max_actions_per_hour = 60
+
+[gateway]
+bind = "127.0.0.1:7878"
+# token_env = "ZEROCLAW_TOKEN"        # require `Authorization: Bearer $ZEROCLAW_TOKEN`
+max_body_bytes = 1048576
+request_timeout_ms = 120000
+shutdown_timeout_ms = 5000
+
+[memory]
+# path = ".zeroclaw/memory.sqlite3"   # default: <state_dir>/memory.sqlite3
+
 [hooks]
 # Master switch for every hook, native and wasm.
 enabled = true
@@ -27,6 +73,10 @@ timeout_ms = 2000
 # Config sections of native plugins, by name:
 # [native.command_logger]
 # path = ".zeroclaw/commands.jsonl"
+# [native.openai]
+# base_url = "https://api.openai.com/v1"
+# api_key_env = "OPENAI_API_KEY"
+# timeout_ms = 60000
 
 [plugins]
 # Load WebAssembly plugins. Off: the host behaves exactly as the native-only build.

@@ -2,6 +2,7 @@
 //!
 //! Only `wasm/` may name wasmtime; everything here deals in the api's trait objects.
 
+pub mod bridge;
 pub mod build;
 pub mod capability;
 pub mod conversation;

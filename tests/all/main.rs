@@ -1,11 +1,14 @@
 //! One integration binary, one module per topic: it links once.
 
+#[cfg(feature = "wasm")]
+mod agent;
 mod cli;
 #[cfg(feature = "wasm")]
 mod guests;
 mod hooks;
 #[cfg(feature = "wasm")]
 mod loading;
+mod recorder;
 mod registry;
 #[cfg(feature = "wasm")]
 mod sandbox;

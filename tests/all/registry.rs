@@ -17,15 +17,72 @@ fn config_with(text: &str) -> LoadedConfig {
 }
 
 #[test]
-fn the_exact_native_registration_set() {
-    let mut hooks: Vec<(&str, bool)> = HookRegistration::all().map(|r| (r.plugin, r.enabled_by_default)).collect();
-    hooks.sort();
-    assert_eq!(hooks, [("command_logger", false)]);
-    let tools: Vec<&str> = ToolRegistration::all().map(|r| r.plugin).collect();
-    assert_eq!(tools, Vec::<&str>::new());
-    let providers: Vec<&str> = ProviderRegistration::all().map(|r| r.plugin).collect();
-    assert_eq!(providers, Vec::<&str>::new());
-    assert_eq!(native_plugin_names().unwrap(), ["command_logger"]);
+fn the_exact_native_registration_set_of_the_binary() {
+    // The binary, not this test process: the test binary links a test-only recorder too.
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(["plugins", "list", "--json"])
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut plugins: Vec<String> = doc["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}:{}", p["backend"].as_str().unwrap(), p["id"].as_str().unwrap()))
+        .collect();
+    plugins.sort();
+    assert_eq!(
+        plugins,
+        [
+            "native:calculator",
+            "native:clock",
+            "native:command_logger",
+            "native:files",
+            "native:offline",
+            "native:openai"
+        ]
+    );
+    let mut entries: Vec<String> = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e["kind"].as_str().unwrap(),
+                e["name"].as_str().unwrap(),
+                e["owner"].as_str().unwrap(),
+                e["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        [
+            "plugin command_logger native:command_logger disabled",
+            "provider offline native:offline active",
+            "provider openai native:openai active",
+            "tool calculator native:calculator active",
+            "tool clock native:clock active",
+            "tool file_read native:files active",
+            "tool file_write native:files active",
+        ]
+    );
+    // In this process the same natives are registered, plus the test recorder.
+    let mut here: Vec<&str> = HookRegistration::all().map(|r| r.plugin).collect();
+    here.sort();
+    assert_eq!(here, ["command_logger", "test_recorder"]);
+    let mut tools: Vec<&str> = ToolRegistration::all().map(|r| r.plugin).collect();
+    tools.sort();
+    assert_eq!(tools, ["calculator", "clock", "files"]);
+    let mut providers: Vec<&str> = ProviderRegistration::all().map(|r| r.plugin).collect();
+    providers.sort();
+    assert_eq!(providers, ["offline", "openai"]);
+    assert_eq!(native_plugin_names().unwrap().len(), 7);
 }
 
 #[tokio::test]
@@ -35,10 +92,13 @@ async fn with_plugins_disabled_the_snapshot_holds_exactly_the_native_entries() {
     assert!(runtime.wasm().is_none(), "no wasm engine when plugins are disabled");
     let snapshot = runtime.snapshot();
     assert_eq!(snapshot.generation(), 1);
-    let rows: Vec<(String, String, Option<i32>)> =
-        snapshot.rows().into_iter().map(|r| (r.name, r.owner, r.priority)).collect();
-    assert_eq!(rows, [("after_tool_call/log_tool_call".to_string(), "native:command_logger".to_string(), Some(0))]);
-    assert!(snapshot.plugins().iter().all(|p| p.backend == "native" && p.status == PluginStatus::Active));
+    let hooks: Vec<(String, String, Option<i32>)> =
+        snapshot.rows().into_iter().filter(|r| r.kind == "hook").map(|r| (r.name, r.owner, r.priority)).collect();
+    assert_eq!(hooks, [("after_tool_call/log_tool_call".to_string(), "native:command_logger".to_string(), Some(0))]);
+    assert_eq!(snapshot.tools().count(), 4);
+    assert_eq!(snapshot.providers().count(), 2);
+    assert!(snapshot.plugins().iter().all(|p| p.backend == "native"));
+    assert!(snapshot.plugins().iter().filter(|p| p.id != "test_recorder").all(|p| p.status == PluginStatus::Active));
     assert!(snapshot.diagnostics().is_empty());
 }
 
@@ -48,6 +108,7 @@ async fn a_builtin_switched_off_is_listed_as_disabled_with_the_fix() {
         PluginRuntime::start(LoadedConfig::from_config(Config::default(), std::env::temp_dir())).await.unwrap();
     let snapshot = runtime.snapshot();
     assert_eq!(snapshot.hook_count(), 0);
+    assert!(snapshot.tools().count() > 0, "tools and providers are not switched by hooks.builtin");
     let logger = snapshot.plugins().iter().find(|p| p.id == "command_logger").unwrap();
     assert_eq!(logger.status, PluginStatus::Disabled("set hooks.builtin.command_logger = true to enable it".into()));
 }

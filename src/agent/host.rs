@@ -1,0 +1,204 @@
+//! The agent's parts, assembled from the config: the plugin runtime, the hook runner with
+//! its listeners, the observers (log, metrics, and the ObserverBridge to plugins), the
+//! security policy and the transcript store; and the open sessions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use zeroclaw_plugin_api::{HookContext, HookPayload, SessionEnd, SessionEndReason, SessionStart};
+
+use super::session::Session;
+use crate::config::LoadedConfig;
+use crate::hooks::{HookListener, HookRunner};
+use crate::memory::Transcripts;
+use crate::observability::{Event, HookFailures, MetricsObserver, Observer, Observers, TracingObserver};
+use crate::plugins::bridge::ObserverBridge;
+use crate::plugins::{PluginRuntime, RegistryError};
+use crate::security::SecurityPolicy;
+
+/// Extra parts a caller adds (the demo's trace, tests' recorders).
+#[derive(Clone, Default)]
+pub struct AgentOptions {
+    /// Listeners told about every hook handler call.
+    pub listeners: Vec<Arc<dyn HookListener>>,
+    /// Observers of the event stream, beside the log and the metrics.
+    pub observers: Vec<Arc<dyn Observer>>,
+}
+
+/// The agent.
+pub struct Agent {
+    pub(super) config: LoadedConfig,
+    pub(super) runtime: Arc<PluginRuntime>,
+    pub(super) runner: HookRunner,
+    pub(super) observer: Arc<dyn Observer>,
+    pub(super) policy: SecurityPolicy,
+    pub(super) transcripts: Option<Transcripts>,
+    metrics: Arc<MetricsObserver>,
+    bridge: Arc<ObserverBridge>,
+    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Session>>>>,
+}
+
+impl Agent {
+    /// Starts the agent of `config`.
+    pub async fn start(config: LoadedConfig) -> Result<Arc<Agent>, RegistryError> {
+        Self::start_with(config, AgentOptions::default()).await
+    }
+
+    /// Starts the agent with extra listeners and observers.
+    pub async fn start_with(config: LoadedConfig, options: AgentOptions) -> Result<Arc<Agent>, RegistryError> {
+        let runtime = Arc::new(PluginRuntime::start(config.clone()).await?);
+        let metrics = Arc::new(MetricsObserver::default());
+        let mut base = Observers::new().with(Arc::new(TracingObserver)).with(metrics.clone());
+        for observer in options.observers {
+            base = base.with(observer);
+        }
+        let base: Arc<dyn Observer> = Arc::new(base);
+        // The bridge's own runner reports failures to the base observers only: a failing
+        // observer_event handler must not be fed its own failure.
+        let bridge_runner =
+            HookRunner::new(runtime.registry().clone()).with_listener(Arc::new(HookFailures::new(base.clone())));
+        let (bridge, _task) = ObserverBridge::start(bridge_runner, config.config.agent.id.clone(), 1024);
+        let observer: Arc<dyn Observer> = Arc::new(Observers::new().with(base).with(bridge.clone()));
+        let mut runner =
+            HookRunner::new(runtime.registry().clone()).with_listener(Arc::new(HookFailures::new(observer.clone())));
+        for listener in options.listeners {
+            runner = runner.with_listener(listener);
+        }
+        #[cfg(feature = "wasm")]
+        if let Some(wasm) = runtime.wasm() {
+            forward_runtime_events(wasm.events(), observer.clone());
+        }
+        let transcripts = match Transcripts::open(&config.memory_path()) {
+            Ok(store) => Some(store),
+            Err(e) => {
+                tracing::error!("{e}; transcripts are not stored");
+                observer.record(&Event::Error { component: "memory".into(), message: e });
+                None
+            }
+        };
+        let policy = SecurityPolicy::new(config.config.security.clone());
+        Ok(Arc::new(Agent {
+            config,
+            runtime,
+            runner,
+            observer,
+            policy,
+            transcripts,
+            metrics,
+            bridge,
+            sessions: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> &LoadedConfig {
+        &self.config
+    }
+
+    /// The plugin runtime (registry, snapshot, wasm backend).
+    pub fn runtime(&self) -> &Arc<PluginRuntime> {
+        &self.runtime
+    }
+
+    /// The hook runner.
+    pub fn runner(&self) -> &HookRunner {
+        &self.runner
+    }
+
+    /// The host counters.
+    pub fn metrics(&self) -> &MetricsObserver {
+        &self.metrics
+    }
+
+    /// The ObserverBridge (for its forwarded and dropped counts).
+    pub fn bridge(&self) -> &ObserverBridge {
+        &self.bridge
+    }
+
+    /// The event stream.
+    pub fn observer(&self) -> &Arc<dyn Observer> {
+        &self.observer
+    }
+
+    /// The transcript store, when it could be opened.
+    pub fn transcripts(&self) -> Option<&Transcripts> {
+        self.transcripts.as_ref()
+    }
+
+    /// A hook context for `session`.
+    pub fn context(&self, session_id: &str, channel: &str) -> HookContext {
+        HookContext::session(self.config.config.agent.id.as_str(), session_id, channel)
+    }
+
+    /// The session `id`, created (and `session_start` fired) on its first message.
+    pub async fn session(&self, id: &str, channel: &str) -> Arc<tokio::sync::Mutex<Session>> {
+        let (session, created) = {
+            let mut sessions = self.sessions.lock();
+            match sessions.get(id) {
+                Some(session) => (session.clone(), false),
+                None => {
+                    let session = Arc::new(tokio::sync::Mutex::new(Session::new(id, channel)));
+                    sessions.insert(id.to_string(), session.clone());
+                    (session, true)
+                }
+            }
+        };
+        if created {
+            let payload = HookPayload::SessionStart(SessionStart { session_id: id.into(), channel: channel.into() });
+            self.runner.fire(&self.context(id, channel), &payload).await;
+        }
+        session
+    }
+
+    /// Ids of the open sessions.
+    pub fn open_sessions(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.sessions.lock().keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Closes session `id` (`session_end`); a no-op for an unknown id.
+    pub async fn end_session(&self, id: &str, reason: SessionEndReason) {
+        let Some(session) = self.sessions.lock().remove(id) else { return };
+        let session = session.lock().await;
+        let payload = HookPayload::SessionEnd(SessionEnd {
+            session_id: session.id.clone(),
+            channel: session.channel.clone(),
+            reason,
+            turns: session.turns,
+        });
+        self.runner.fire(&self.context(&session.id, &session.channel), &payload).await;
+    }
+
+    /// Closes every open session.
+    pub async fn end_all_sessions(&self, reason: SessionEndReason) {
+        for id in self.open_sessions() {
+            self.end_session(&id, reason).await;
+        }
+    }
+}
+
+/// Turns the wasm backend's quarantine and recovery events into observer events.
+#[cfg(feature = "wasm")]
+fn forward_runtime_events(
+    mut events: tokio::sync::broadcast::Receiver<crate::plugins::wasm::RuntimeEvent>,
+    observer: Arc<dyn Observer>,
+) {
+    use crate::plugins::wasm::RuntimeEvent;
+    tokio::spawn(async move {
+        loop {
+            let event = match events.recv().await {
+                Ok(RuntimeEvent::Quarantined { owner, duration, reason }) => Event::PluginQuarantined {
+                    owner: owner.to_string(),
+                    duration_ms: duration.as_millis() as u64,
+                    reason,
+                },
+                Ok(RuntimeEvent::Recovered { owner }) => Event::PluginRecovered { owner: owner.to_string() },
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            };
+            observer.record(&event);
+        }
+    });
+}

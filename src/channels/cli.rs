@@ -1,0 +1,71 @@
+//! The CLI channel: `zeroclaw agent` reads messages from stdin (one per line), or one from
+//! `-m`, and prints each reply. `/reset` starts the session afresh; `/quit` (or end of
+//! input) ends it.
+
+use std::io::Write;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use zeroclaw_plugin_api::SessionEndReason;
+
+use super::{Incoming, Reply, delivered, receive};
+use crate::agent::Agent;
+
+/// The channel name.
+pub const CHANNEL: &str = "cli";
+
+/// Handles one message and prints the outcome; returns the printed text.
+pub async fn one(agent: &Agent, session_id: &str, text: &str) -> String {
+    let user = whoami();
+    let incoming =
+        Incoming { session_id: session_id.into(), channel: CHANNEL.into(), sender: user.clone(), text: text.into() };
+    let line = match receive(agent, incoming).await {
+        Reply::Send { text, .. } => {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+            drop(out);
+            delivered(agent, session_id, CHANNEL, &user, &text).await;
+            text
+        }
+        Reply::Dropped { reason } => {
+            let line = format!("(message dropped: {reason})");
+            println!("{line}");
+            line
+        }
+        Reply::Suppressed { reason } => {
+            let line = format!("(reply suppressed: {reason})");
+            println!("{line}");
+            line
+        }
+    };
+    line
+}
+
+/// Runs a session over stdin until end of input or `/quit`.
+pub async fn interactive(agent: &Agent, session_id: &str) {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let base = session_id.to_string();
+    let mut session_id = base.clone();
+    let mut resets = 0;
+    while let Ok(Some(line)) = lines.next_line().await {
+        let line = line.trim();
+        match line {
+            "" => continue,
+            "/quit" | "/exit" => break,
+            "/reset" => {
+                agent.end_session(&session_id, SessionEndReason::Reset).await;
+                resets += 1;
+                session_id = format!("{base}-{resets}");
+                println!("(new session {session_id})");
+            }
+            text => {
+                one(agent, &session_id, text).await;
+            }
+        }
+    }
+    agent.end_session(&session_id, SessionEndReason::Closed).await;
+}
+
+fn whoami() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "user".into())
+}

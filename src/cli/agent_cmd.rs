@@ -1,0 +1,38 @@
+//! `zeroclaw agent` and `zeroclaw gateway`.
+
+use std::path::Path;
+
+use zeroclaw_plugin_api::SessionEndReason;
+
+use super::CliError;
+use crate::agent::Agent;
+use crate::channels::cli;
+use crate::config::LoadedConfig;
+use crate::gateway::{GatewaySettings, serve, shutdown_signal};
+
+/// `zeroclaw agent [-m MESSAGE] [--session ID]`.
+pub async fn agent(config: Option<&Path>, message: Option<String>, session: String) -> Result<(), CliError> {
+    let agent = Agent::start(LoadedConfig::discover(config)?).await?;
+    match message {
+        Some(message) => {
+            cli::one(&agent, &session, &message).await;
+            agent.end_session(&session, SessionEndReason::Closed).await;
+        }
+        None => cli::interactive(&agent, &session).await,
+    }
+    Ok(())
+}
+
+/// `zeroclaw gateway [--bind ADDR]`: serves until SIGINT or SIGTERM, then shuts down
+/// gracefully and exits 0.
+pub async fn gateway(config: Option<&Path>, bind: Option<String>) -> Result<(), CliError> {
+    let agent = Agent::start(LoadedConfig::discover(config)?).await?;
+    let settings = GatewaySettings::from_agent(&agent)?;
+    let bind = bind.unwrap_or_else(|| agent.config().config.gateway.bind.clone());
+    let listener =
+        tokio::net::TcpListener::bind(&bind).await.map_err(|e| CliError(format!("cannot listen on {bind}: {e}")))?;
+    eprintln!("zeroclaw gateway listening on http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    serve(agent, listener, settings, shutdown_signal()).await?;
+    eprintln!("zeroclaw gateway stopped");
+    Ok(())
+}

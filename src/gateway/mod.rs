@@ -1,0 +1,131 @@
+//! The HTTP gateway (axum): `POST /v1/chat`, `GET /health`, `GET /plugins`,
+//! `GET /metrics`.
+//!
+//! It binds 127.0.0.1 by default; a bearer token (from the variable named by
+//! `gateway.token_env`) guards everything but `/health`; request bodies and times are
+//! bounded. `gateway_start` fires once it listens. On shutdown it stops accepting, lets
+//! requests in flight finish, ends the open sessions (`session_end`), then fires
+//! `gateway_stop`, each under `gateway.shutdown_timeout_ms`.
+
+mod metrics;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use zeroclaw_plugin_api::{GatewayStart, GatewayStop, HookContext, HookPayload, SessionEndReason};
+
+use crate::agent::Agent;
+pub use metrics::render as render_metrics;
+
+/// The channel name of gateway sessions.
+pub const CHANNEL: &str = "gateway";
+
+/// The gateway's settings, resolved at start.
+#[derive(Clone)]
+pub struct GatewaySettings {
+    /// Required bearer token, if any.
+    pub token: Option<String>,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Longest request.
+    pub request_timeout: Duration,
+    /// Longest each shutdown step may take.
+    pub shutdown_timeout: Duration,
+}
+
+impl GatewaySettings {
+    /// The settings of the agent's config; fails when `token_env` names an unset variable.
+    pub fn from_agent(agent: &Agent) -> Result<Self, String> {
+        let config = &agent.config().config.gateway;
+        let token = match &config.token_env {
+            Some(var) => match std::env::var(var) {
+                Ok(token) if !token.is_empty() => Some(token),
+                _ => {
+                    return Err(format!(
+                        "gateway.token_env names `{var}`, which is not set (or empty); set it or remove token_env"
+                    ));
+                }
+            },
+            None => None,
+        };
+        Ok(GatewaySettings {
+            token,
+            max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
+            request_timeout: Duration::from_millis(config.request_timeout_ms),
+            shutdown_timeout: Duration::from_millis(config.shutdown_timeout_ms),
+        })
+    }
+}
+
+/// Serves on `listener` until `shutdown` resolves (with a reason such as `SIGTERM`), then
+/// shuts down gracefully. Returns once `gateway_stop` has run (or its wait ran out).
+pub async fn serve(
+    agent: Arc<Agent>,
+    listener: TcpListener,
+    settings: GatewaySettings,
+    shutdown: impl Future<Output = String> + Send + 'static,
+) -> Result<(), String> {
+    let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();
+    if !listener.local_addr().is_ok_and(|a| a.ip().is_loopback()) {
+        tracing::warn!("the gateway listens on {addr}, beyond this machine; set gateway.token_env to require a token");
+    }
+    let app = routes::router(agent.clone(), settings.clone());
+    let ctx = HookContext::agent(agent.config().config.agent.id.as_str());
+    agent.runner().fire(&ctx, &HookPayload::GatewayStart(GatewayStart { bind_addr: addr.clone() })).await;
+    tracing::info!("gateway listening on http://{addr}");
+
+    let (stopping, stop_reason) = tokio::sync::oneshot::channel::<String>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let reason = shutdown.await;
+        let _ = stopping.send(reason);
+    });
+    let mut server = tokio::spawn(async move { server.await });
+    let reason = tokio::select! {
+        reason = stop_reason => reason.unwrap_or_else(|_| "server stopped".into()),
+        result = &mut server => {
+            return Err(format!("the gateway stopped on its own: {:?}", result));
+        }
+    };
+    tracing::info!("gateway stopping ({reason}): finishing requests in flight");
+    if tokio::time::timeout(settings.shutdown_timeout, &mut server).await.is_err() {
+        tracing::warn!("requests still in flight after {:?}; closing them", settings.shutdown_timeout);
+        server.abort();
+    }
+    if tokio::time::timeout(settings.shutdown_timeout, agent.end_all_sessions(SessionEndReason::Shutdown))
+        .await
+        .is_err()
+    {
+        tracing::warn!("session_end hooks did not finish within {:?}", settings.shutdown_timeout);
+    }
+    let stop = HookPayload::GatewayStop(GatewayStop { bind_addr: addr, reason });
+    if tokio::time::timeout(settings.shutdown_timeout, agent.runner().fire(&ctx, &stop)).await.is_err() {
+        tracing::warn!("gateway_stop hooks did not finish within {:?}", settings.shutdown_timeout);
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM, with the signal's name.
+pub async fn shutdown_signal() -> String {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM".to_string(),
+                _ = int.recv() => "SIGINT".to_string(),
+            },
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT".to_string()
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT".to_string()
+    }
+}

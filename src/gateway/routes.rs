@@ -1,0 +1,164 @@
+//! The gateway's routes and its bearer-token guard.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tower_http::timeout::TimeoutLayer;
+
+use super::{CHANNEL, GatewaySettings};
+use crate::agent::Agent;
+use crate::channels::{Incoming, Reply, delivered, receive};
+
+#[derive(Clone)]
+struct AppState {
+    agent: Arc<Agent>,
+    settings: GatewaySettings,
+}
+
+/// Every route, with the guard, the body limit and the timeout.
+pub fn router(agent: Arc<Agent>, settings: GatewaySettings) -> Router {
+    let state = AppState { agent, settings: settings.clone() };
+    let guarded = Router::new()
+        .route("/v1/chat", post(chat))
+        .route("/plugins", get(plugins))
+        .route("/metrics", get(metrics))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    Router::new()
+        .route("/health", get(health))
+        .merge(guarded)
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+async fn require_token(State(state): State<AppState>, headers: HeaderMap, request: Request, next: Next) -> Response {
+    if let Some(token) = &state.settings.token {
+        let given =
+            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        // Compare in constant time: the token is a secret.
+        let ok = given.is_some_and(|g| {
+            g.len() == token.len() && g.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        });
+        if !ok {
+            return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token (Authorization: Bearer <token>)");
+        }
+    }
+    next.run(request).await
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `POST /v1/chat` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChatBody {
+    session_id: String,
+    message: String,
+    #[serde(default)]
+    sender: Option<String>,
+}
+
+/// One tool call in a chat answer.
+#[derive(Serialize)]
+struct ToolCallSummary {
+    name: String,
+    owner: String,
+    ok: bool,
+}
+
+fn valid_session_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+async fn chat(
+    State(state): State<AppState>,
+    body: Result<Json<ChatBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(rejection.status(), rejection.body_text()),
+    };
+    if !valid_session_id(&body.session_id) {
+        return error(StatusCode::BAD_REQUEST, "session_id: 1 to 128 characters of A-Z a-z 0-9 - _ . :");
+    }
+    if body.message.trim().is_empty() {
+        return error(StatusCode::BAD_REQUEST, "message is empty");
+    }
+    let sender = body.sender.unwrap_or_else(|| "gateway".into());
+    let incoming = Incoming {
+        session_id: body.session_id.clone(),
+        channel: CHANNEL.into(),
+        sender: sender.clone(),
+        text: body.message,
+    };
+    match receive(&state.agent, incoming).await {
+        Reply::Send { text, turn } => {
+            let tools: Vec<ToolCallSummary> = turn
+                .tool_calls
+                .iter()
+                .map(|t| ToolCallSummary { name: t.call.name.clone(), owner: t.owner.clone(), ok: !t.result.is_error })
+                .collect();
+            let answer = Json(json!({
+                "session_id": body.session_id,
+                "reply": text,
+                "cancelled": turn.cancelled,
+                "tool_calls": tools,
+                "usage": turn.usage,
+            }));
+            delivered(&state.agent, &body.session_id, CHANNEL, &sender, &text).await;
+            answer.into_response()
+        }
+        Reply::Dropped { reason } => {
+            Json(json!({"session_id": body.session_id, "reply": null, "dropped": reason})).into_response()
+        }
+        Reply::Suppressed { reason } => {
+            Json(json!({"session_id": body.session_id, "reply": null, "suppressed": reason})).into_response()
+        }
+    }
+}
+
+async fn plugins(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let snapshot = state.agent.runtime().snapshot();
+    let plugins: Vec<serde_json::Value> = snapshot
+        .plugins()
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "version": p.version,
+                "backend": p.backend,
+                "description": p.description,
+                "status": p.live_status(),
+                "reason": match &p.status {
+                    crate::plugins::PluginStatus::Active => None,
+                    crate::plugins::PluginStatus::Disabled(r) | crate::plugins::PluginStatus::Failed(r) => Some(r.clone()),
+                },
+            })
+        })
+        .collect();
+    Json(json!({
+        "generation": snapshot.generation(),
+        "plugins": plugins,
+        "entries": snapshot.rows(),
+        "diagnostics": snapshot.diagnostics(),
+    }))
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], super::render_metrics(&state.agent)).into_response()
+}

@@ -1,0 +1,153 @@
+//! The events of the observer stream.
+
+use serde::Serialize;
+
+/// Something that happened in the host, for observers (logs, metrics, the ObserverBridge).
+///
+/// Events carry names, sizes, owners and timings: never message content, so that
+/// forwarding them to plugins does not leak the conversation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A turn began.
+    AgentStart {
+        /// The session.
+        session_id: String,
+        /// The channel.
+        channel: String,
+    },
+    /// A turn ended.
+    AgentEnd {
+        /// The session.
+        session_id: String,
+        /// Provider round trips.
+        iterations: u32,
+        /// Tool calls.
+        tool_calls: u32,
+        /// How long it took.
+        duration_ms: u64,
+        /// Why it stopped early, if it did.
+        cancelled: Option<String>,
+    },
+    /// A request went to a provider.
+    LlmRequest {
+        /// The provider.
+        provider: String,
+        /// The model asked for.
+        model: String,
+        /// Messages in the request.
+        messages: usize,
+    },
+    /// A provider answered (or failed).
+    LlmResponse {
+        /// The provider.
+        provider: String,
+        /// How long it took.
+        duration_ms: u64,
+        /// Whether it answered.
+        success: bool,
+        /// Tokens used.
+        tokens: u32,
+    },
+    /// A tool call is about to run.
+    ToolCallStart {
+        /// The tool.
+        tool: String,
+        /// Who serves it.
+        owner: String,
+    },
+    /// A tool call finished (or was refused).
+    ToolCallEnd {
+        /// The tool.
+        tool: String,
+        /// Who served it (empty when nothing ran).
+        owner: String,
+        /// Whether it succeeded.
+        success: bool,
+        /// How long it took.
+        duration_ms: u64,
+    },
+    /// A turn's reply was delivered (or suppressed).
+    TurnComplete {
+        /// The session.
+        session_id: String,
+        /// Turns so far in the session.
+        turns: u32,
+    },
+    /// History was compacted.
+    Compaction {
+        /// The session.
+        session_id: String,
+        /// Messages replaced by the summary.
+        compacted: u32,
+    },
+    /// Something failed in the host.
+    Error {
+        /// Where.
+        component: String,
+        /// What.
+        message: String,
+    },
+    /// A plugin's handler, tool or provider failed.
+    PluginFailure {
+        /// The plugin.
+        owner: String,
+        /// Where: a hook point name, `tool:<name>` or `provider:<name>`.
+        site: String,
+        /// The failure kind (`trap`, `timeout`, …).
+        kind: String,
+        /// The message.
+        message: String,
+    },
+    /// A plugin was quarantined by its circuit breaker.
+    PluginQuarantined {
+        /// The plugin.
+        owner: String,
+        /// For how long.
+        duration_ms: u64,
+        /// The failure that tipped it.
+        reason: String,
+    },
+    /// A quarantined plugin answered again.
+    PluginRecovered {
+        /// The plugin.
+        owner: String,
+    },
+    /// A reload was attempted.
+    Reload {
+        /// The generation now serving.
+        generation: u64,
+        /// Plugins that failed to load (kept at their last good version when they had one).
+        failures: Vec<String>,
+    },
+}
+
+impl Event {
+    /// The event's snake_case name (`tool_call_end`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::AgentStart { .. } => "agent_start",
+            Event::AgentEnd { .. } => "agent_end",
+            Event::LlmRequest { .. } => "llm_request",
+            Event::LlmResponse { .. } => "llm_response",
+            Event::ToolCallStart { .. } => "tool_call_start",
+            Event::ToolCallEnd { .. } => "tool_call_end",
+            Event::TurnComplete { .. } => "turn_complete",
+            Event::Compaction { .. } => "compaction",
+            Event::Error { .. } => "error",
+            Event::PluginFailure { .. } => "plugin_failure",
+            Event::PluginQuarantined { .. } => "plugin_quarantined",
+            Event::PluginRecovered { .. } => "plugin_recovered",
+            Event::Reload { .. } => "reload",
+        }
+    }
+
+    /// The event as the `observer_event` hook payload: its name and its fields.
+    pub fn to_payload(&self) -> zeroclaw_plugin_api::ObserverEvent {
+        let mut fields = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = fields.as_object_mut() {
+            map.remove("event");
+        }
+        zeroclaw_plugin_api::ObserverEvent { name: self.name().to_string(), fields }
+    }
+}

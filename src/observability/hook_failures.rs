@@ -1,0 +1,41 @@
+//! Turns failed and refused hook handler calls into observer events.
+
+use std::sync::Arc;
+
+use zeroclaw_plugin_api::HookPoint;
+
+use super::{Event, Observer};
+use crate::hooks::{HandlerEvent, HandlerOutcome, HookListener};
+
+/// A `HookListener` that reports handler failures to an observer.
+pub struct HookFailures {
+    observer: Arc<dyn Observer>,
+}
+
+impl HookFailures {
+    /// Reports to `observer`.
+    pub fn new(observer: Arc<dyn Observer>) -> Self {
+        HookFailures { observer }
+    }
+}
+
+impl HookListener for HookFailures {
+    fn on_handler(&self, event: &HandlerEvent<'_>) {
+        let (kind, message) = match event.outcome {
+            HandlerOutcome::Failed(failure) => (failure.label().to_string(), failure.to_string()),
+            HandlerOutcome::Refused(why) => ("refused".to_string(), why.clone()),
+            HandlerOutcome::Continued | HandlerOutcome::Modified | HandlerOutcome::Cancelled(_) => return,
+        };
+        // A quarantined plugin is reported once, when its quarantine begins.
+        if kind == "quarantined" {
+            return;
+        }
+        let site: &HookPoint = &event.point;
+        self.observer.record(&Event::PluginFailure {
+            owner: event.entry.owner.to_string(),
+            site: site.name().to_string(),
+            kind,
+            message,
+        });
+    }
+}

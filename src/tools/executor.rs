@@ -1,0 +1,134 @@
+//! The tool call pipeline, the same for native and plugin tools:
+//!
+//! 1. `before_tool_call`: handlers may rewrite the call or block it (the model is told why);
+//! 2. resolve the tool by name to its owner in the snapshot;
+//! 3. the security policy decides on its spec;
+//! 4. the arguments are validated against its JSON Schema;
+//! 5. invoke (a failing plugin tool that overrides a native one falls back to it);
+//! 6. `tool_result_persist`: handlers may rewrite the result before it enters history and
+//!    the transcript (a cancel withholds it);
+//! 7. `after_tool_call` observes the outcome.
+//!
+//! Every refusal becomes an error result the model reads; nothing here fails the turn.
+
+use std::time::Instant;
+
+use zeroclaw_plugin_api::{AfterToolCall, HookContext, HookPayload, ToolCall, ToolResult, ToolResultPersist};
+
+use crate::hooks::{HookFlow, HookRunner};
+use crate::observability::{Event, Observer};
+use crate::plugins::Snapshot;
+use crate::security::SecurityPolicy;
+
+/// A tool call as it ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Executed {
+    /// The call as it ran (after `before_tool_call`).
+    pub call: ToolCall,
+    /// The result as it enters history (after `tool_result_persist`).
+    pub result: ToolResult,
+    /// Who served it (`native:clock`), empty when nothing ran.
+    pub owner: String,
+    /// Whether the tool itself ran.
+    pub ran: bool,
+}
+
+/// Runs tool calls through the pipeline.
+pub struct ToolExecutor<'a> {
+    /// The hooks.
+    pub runner: &'a HookRunner,
+    /// The policy.
+    pub policy: &'a SecurityPolicy,
+    /// Where tool events go.
+    pub observer: &'a dyn Observer,
+}
+
+fn error_result(call: &ToolCall, content: String) -> ToolResult {
+    ToolResult { call_id: call.id.clone(), name: call.name.clone(), content, is_error: true }
+}
+
+impl ToolExecutor<'_> {
+    /// Runs `call` through every step.
+    pub async fn execute(&self, snapshot: &Snapshot, ctx: &HookContext, call: ToolCall) -> Executed {
+        let started = Instant::now();
+        let (call, result, owner, ran) = self.run(snapshot, ctx, call).await;
+        let persisted = self.persist(ctx, &call, result).await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        self.observer.record(&Event::ToolCallEnd {
+            tool: call.name.clone(),
+            owner: owner.clone(),
+            success: !persisted.is_error,
+            duration_ms,
+        });
+        let done = AfterToolCall { call: call.clone(), result: persisted.clone(), owner: owner.clone(), duration_ms };
+        self.runner.fire(ctx, &HookPayload::AfterToolCall(done)).await;
+        Executed { call, result: persisted, owner, ran }
+    }
+
+    /// Steps 1–5: the call as it ran, its raw result, who served it, whether it ran.
+    async fn run(
+        &self,
+        snapshot: &Snapshot,
+        ctx: &HookContext,
+        call: ToolCall,
+    ) -> (ToolCall, ToolResult, String, bool) {
+        let call = match self.runner.run(ctx, HookPayload::BeforeToolCall(call.clone())).await {
+            HookFlow::Continue(HookPayload::BeforeToolCall(rewritten)) => rewritten,
+            HookFlow::Continue(_) => call,
+            HookFlow::Cancelled { reason, by } => {
+                let content = format!("The call to `{}` was blocked by {by}: {reason}", call.name);
+                return (call.clone(), error_result(&call, content), String::new(), false);
+            }
+        };
+        let Some(entry) = snapshot.tool(&call.name) else {
+            let known: Vec<&str> = snapshot.tools().map(|t| t.spec.name.as_str()).collect();
+            let content = format!("There is no tool named `{}`. Tools: {}.", call.name, known.join(", "));
+            return (call.clone(), error_result(&call, content), String::new(), false);
+        };
+        if let Err(why) = self.policy.check(&entry.spec) {
+            let content = format!("The call to `{}` is not permitted: {why}.", call.name);
+            return (call.clone(), error_result(&call, content), String::new(), false);
+        }
+        if let Err(why) = validate(&entry.spec.parameters, &call.arguments) {
+            let content = format!("Invalid arguments for `{}`: {why}", call.name);
+            return (call.clone(), error_result(&call, content), String::new(), false);
+        }
+        self.observer.record(&Event::ToolCallStart { tool: call.name.clone(), owner: entry.owner.to_string() });
+        let (output, owner) = entry.invoke(call.arguments.clone()).await;
+        let owner = owner.to_string();
+        let result = match output {
+            Ok(content) => ToolResult { call_id: call.id.clone(), name: call.name.clone(), content, is_error: false },
+            Err(e) => {
+                if let zeroclaw_plugin_api::ToolError::Runtime(failure) = &e {
+                    self.observer.record(&Event::PluginFailure {
+                        owner: failure.owner.to_string(),
+                        site: format!("tool:{}", call.name),
+                        kind: failure.kind.as_str().to_string(),
+                        message: failure.detail.clone(),
+                    });
+                }
+                error_result(&call, format!("`{}` failed: {e}", call.name))
+            }
+        };
+        (call, result, owner, true)
+    }
+
+    /// Step 6: `tool_result_persist`.
+    async fn persist(&self, ctx: &HookContext, call: &ToolCall, result: ToolResult) -> ToolResult {
+        let payload = HookPayload::ToolResultPersist(ToolResultPersist { call: call.clone(), result: result.clone() });
+        match self.runner.run(ctx, payload).await {
+            HookFlow::Continue(HookPayload::ToolResultPersist(persist)) => persist.result,
+            HookFlow::Continue(_) => result,
+            HookFlow::Cancelled { reason, by } => {
+                error_result(call, format!("The result of `{}` was withheld by {by}: {reason}", call.name))
+            }
+        }
+    }
+}
+
+/// Checks `args` against a JSON Schema; the error lists every problem.
+fn validate(schema: &serde_json::Value, args: &serde_json::Value) -> Result<(), String> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| format!("the tool's schema is invalid: {e}"))?;
+    let problems: Vec<String> = validator.iter_errors(args).map(|e| e.to_string()).collect();
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+}

@@ -1,0 +1,6 @@
+//! Tools: the native tools, and the pipeline every tool call goes through.
+
+mod executor;
+pub mod native;
+
+pub use executor::{Executed, ToolExecutor};

@@ -4,10 +4,16 @@
 mod agent;
 mod cli;
 #[cfg(feature = "wasm")]
+mod e2e;
+#[cfg(feature = "wasm")]
+mod gateway;
+#[cfg(feature = "wasm")]
 mod guests;
 mod hooks;
 #[cfg(feature = "wasm")]
 mod loading;
+#[cfg(feature = "wasm")]
+mod openai;
 mod recorder;
 mod registry;
 #[cfg(feature = "wasm")]

@@ -35,15 +35,18 @@ pub fn hooks(agent_id: &str) -> Vec<&'static str> {
 #[serde(deny_unknown_fields, default)]
 struct Config {
     cancel: Vec<String>,
+    /// Milliseconds to sleep on a hook point before recording it.
+    delay: HashMap<String, u64>,
 }
 
 fn build(ctx: &PluginContext) -> Result<Vec<Arc<dyn HookHandler>>, FactoryError> {
     let config: Config = ctx.config()?;
-    Ok(vec![Arc::new(Recorder { cancel: config.cancel })])
+    Ok(vec![Arc::new(Recorder { cancel: config.cancel, delay: config.delay })])
 }
 
 struct Recorder {
     cancel: Vec<String>,
+    delay: HashMap<String, u64>,
 }
 
 #[async_trait]
@@ -57,6 +60,9 @@ impl HookHandler for Recorder {
     }
 
     async fn handle(&self, ctx: &HookContext, payload: &HookPayload) -> Result<HookOutcome, HookError> {
+        if let Some(ms) = self.delay.get(payload.point().name()) {
+            tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+        }
         RECORDS.lock().entry(ctx.agent_id.clone()).or_default().push(payload.clone());
         if self.cancel.iter().any(|c| c == payload.point().name()) {
             return Ok(HookOutcome::Cancel(format!("test_recorder cancels {}", payload.point().name())));

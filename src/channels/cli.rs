@@ -18,7 +18,7 @@ pub async fn one(agent: &Agent, session_id: &str, text: &str) -> String {
     let user = whoami();
     let incoming =
         Incoming { session_id: session_id.into(), channel: CHANNEL.into(), sender: user.clone(), text: text.into() };
-    let line = match receive(agent, incoming).await {
+    match receive(agent, incoming).await {
         Reply::Send { text, .. } => {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{text}");
@@ -37,8 +37,7 @@ pub async fn one(agent: &Agent, session_id: &str, text: &str) -> String {
             println!("{line}");
             line
         }
-    };
-    line
+    }
 }
 
 /// Runs a session over stdin until end of input or `/quit`.

@@ -5,6 +5,7 @@
 
 mod agent_cmd;
 mod config_cmd;
+mod demo;
 mod plugins;
 
 use std::path::PathBuf;
@@ -42,6 +43,12 @@ pub enum Command {
         /// The session id.
         #[arg(long, default_value = "cli")]
         session: String,
+    },
+    /// Run a scripted conversation in which native and wasm hooks, tools and a provider act.
+    Demo {
+        /// Keep the demo workspace here (default: a temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Serve the HTTP gateway until SIGINT or SIGTERM.
     Gateway {
@@ -93,6 +100,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plugins(cmd) => plugins::run(cmd, cli.config.as_deref()).await,
         Command::Config(cmd) => config_cmd::run(cmd, cli.config.as_deref()).await,
         Command::Agent { message, session } => agent_cmd::agent(cli.config.as_deref(), message, session).await,
+        Command::Demo { dir } => demo::run(dir).await,
         Command::Gateway { bind } => agent_cmd::gateway(cli.config.as_deref(), bind).await,
     }
 }

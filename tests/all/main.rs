@@ -13,6 +13,8 @@ mod hooks;
 #[cfg(feature = "wasm")]
 mod loading;
 #[cfg(feature = "wasm")]
+mod native_only;
+#[cfg(feature = "wasm")]
 mod openai;
 mod recorder;
 mod registry;

@@ -11,8 +11,11 @@ use zeroclaw::agent::Agent;
 
 use crate::agent::{config, say};
 
+/// What the stub received: the Authorization header and the body of each request.
+type Seen = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
 /// A stub that asks for `calculator` first, then answers with the tool's result.
-async fn stub(requests: Arc<Mutex<Vec<(Option<String>, Value)>>>) -> String {
+async fn stub(requests: Seen) -> String {
     let app = axum::Router::new().route(
         "/v1/chat/completions",
         post(move |headers: HeaderMap, Json(body): Json<Value>| {

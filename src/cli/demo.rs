@@ -194,7 +194,10 @@ fn prepare(root: &Path) -> Result<(), CliError> {
     }
     ensure_wasm_target(&mut |m| eprintln!("{m}"))?;
     eprintln!("building the example plugins (wasm32-wasip2, once; then only when they change)…");
-    let target = source_tree().join("target/wasm-guests");
+    // Beside the host's own build (so `cargo test` and the demo share guest builds).
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| source_tree().join("target"), PathBuf::from)
+        .join("wasm-guests");
     let built = build_guests(&examples, Some(&target), true)?;
     for name in EXAMPLES {
         let plugin = built

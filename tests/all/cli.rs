@@ -53,3 +53,29 @@ fn plugins_list_prints_every_entry_as_table_and_json() {
     assert_eq!(doc["entries"][0]["status"], "active");
     assert_eq!(doc["generation"], 1);
 }
+
+#[cfg(feature = "wasm")]
+#[test]
+fn the_demo_shows_native_and_wasm_hooks_tools_and_a_provider_acting() {
+    let _ = crate::guests::built();
+    let dir = tempfile::tempdir().unwrap();
+    let out = zeroclaw(&["demo", "--dir", dir.path().join("demo").to_str().unwrap()], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for expected in [
+        "tool clock (native:clock): ok",
+        "tool text_stats (wasm:text-stats@0.1.0): ok",
+        "tool_result_persist  wasm:redact@0.1.0          modify",
+        "`file_read`: deploy with api key [REDACTED] and password=[REDACTED]",
+        "before_tool_call     wasm:guard@0.1.0           cancel",
+        "tool file_write (not run): refused or failed",
+        "tool json_query (wasm:guard@0.1.0): ok",
+        "compaction: ",
+        "(summary by the echo plugin)",
+        "after_tool_call      native:command_logger      continue 5",
+        "command_logger wrote 5 line(s)",
+    ] {
+        assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
+    }
+    assert!(!stdout.contains("sk-demo"), "the secret never shows");
+}

@@ -24,4 +24,6 @@ pub mod tools;
 
 // Built-in native plugins register themselves through `inventory`; naming each crate here
 // guarantees the linker keeps it (and so its registrations) in every binary that links us.
+extern crate zeroclaw_boot_script;
 extern crate zeroclaw_command_logger;
+extern crate zeroclaw_session_memory;

@@ -6,7 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use zeroclaw_plugin_api::{HookContext, HookPayload, SessionEnd, SessionEndReason, SessionStart};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use zeroclaw_plugin_api::{
+    HookContext, HookPayload, HostLink, HostServices, SessionEnd, SessionEndReason, SessionStart,
+};
 
 use super::session::Session;
 use crate::config::LoadedConfig;
@@ -37,6 +41,7 @@ pub struct Agent {
     metrics: Arc<MetricsObserver>,
     bridge: Arc<ObserverBridge>,
     sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Session>>>>,
+    isolated: AtomicU64,
 }
 
 impl Agent {
@@ -47,7 +52,8 @@ impl Agent {
 
     /// Starts the agent with extra listeners and observers.
     pub async fn start_with(config: LoadedConfig, options: AgentOptions) -> Result<Arc<Agent>, RegistryError> {
-        let runtime = Arc::new(PluginRuntime::start(config.clone()).await?);
+        let host = HostLink::new();
+        let runtime = Arc::new(PluginRuntime::start_with_host(config.clone(), host.clone()).await?);
         let metrics = Arc::new(MetricsObserver::default());
         let mut base = Observers::new().with(Arc::new(TracingObserver)).with(metrics.clone());
         for observer in options.observers {
@@ -78,7 +84,7 @@ impl Agent {
             }
         };
         let policy = SecurityPolicy::new(config.config.security.clone());
-        Ok(Arc::new(Agent {
+        let agent = Arc::new(Agent {
             config,
             runtime,
             runner,
@@ -88,7 +94,11 @@ impl Agent {
             metrics,
             bridge,
             sessions: Mutex::new(HashMap::new()),
-        }))
+            isolated: AtomicU64::new(0),
+        });
+        let services: Arc<dyn HostServices> = agent.clone();
+        host.connect(Arc::downgrade(&services));
+        Ok(agent)
     }
 
     /// The config in force.
@@ -175,6 +185,26 @@ impl Agent {
     pub async fn end_all_sessions(&self, reason: SessionEndReason) {
         for id in self.open_sessions() {
             self.end_session(&id, reason).await;
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl HostServices for Agent {
+    /// An isolated turn: a session of its own (`<label>-<n>`, channel `label`), no message
+    /// hooks and no delivery; the session is closed afterwards.
+    async fn run_isolated_turn(&self, label: &str, message: &str) -> Result<String, String> {
+        let n = self.isolated.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = format!("{label}-{n}");
+        let session = self.session(&id, label).await;
+        let outcome = {
+            let mut session = session.lock().await;
+            self.turn(&mut session, message.to_string()).await
+        };
+        self.end_session(&id, SessionEndReason::Closed).await;
+        match outcome.cancelled {
+            Some(why) if outcome.reply.is_empty() => Err(why),
+            _ => Ok(outcome.reply),
         }
     }
 }

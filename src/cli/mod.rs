@@ -6,6 +6,7 @@
 mod agent_cmd;
 mod config_cmd;
 mod demo;
+mod memory_cmd;
 mod plugins;
 
 use std::path::PathBuf;
@@ -50,6 +51,9 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Inspect and manage what session_memory stored.
+    #[command(subcommand)]
+    Memory(memory_cmd::MemoryCommand),
     /// Serve the HTTP gateway until SIGINT or SIGTERM.
     Gateway {
         /// Listen here instead of gateway.bind.
@@ -101,6 +105,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Config(cmd) => config_cmd::run(cmd, cli.config.as_deref()).await,
         Command::Agent { message, session } => agent_cmd::agent(cli.config.as_deref(), message, session).await,
         Command::Demo { dir } => demo::run(dir).await,
+        Command::Memory(cmd) => memory_cmd::run(cmd, cli.config.as_deref()),
         Command::Gateway { bind } => agent_cmd::gateway(cli.config.as_deref(), bind).await,
     }
 }

@@ -160,7 +160,9 @@ impl LoadedConfig {
 
     /// Resolves a configured path against the config's directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+        let joined = if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) };
+        // Drops `.` components (`/a/./b` → `/a/b`); `..` stays, as the filesystem means it.
+        std::path::absolute(&joined).unwrap_or(joined)
     }
 
     /// The agent's workspace directory.

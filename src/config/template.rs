@@ -66,13 +66,22 @@ timeout_ms = 2000
 
 [hooks.builtin]
 # Built-in native hooks; unset ones use their own default (see `zeroclaw plugins list`).
-# session_memory = true
-# boot_script = true
-# command_logger = false
+# session_memory = true             # summaries in the memory database, recalled into later turns
+# boot_script = true                # the workspace's BOOT.md in every session's system prompt
+# command_logger = false            # one JSON line per tool call
 
 # Config sections of native plugins, by name:
 # [native.command_logger]
 # path = ".zeroclaw/commands.jsonl"
+# [native.session_memory]
+# recall_limit = 5
+# recall_budget_chars = 2000
+# include_channel = false
+# session_end_turns = 3
+# [native.boot_script]
+# path = "BOOT.md"
+# max_bytes = 65536
+# run_on_gateway_start = false
 # [native.openai]
 # base_url = "https://api.openai.com/v1"
 # api_key_env = "OPENAI_API_KEY"

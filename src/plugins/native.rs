@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zeroclaw_plugin_api::{
-    FactoryError, HookRegistration, Owner, PluginContext, ProviderRegistration, ToolRegistration,
+    FactoryError, HookRegistration, HostLink, Owner, PluginContext, ProviderRegistration, ToolRegistration,
 };
 
 use crate::config::{LoadedConfig, OnError};
@@ -76,12 +76,15 @@ pub fn add_native_entries(
     builder: &mut SnapshotBuilder,
     config: &LoadedConfig,
     stats: &StatsBook,
+    host: &HostLink,
 ) -> Result<(), RegistryError> {
     let hook_timeout = Duration::from_millis(config.config.hooks.timeout_ms);
     for (name, plugin) in collect()? {
         let owner = Owner::native(name);
         let ctx =
-            PluginContext::new(owner.clone(), config.native_section(name), config.workspace_dir(), config.state_dir());
+            PluginContext::new(owner.clone(), config.native_section(name), config.workspace_dir(), config.state_dir())
+                .with_memory_path(config.memory_path())
+                .with_host(host.clone());
         let (version, description) = plugin
             .hooks
             .map(|r| (r.version, r.description))

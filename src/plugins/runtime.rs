@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use zeroclaw_plugin_api::HostLink;
+
 use crate::config::LoadedConfig;
 use crate::plugins::native::add_native_entries;
 use crate::plugins::registry::{Registry, RegistryError, Snapshot, SnapshotBuilder};
@@ -16,6 +18,7 @@ use crate::plugins::wasm::WasmBackend;
 pub struct PluginRuntime {
     config: LoadedConfig,
     registry: Arc<Registry>,
+    host: HostLink,
     #[cfg(feature = "wasm")]
     wasm: Option<WasmBackend>,
 }
@@ -23,6 +26,12 @@ pub struct PluginRuntime {
 impl PluginRuntime {
     /// Builds and publishes the first snapshot.
     pub async fn start(config: LoadedConfig) -> Result<Self, RegistryError> {
+        Self::start_with_host(config, HostLink::new()).await
+    }
+
+    /// Like [`start`](Self::start), giving native plugins `host` (the agent's services,
+    /// connected once the agent is up).
+    pub async fn start_with_host(config: LoadedConfig, host: HostLink) -> Result<Self, RegistryError> {
         #[cfg(feature = "wasm")]
         let wasm = if config.config.plugins.enabled {
             Some(WasmBackend::new(&config).map_err(RegistryError::Wasm)?)
@@ -32,6 +41,7 @@ impl PluginRuntime {
         let runtime = PluginRuntime {
             config,
             registry: Arc::new(Registry::default()),
+            host,
             #[cfg(feature = "wasm")]
             wasm,
         };
@@ -65,7 +75,7 @@ impl PluginRuntime {
     /// Builds a snapshot of generation `generation` from the current config.
     async fn build(&self, generation: u64) -> Result<Snapshot, RegistryError> {
         let mut builder = SnapshotBuilder::new(generation);
-        add_native_entries(&mut builder, &self.config, self.registry.stats())?;
+        add_native_entries(&mut builder, &self.config, self.registry.stats(), &self.host)?;
         if self.config.config.plugins.enabled {
             self.add_wasm_plugins(&mut builder).await?;
         }

@@ -79,3 +79,39 @@ fn the_demo_shows_native_and_wasm_hooks_tools_and_a_provider_acting() {
     }
     assert!(!stdout.contains("sk-demo"), "the secret never shows");
 }
+
+#[test]
+fn memory_commands_list_show_export_and_forget() {
+    use zeroclaw_session_memory::{Source, SummaryStore};
+    let dir = tempfile::tempdir().unwrap();
+    let none = zeroclaw(&["memory", "list"], dir.path());
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no memory database"));
+    let store = SummaryStore::new(&dir.path().join(".zeroclaw/memory.sqlite3"));
+    let id = store.insert("garden", "cli", Source::Compaction, "we talked about turquoise delphiniums").unwrap();
+    store.insert("other", "gateway", Source::SessionEnd, "Last 1 turn(s): user: hi / assistant: hello").unwrap();
+    let list = zeroclaw(&["memory", "list", "--session", "garden"], dir.path());
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert_eq!(list.lines().count(), 1, "{list}");
+    assert!(list.contains("garden") && list.contains("compaction") && list.contains("turquoise"), "{list}");
+    let show = String::from_utf8(zeroclaw(&["memory", "show", &id.to_string()], dir.path()).stdout).unwrap();
+    assert!(show.contains("we talked about turquoise delphiniums") && show.contains("source   compaction"), "{show}");
+    let export = String::from_utf8(zeroclaw(&["memory", "export"], dir.path()).stdout).unwrap();
+    let rows: Vec<serde_json::Value> = export.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["session_id"], "other");
+    let forget = zeroclaw(&["memory", "forget", "--session", "garden"], dir.path());
+    assert_eq!(String::from_utf8_lossy(&forget.stdout).trim(), "forgot 1 summary");
+    assert_eq!(store.list(None).unwrap().len(), 1);
+    let bare = zeroclaw(&["memory", "forget"], dir.path());
+    assert!(!bare.status.success() && String::from_utf8_lossy(&bare.stderr).contains("say what to forget"));
+    drop(store); // the last connection: SQLite folds the WAL back into the file
+    std::fs::write(dir.path().join(".zeroclaw/memory.sqlite3"), vec![1u8; 4096]).unwrap();
+    let corrupt = zeroclaw(&["memory", "list"], dir.path());
+    let stderr = String::from_utf8_lossy(&corrupt.stderr);
+    assert!(
+        !corrupt.status.success() && stderr.contains("memory database") && stderr.contains("not a database"),
+        "{stderr}"
+    );
+}

@@ -2,6 +2,8 @@
 
 #[cfg(feature = "wasm")]
 mod agent;
+#[cfg(feature = "wasm")]
+mod builtins;
 mod cli;
 #[cfg(feature = "wasm")]
 mod e2e;

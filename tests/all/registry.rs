@@ -37,12 +37,14 @@ fn the_exact_native_registration_set_of_the_binary() {
     assert_eq!(
         plugins,
         [
+            "native:boot_script",
             "native:calculator",
             "native:clock",
             "native:command_logger",
             "native:files",
             "native:offline",
-            "native:openai"
+            "native:openai",
+            "native:session_memory"
         ]
     );
     let mut entries: Vec<String> = doc["entries"]
@@ -63,6 +65,13 @@ fn the_exact_native_registration_set_of_the_binary() {
     assert_eq!(
         entries,
         [
+            "hook after_compaction/memory native:session_memory active",
+            "hook before_agent_start/boot native:boot_script active",
+            "hook before_agent_start/memory native:session_memory active",
+            "hook message_received/memory native:session_memory active",
+            "hook message_sent/memory native:session_memory active",
+            "hook session_end/boot native:boot_script active",
+            "hook session_end/memory native:session_memory active",
             "plugin command_logger native:command_logger disabled",
             "provider offline native:offline active",
             "provider openai native:openai active",
@@ -75,14 +84,14 @@ fn the_exact_native_registration_set_of_the_binary() {
     // In this process the same natives are registered, plus the test recorder.
     let mut here: Vec<&str> = HookRegistration::all().map(|r| r.plugin).collect();
     here.sort();
-    assert_eq!(here, ["command_logger", "test_recorder"]);
+    assert_eq!(here, ["boot_script", "command_logger", "session_memory", "test_recorder"]);
     let mut tools: Vec<&str> = ToolRegistration::all().map(|r| r.plugin).collect();
     tools.sort();
     assert_eq!(tools, ["calculator", "clock", "files"]);
     let mut providers: Vec<&str> = ProviderRegistration::all().map(|r| r.plugin).collect();
     providers.sort();
     assert_eq!(providers, ["offline", "openai"]);
-    assert_eq!(native_plugin_names().unwrap().len(), 7);
+    assert_eq!(native_plugin_names().unwrap().len(), 9);
 }
 
 #[tokio::test]
@@ -92,9 +101,14 @@ async fn with_plugins_disabled_the_snapshot_holds_exactly_the_native_entries() {
     assert!(runtime.wasm().is_none(), "no wasm engine when plugins are disabled");
     let snapshot = runtime.snapshot();
     assert_eq!(snapshot.generation(), 1);
-    let hooks: Vec<(String, String, Option<i32>)> =
-        snapshot.rows().into_iter().filter(|r| r.kind == "hook").map(|r| (r.name, r.owner, r.priority)).collect();
+    let hooks: Vec<(String, String, Option<i32>)> = snapshot
+        .rows()
+        .into_iter()
+        .filter(|r| r.kind == "hook" && r.owner == "native:command_logger")
+        .map(|r| (r.name, r.owner, r.priority))
+        .collect();
     assert_eq!(hooks, [("after_tool_call/log_tool_call".to_string(), "native:command_logger".to_string(), Some(0))]);
+    assert_eq!(snapshot.hook_count(), 8, "command_logger's one, session_memory's five, boot_script's two");
     assert_eq!(snapshot.tools().count(), 4);
     assert_eq!(snapshot.providers().count(), 2);
     assert!(snapshot.plugins().iter().all(|p| p.backend == "native"));
@@ -107,7 +121,10 @@ async fn a_builtin_switched_off_is_listed_as_disabled_with_the_fix() {
     let runtime =
         PluginRuntime::start(LoadedConfig::from_config(Config::default(), std::env::temp_dir())).await.unwrap();
     let snapshot = runtime.snapshot();
-    assert_eq!(snapshot.hook_count(), 0);
+    assert!(
+        snapshot.rows().iter().all(|r| r.owner != "native:command_logger" || r.kind == "plugin"),
+        "no command_logger hook"
+    );
     assert!(snapshot.tools().count() > 0, "tools and providers are not switched by hooks.builtin");
     let logger = snapshot.plugins().iter().find(|p| p.id == "command_logger").unwrap();
     assert_eq!(logger.status, PluginStatus::Disabled("set hooks.builtin.command_logger = true to enable it".into()));

@@ -31,7 +31,7 @@ async fn redact_hook_rewrites_a_tool_result_through_the_runner() {
     let runtime = PluginRuntime::start(config).await.unwrap();
     let snapshot = runtime.snapshot();
     assert!(snapshot.diagnostics().is_empty(), "{:?}", snapshot.diagnostics());
-    let row = snapshot.rows().into_iter().find(|r| r.kind == "hook").unwrap();
+    let row = snapshot.rows().into_iter().find(|r| r.kind == "hook" && r.owner.starts_with("wasm:")).unwrap();
     assert_eq!(
         (row.name.as_str(), row.owner.as_str(), row.priority),
         ("tool_result_persist/tool_result_persist", "wasm:redact@0.1.0", Some(100))

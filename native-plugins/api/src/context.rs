@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::error::FactoryError;
+use crate::host::HostLink;
 use crate::owner::Owner;
 
 /// A logger that prefixes every line with the plugin's owner.
@@ -49,6 +50,8 @@ pub struct PluginContext {
     config: serde_json::Value,
     workspace_dir: PathBuf,
     state_dir: PathBuf,
+    memory_path: PathBuf,
+    host: HostLink,
     logger: PluginLogger,
 }
 
@@ -57,7 +60,31 @@ impl PluginContext {
     /// operator wrote none).
     pub fn new(owner: Owner, config: serde_json::Value, workspace_dir: PathBuf, state_dir: PathBuf) -> Self {
         let logger = PluginLogger::new(&owner);
-        PluginContext { owner, config, workspace_dir, state_dir, logger }
+        let memory_path = state_dir.join("memory.sqlite3");
+        PluginContext { owner, config, workspace_dir, state_dir, memory_path, host: HostLink::new(), logger }
+    }
+
+    /// This context with the host's memory database at `path` (default:
+    /// `<state_dir>/memory.sqlite3`).
+    pub fn with_memory_path(mut self, path: PathBuf) -> Self {
+        self.memory_path = path;
+        self
+    }
+
+    /// This context linked to the host's services.
+    pub fn with_host(mut self, host: HostLink) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// The host's memory database (SQLite), where built-ins keep their tables.
+    pub fn memory_path(&self) -> &Path {
+        &self.memory_path
+    }
+
+    /// The host's services (live once the agent is up).
+    pub fn host(&self) -> &HostLink {
+        &self.host
     }
 
     /// Who this plugin is.

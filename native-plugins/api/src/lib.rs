@@ -19,6 +19,7 @@ mod catalog;
 mod context;
 mod error;
 mod hook;
+mod host;
 mod owner;
 mod payloads;
 mod provider;
@@ -30,6 +31,7 @@ pub use catalog::{HookKind, HookPayload, HookPoint, MutationRight};
 pub use context::{PluginContext, PluginLogger};
 pub use error::{FactoryError, FailureKind, HookError, ProviderError, RuntimeFailure, ToolError};
 pub use hook::{HookContext, HookHandler, HookOutcome, Subscription};
+pub use host::{HostLink, HostServices};
 pub use owner::Owner;
 pub use payloads::{
     AfterToolCall, AgentEnd, AgentStart, Compaction, CompactionSummary, GatewayStart, GatewayStop, InboundMessage,

@@ -1,0 +1,314 @@
+//! The summaries, in the host's memory database: a table, its FTS5 index, and the queries
+//! behind recall and the `zeroclaw memory` commands.
+//!
+//! The connection is opened on first use and dropped after any error, so a database that
+//! was locked or briefly unreadable is retried on the next operation. Nothing here ever
+//! deletes the file or recreates a table: an error is reported, never "repaired".
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+const OWNER: &str = "session_memory";
+
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE memory_summaries (
+        id INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        summary TEXT NOT NULL
+    );
+    CREATE INDEX memory_summaries_session ON memory_summaries (session_id, created_at);
+    CREATE INDEX memory_summaries_channel ON memory_summaries (channel, created_at);
+    CREATE VIRTUAL TABLE memory_summaries_fts USING fts5 (summary, content = 'memory_summaries', content_rowid = 'id');
+    CREATE TRIGGER memory_summaries_ai AFTER INSERT ON memory_summaries BEGIN
+        INSERT INTO memory_summaries_fts (rowid, summary) VALUES (new.id, new.summary);
+    END;
+    CREATE TRIGGER memory_summaries_ad AFTER DELETE ON memory_summaries BEGIN
+        INSERT INTO memory_summaries_fts (memory_summaries_fts, rowid, summary) VALUES ('delete', old.id, old.summary);
+    END;
+"];
+
+/// A failed memory operation.
+#[derive(Debug, Error)]
+#[error("memory database {path}: {message}")]
+pub struct MemoryError {
+    /// The database file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Where a summary came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The summary a compaction produced.
+    Compaction,
+    /// The last turns of a session that ended.
+    SessionEnd,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Compaction => "compaction",
+            Source::SessionEnd => "session_end",
+        }
+    }
+}
+
+/// A stored summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Its id.
+    pub id: i64,
+    /// The session.
+    pub session_id: String,
+    /// The channel.
+    pub channel: String,
+    /// When it was stored (ms since the Unix epoch).
+    pub created_at_ms: i64,
+    /// `compaction` or `session_end`.
+    pub source: String,
+    /// The text.
+    pub summary: String,
+}
+
+/// What a recall looks for.
+#[derive(Clone, Debug)]
+pub struct RecallQuery<'a> {
+    /// The session.
+    pub session_id: &'a str,
+    /// Also this channel's other sessions, when set.
+    pub channel: Option<&'a str>,
+    /// The incoming message: summaries matching its words rank first.
+    pub text: &'a str,
+    /// Summaries at most.
+    pub limit: usize,
+    /// Characters at most, all summaries together.
+    pub budget_chars: usize,
+}
+
+/// The summaries store.
+pub struct SummaryStore {
+    path: PathBuf,
+    conn: Mutex<Option<Connection>>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Words too common to say anything about relevance.
+const STOP_WORDS: &[&str] = &[
+    "about", "after", "again", "all", "also", "and", "any", "are", "because", "been", "but", "can", "could", "did",
+    "does", "for", "from", "had", "has", "have", "her", "his", "how", "into", "its", "just", "like", "more", "not",
+    "now", "our", "out", "she", "should", "some", "than", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "was", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you",
+    "your",
+];
+
+/// An FTS5 query matching any meaningful word of `text` (quoted, so nothing in it is syntax).
+fn match_any(text: &str) -> Option<String> {
+    let mut words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(&w.to_lowercase().as_str()))
+        .map(|w| format!("\"{}\"", w.to_lowercase()))
+        .collect();
+    words.sort();
+    words.dedup();
+    words.truncate(32);
+    (!words.is_empty()).then(|| words.join(" OR "))
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
+    Ok(Summary {
+        id: r.get(0)?,
+        session_id: r.get(1)?,
+        channel: r.get(2)?,
+        created_at_ms: r.get(3)?,
+        source: r.get(4)?,
+        summary: r.get(5)?,
+    })
+}
+
+const COLUMNS: &str = "s.id, s.session_id, s.channel, s.created_at, s.source, s.summary";
+
+impl SummaryStore {
+    /// A store in the database at `path` (opened on first use).
+    pub fn new(path: &Path) -> Self {
+        SummaryStore { path: path.to_path_buf(), conn: Mutex::new(None) }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> MemoryError {
+        MemoryError { path: self.path.clone(), message: e.to_string() }
+    }
+
+    /// Runs `f` on the connection; any error drops it, so the next call reopens.
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, MemoryError> {
+        let mut slot = self.conn.lock();
+        if slot.is_none() {
+            let mut conn = zeroclaw_memory_db::open(&self.path).map_err(|e| self.error(e))?;
+            zeroclaw_memory_db::migrate(&mut conn, OWNER, MIGRATIONS).map_err(|e| self.error(e))?;
+            *slot = Some(conn);
+        }
+        let result = f(slot.as_mut().expect("opened above"));
+        if result.is_err() {
+            *slot = None;
+        }
+        result.map_err(|e| self.error(e))
+    }
+
+    /// Stores a summary; returns its id.
+    pub fn insert(&self, session_id: &str, channel: &str, source: Source, summary: &str) -> Result<i64, MemoryError> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO memory_summaries (session_id, channel, created_at, source, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![session_id, channel, now_ms(), source.as_str(), summary],
+            )?;
+            Ok(conn.last_insert_rowid())
+        })
+    }
+
+    /// The summaries to recall: those of the session (and, with `channel`, of the channel's
+    /// other sessions) matching the message's words, best match first, then the newest
+    /// others; at most `limit`, within `budget_chars`.
+    pub fn recall(&self, query: &RecallQuery<'_>) -> Result<Vec<Summary>, MemoryError> {
+        let scope = "(s.session_id = ?1 OR (?2 IS NOT NULL AND s.channel = ?2))";
+        let limit = query.limit as i64;
+        let found = self.with(|conn| {
+            let mut chosen: Vec<Summary> = Vec::new();
+            if let Some(fts) = match_any(query.text) {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM memory_summaries_fts f JOIN memory_summaries s ON s.id = f.rowid
+                     WHERE memory_summaries_fts MATCH ?3 AND {scope}
+                     ORDER BY bm25(memory_summaries_fts), s.created_at DESC LIMIT ?4"
+                );
+                let mut stmt = conn.prepare_cached(&sql)?;
+                chosen.extend(stmt.query_map(params![query.session_id, query.channel, fts, limit], row)?.collect::<Result<Vec<_>, _>>()?);
+            }
+            if chosen.len() < query.limit {
+                let sql = format!("SELECT {COLUMNS} FROM memory_summaries s WHERE {scope} ORDER BY s.created_at DESC, s.id DESC LIMIT ?3");
+                let mut stmt = conn.prepare_cached(&sql)?;
+                for summary in stmt.query_map(params![query.session_id, query.channel, limit], row)? {
+                    let summary = summary?;
+                    if chosen.len() < query.limit && !chosen.iter().any(|c| c.id == summary.id) {
+                        chosen.push(summary);
+                    }
+                }
+            }
+            Ok(chosen)
+        })?;
+        let mut used = 0;
+        Ok(found
+            .into_iter()
+            .take_while(|s| {
+                used += s.summary.chars().count();
+                used <= query.budget_chars
+            })
+            .collect())
+    }
+
+    /// Every summary, or one session's, oldest first.
+    pub fn list(&self, session_id: Option<&str>) -> Result<Vec<Summary>, MemoryError> {
+        self.with(|conn| {
+            let sql = format!("SELECT {COLUMNS} FROM memory_summaries s WHERE ?1 IS NULL OR s.session_id = ?1 ORDER BY s.created_at, s.id");
+            let mut stmt = conn.prepare(&sql)?;
+            stmt.query_map(params![session_id], row)?.collect()
+        })
+    }
+
+    /// One summary.
+    pub fn get(&self, id: i64) -> Result<Option<Summary>, MemoryError> {
+        self.with(|conn| {
+            conn.query_row(&format!("SELECT {COLUMNS} FROM memory_summaries s WHERE s.id = ?1"), params![id], row)
+                .optional()
+        })
+    }
+
+    /// Deletes one summary, or every summary of a session; returns how many.
+    pub fn forget(&self, id: Option<i64>, session_id: Option<&str>) -> Result<usize, MemoryError> {
+        self.with(|conn| match (id, session_id) {
+            (Some(id), _) => conn.execute("DELETE FROM memory_summaries WHERE id = ?1", params![id]),
+            (None, Some(session)) => {
+                conn.execute("DELETE FROM memory_summaries WHERE session_id = ?1", params![session])
+            }
+            (None, None) => Ok(0),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query<'a>(session: &'a str, text: &'a str) -> RecallQuery<'a> {
+        RecallQuery { session_id: session, channel: None, text, limit: 5, budget_chars: 10_000 }
+    }
+
+    #[test]
+    fn recall_ranks_matches_first_then_the_newest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SummaryStore::new(&dir.path().join("m.sqlite3"));
+        store.insert("s", "cli", Source::Compaction, "we planned the garden: tomatoes and basil").unwrap();
+        store.insert("s", "cli", Source::SessionEnd, "talked about the weather").unwrap();
+        store.insert("other", "cli", Source::Compaction, "tomatoes in another session").unwrap();
+        let found = store.recall(&query("s", "what about the tomatoes?")).unwrap();
+        let texts: Vec<&str> = found.iter().map(|s| s.summary.as_str()).collect();
+        assert_eq!(texts, ["we planned the garden: tomatoes and basil", "talked about the weather"]);
+        let nothing = store.recall(&query("s", "!!")).unwrap();
+        assert_eq!(nothing[0].summary, "talked about the weather", "no words: the newest first");
+        let with_channel = store.recall(&RecallQuery { channel: Some("cli"), ..query("s", "tomatoes") }).unwrap();
+        assert_eq!(with_channel.len(), 3);
+        let budget = store.recall(&RecallQuery { budget_chars: 45, ..query("s", "tomatoes") }).unwrap();
+        assert_eq!(budget.len(), 1, "within the budget");
+    }
+
+    #[test]
+    fn fts_syntax_in_the_message_is_just_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SummaryStore::new(&dir.path().join("m.sqlite3"));
+        store.insert("s", "cli", Source::Compaction, "alpha beta").unwrap();
+        for tricky in ["\"unbalanced", "a OR b NOT c", "NEAR(x y)", "*", "alpha:beta", "col:alpha"] {
+            assert!(store.recall(&query("s", tricky)).is_ok(), "{tricky}");
+        }
+    }
+
+    #[test]
+    fn list_show_and_forget() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SummaryStore::new(&dir.path().join("m.sqlite3"));
+        let a = store.insert("s", "cli", Source::Compaction, "one").unwrap();
+        store.insert("s", "cli", Source::Compaction, "two").unwrap();
+        store.insert("t", "cli", Source::Compaction, "three").unwrap();
+        assert_eq!(store.list(None).unwrap().len(), 3);
+        assert_eq!(store.get(a).unwrap().unwrap().summary, "one");
+        assert_eq!(store.forget(Some(a), None).unwrap(), 1);
+        assert_eq!(store.forget(None, Some("s")).unwrap(), 1);
+        assert_eq!(store.list(None).unwrap().len(), 1);
+        assert!(store.recall(&query("s", "one")).unwrap().is_empty(), "the index forgot too");
+    }
+
+    #[test]
+    fn a_corrupt_database_is_a_clear_error_and_is_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.sqlite3");
+        std::fs::write(&path, vec![7u8; 4096]).unwrap();
+        let store = SummaryStore::new(&path);
+        let err = store.insert("s", "cli", Source::Compaction, "x").unwrap_err().to_string();
+        assert!(err.contains("m.sqlite3") && err.contains("not a database"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), vec![7u8; 4096], "nothing was overwritten");
+    }
+}

@@ -18,7 +18,8 @@ use crate::hooks::{HookListener, HookRunner};
 use crate::memory::Transcripts;
 use crate::observability::{Event, HookFailures, MetricsObserver, Observer, Observers, TracingObserver};
 use crate::plugins::bridge::ObserverBridge;
-use crate::plugins::{PluginRuntime, RegistryError};
+use crate::plugins::hot_reload::{ReloadFn, WatchHandle, watch};
+use crate::plugins::{PluginRuntime, RegistryError, ReloadReport};
 use crate::security::SecurityPolicy;
 
 /// Extra parts a caller adds (the demo's trace, tests' recorders).
@@ -42,6 +43,7 @@ pub struct Agent {
     bridge: Arc<ObserverBridge>,
     sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Session>>>>,
     isolated: AtomicU64,
+    watcher: Mutex<Option<WatchHandle>>,
 }
 
 impl Agent {
@@ -95,7 +97,11 @@ impl Agent {
             bridge,
             sessions: Mutex::new(HashMap::new()),
             isolated: AtomicU64::new(0),
+            watcher: Mutex::new(None),
         });
+        if agent.config.config.plugins.hot_reload {
+            agent.start_watcher();
+        }
         let services: Arc<dyn HostServices> = agent.clone();
         host.connect(Arc::downgrade(&services));
         Ok(agent)
@@ -179,6 +185,43 @@ impl Agent {
             turns: session.turns,
         });
         self.runner.fire(&self.context(&session.id, &session.channel), &payload).await;
+    }
+
+    /// Reloads the plugins (see [`PluginRuntime::reload`]) and reports it to the observers.
+    pub async fn reload(&self, settle: Option<std::time::Duration>) -> ReloadReport {
+        let report = self.runtime.reload(settle).await;
+        let mut failures: Vec<String> = report.failed.iter().map(|f| format!("{}: {}", f.plugin, f.reason)).collect();
+        if let Some(error) = &report.error {
+            failures.push(error.clone());
+        }
+        self.observer.record(&Event::Reload { generation: report.generation, failures });
+        report
+    }
+
+    /// Starts watching the plugin directories and the config file.
+    fn start_watcher(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        let reload: ReloadFn = Arc::new(move |settle| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                match weak.upgrade() {
+                    Some(agent) => agent.reload(Some(settle)).await,
+                    None => ReloadReport::default(),
+                }
+            })
+        });
+        let config_file = match &self.config.source {
+            crate::config::ConfigSource::File(path) => Some(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
+            crate::config::ConfigSource::Defaults => None,
+        };
+        let debounce = std::time::Duration::from_millis(self.config.config.plugins.reload_debounce_ms);
+        match watch(&self.config.plugin_dirs(), config_file.as_deref(), debounce, reload) {
+            Ok(handle) => *self.watcher.lock() = Some(handle),
+            Err(e) => {
+                tracing::error!("hot reload is off: {e}");
+                self.observer.record(&Event::Error { component: "hot_reload".into(), message: e });
+            }
+        }
     }
 
     /// Closes every open session.

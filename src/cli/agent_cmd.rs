@@ -32,7 +32,25 @@ pub async fn gateway(config: Option<&Path>, bind: Option<String>) -> Result<(), 
     let listener =
         tokio::net::TcpListener::bind(&bind).await.map_err(|e| CliError(format!("cannot listen on {bind}: {e}")))?;
     eprintln!("zeroclaw gateway listening on http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    reload_on_sighup(&agent);
     serve(agent, listener, settings, shutdown_signal()).await?;
     eprintln!("zeroclaw gateway stopped");
     Ok(())
+}
+
+/// SIGHUP reloads the plugins (and the config's `[plugins]`).
+fn reload_on_sighup(agent: &std::sync::Arc<Agent>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else { return };
+        let agent = std::sync::Arc::downgrade(agent);
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                let Some(agent) = agent.upgrade() else { break };
+                let report = agent.reload(None).await;
+                eprintln!("SIGHUP: {}", report.summary());
+            }
+        });
+    }
 }

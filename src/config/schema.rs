@@ -214,8 +214,11 @@ pub struct PluginsConfig {
     pub enabled: bool,
     /// Directories searched for plugins (each plugin is a subdirectory with `plugin.toml`).
     pub dirs: Vec<PathBuf>,
-    /// Watch `dirs` and reload changed plugins.
+    /// Watch `dirs` (and the config file) and reload changed plugins.
     pub hot_reload: bool,
+    /// How long files must be quiet before the watcher reloads.
+    #[serde(deserialize_with = "positive")]
+    pub reload_debounce_ms: u64,
     /// Where compiled components are cached. Default: `<state_dir>/cache`.
     pub cache_dir: Option<PathBuf>,
     /// Default limits for every plugin call.
@@ -232,6 +235,7 @@ impl Default for PluginsConfig {
             enabled: false,
             dirs: vec![PathBuf::from("plugins")],
             hot_reload: false,
+            reload_debounce_ms: 500,
             cache_dir: None,
             limits: Limits::default(),
             capabilities: CapabilityPolicy::default(),

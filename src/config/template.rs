@@ -92,8 +92,10 @@ timeout_ms = 2000
 enabled = false
 # Directories holding one subdirectory per plugin (with plugin.toml).
 dirs = ["plugins"]
-# Watch the plugin directories and reload changed plugins.
+# Watch the plugin directories (and this file) and reload changed plugins.
 hot_reload = false
+# How long files must be quiet before a reload (a file still being written waits).
+reload_debounce_ms = 500
 # Compiled component cache. Default: <state_dir>/cache
 # cache_dir = ".zeroclaw/cache"
 

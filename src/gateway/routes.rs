@@ -28,6 +28,7 @@ pub fn router(agent: Arc<Agent>, settings: GatewaySettings) -> Router {
     let guarded = Router::new()
         .route("/v1/chat", post(chat))
         .route("/plugins", get(plugins))
+        .route("/plugins/reload", post(reload))
         .route("/metrics", get(metrics))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
@@ -157,6 +158,12 @@ async fn plugins(State(state): State<AppState>) -> Json<serde_json::Value> {
         "entries": snapshot.rows(),
         "diagnostics": snapshot.diagnostics(),
     }))
+}
+
+async fn reload(State(state): State<AppState>) -> Response {
+    let report = state.agent.reload(None).await;
+    let status = if report.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    (status, Json(report)).into_response()
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

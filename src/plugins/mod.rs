@@ -6,10 +6,12 @@ pub mod bridge;
 pub mod build;
 pub mod capability;
 pub mod conversation;
+pub mod hot_reload;
 pub mod kv;
 pub mod manifest;
 pub mod native;
 pub mod registry;
+pub mod reload;
 mod runtime;
 pub mod stats;
 #[cfg(feature = "wasm")]
@@ -19,4 +21,5 @@ pub use registry::{
     Diagnostic, EntryRow, HookEntry, PluginHealth, PluginRecord, PluginStatus, Precedence, ProviderEntry, Registry,
     RegistryError, Snapshot, SnapshotBuilder, ToolEntry,
 };
+pub use reload::{ReloadFailure, ReloadReport};
 pub use runtime::PluginRuntime;

@@ -67,12 +67,33 @@ pub fn native_plugin_names() -> Result<Vec<&'static str>, RegistryError> {
     Ok(collect()?.into_keys().collect())
 }
 
-/// Adds every native entry to `builder`.
+/// Every native entry built from one config: kept by the runtime and replayed into each
+/// new snapshot while the native part of the config is unchanged, so a reload does not
+/// rebuild native plugins (nor lose their in-memory state).
+#[derive(Clone)]
+pub struct NativeSet {
+    builder: SnapshotBuilder,
+}
+
+impl NativeSet {
+    /// Adds these entries to `builder`.
+    pub fn add_to(&self, builder: &mut SnapshotBuilder) {
+        builder.extend_from(&self.builder);
+    }
+}
+
+/// Builds every native entry.
 ///
 /// A built-in hook plugin switched off by `hooks.builtin.<name>` is recorded as disabled.
 /// A factory that rejects its config section is a config error (with file and line); one
 /// that fails otherwise leaves its plugin out, recorded as failed with the reason.
-pub fn add_native_entries(
+pub fn build_natives(config: &LoadedConfig, stats: &StatsBook, host: &HostLink) -> Result<NativeSet, RegistryError> {
+    let mut builder = SnapshotBuilder::new(0);
+    add_native_entries(&mut builder, config, stats, host)?;
+    Ok(NativeSet { builder })
+}
+
+fn add_native_entries(
     builder: &mut SnapshotBuilder,
     config: &LoadedConfig,
     stats: &StatsBook,

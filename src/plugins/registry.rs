@@ -379,6 +379,7 @@ pub enum Precedence {
 }
 
 /// Collects entries, then orders and checks them into a [`Snapshot`].
+#[derive(Clone)]
 pub struct SnapshotBuilder {
     generation: u64,
     hooks: Vec<(HookPoint, HookEntry)>,
@@ -431,6 +432,16 @@ impl SnapshotBuilder {
     /// Records a diagnostic.
     pub fn diagnostic(&mut self, plugin: impl Into<String>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic { plugin: plugin.into(), message: message.into() });
+    }
+
+    /// Adds everything `other` collected (entries, records, diagnostics, resources).
+    pub fn extend_from(&mut self, other: &SnapshotBuilder) {
+        self.hooks.extend(other.hooks.iter().cloned());
+        self.tools.extend(other.tools.iter().cloned());
+        self.providers.extend(other.providers.iter().cloned());
+        self.plugins.extend(other.plugins.iter().cloned());
+        self.diagnostics.extend(other.diagnostics.iter().cloned());
+        self.resources.extend(other.resources.iter().cloned());
     }
 
     /// Keeps `resource` alive as long as the snapshot.

@@ -21,6 +21,8 @@ mod openai;
 mod recorder;
 mod registry;
 #[cfg(feature = "wasm")]
+mod reload;
+#[cfg(feature = "wasm")]
 mod sandbox;
 #[cfg(feature = "wasm")]
 mod scaffold;

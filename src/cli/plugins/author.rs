@@ -150,3 +150,33 @@ fn inspect_component(_loaded: &LoadedConfig, manifest: &Manifest) -> Result<(), 
     println!("(built without the `wasm` feature: imports, exports and load costs are not shown)");
     Ok(())
 }
+
+/// `plugins reload [--url URL] [--json]`: `POST /plugins/reload` on a running gateway.
+pub async fn reload(config: Option<&Path>, url: Option<String>, json: bool) -> Result<(), CliError> {
+    let loaded = LoadedConfig::discover(config)?;
+    let gateway = &loaded.config.gateway;
+    let base = url.unwrap_or_else(|| format!("http://{}", gateway.bind));
+    let mut request = reqwest::Client::new().post(format!("{}/plugins/reload", base.trim_end_matches('/')));
+    if let Some(var) = &gateway.token_env {
+        let token =
+            std::env::var(var).map_err(|_| CliError(format!("gateway.token_env names `{var}`, which is not set")))?;
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.map_err(|e| {
+        CliError(format!("no gateway answers at {base} ({e}); start one with `zeroclaw gateway`, or pass --url"))
+    })?;
+    let status = response.status();
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        return Err(CliError(format!("{base} refused the token; set the variable named by gateway.token_env")));
+    }
+    let report: crate::plugins::ReloadReport = response
+        .json()
+        .await
+        .map_err(|e| CliError(format!("{base} answered {status} with an unreadable report: {e}")))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{}", report.summary());
+    }
+    if report.is_clean() { Ok(()) } else { Err(CliError("the reload was not clean (see above)".into())) }
+}

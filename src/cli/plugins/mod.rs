@@ -55,6 +55,15 @@ pub enum PluginsCommand {
         /// A plugin id (searched in `plugins.dirs`), a plugin directory or a plugin.toml.
         plugin: String,
     },
+    /// Ask a running gateway to reload its plugins (and its config's [plugins]).
+    Reload {
+        /// The gateway (default: http://<gateway.bind>).
+        #[arg(long)]
+        url: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Call one plugin tool from the shell.
     Call {
         /// The plugin id.
@@ -95,6 +104,7 @@ pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliEr
         PluginsCommand::Build { dir, out } => author::build(config, &dir, out).await,
         PluginsCommand::Validate { path } => author::validate(config, &path).await,
         PluginsCommand::Inspect { plugin } => author::inspect(config, &plugin).await,
+        PluginsCommand::Reload { url, json } => author::reload(config, url, json).await,
         PluginsCommand::Call { id, tool, args } => exercise::call(config, &id, &tool, &args).await,
         PluginsCommand::Fire { id, hook, payload } => exercise::fire(config, &id, &hook, &payload).await,
     }

@@ -332,6 +332,11 @@ impl PluginInstances {
 
     /// Runs one call under every limit.
     async fn call_limited(&self, request: Request<'_>) -> Result<Reply, RuntimeFailure> {
+        // A call usually finishes in its first poll, so a task calling plugins in a loop
+        // would never yield and would starve its worker (other tasks, timers, the epoch
+        // deadlines of calls parked there). A call spends tokio's cooperative budget, as a
+        // channel receive does: such a task yields every so many calls.
+        tokio::task::coop::consume_budget().await;
         let limits = &self.shared.limits;
         let id = self.shared.owner.plugin_id();
         let timeout = Duration::from_millis(limits.timeout_ms);

@@ -27,6 +27,7 @@ use crate::plugins::native::native_plugin_names;
 use crate::plugins::registry::{
     HookEntry, PluginRecord, PluginStatus, Precedence, ProviderEntry, RegistryError, SnapshotBuilder, ToolEntry,
 };
+use crate::plugins::reload::{ReloadFailure, ReloadReport};
 use crate::plugins::stats::StatsBook;
 
 /// Extra time the runner allows a wasm handler past the plugin's own timeout, so the
@@ -204,21 +205,44 @@ impl WasmBackend {
         Ok(grants)
     }
 
-    /// Discovers every plugin in `plugins.dirs` and adds the ones that load to `builder`.
-    /// A plugin that fails is recorded as failed, with its reason, and left out.
-    pub async fn add_plugins(
+    /// Brings the plugins of `plugins.dirs` up to date, given the versions loaded before.
+    ///
+    /// A plugin whose files and settings are unchanged is reused as it is. A new or changed
+    /// one is loaded; if that fails, its previous version (if any) keeps serving and the
+    /// failure is reported. A directory that is gone leaves. With `settle`, a plugin whose
+    /// files changed less than `settle` ago is still being written: it keeps its previous
+    /// version (or waits) and is listed as settling, for a later reload.
+    pub async fn refresh(
         &self,
-        builder: &mut SnapshotBuilder,
+        previous: &BTreeMap<PathBuf, LoadedVersion>,
         config: &LoadedConfig,
-        stats: &StatsBook,
-    ) -> Result<(), RegistryError> {
+        generation: u64,
+        settle: Option<Duration>,
+    ) -> Result<Refresh, RegistryError> {
         let natives = native_plugin_names()?;
+        let mut out = Refresh {
+            versions: BTreeMap::new(),
+            unserved: SnapshotBuilder::new(generation),
+            report: ReloadReport::default(),
+        };
         let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
         for path in discover(&config.plugin_dirs()) {
+            let prev = previous.get(&path);
+            let dir_name = plugin_dir_name(&path);
+            if let Some(settle) = settle
+                && recently_modified(path.parent().unwrap_or(&path), settle)
+            {
+                out.report.settling.push(prev.map_or_else(|| dir_name.clone(), |p| p.plugin.manifest.id.clone()));
+                if let Some(prev) = prev {
+                    out.versions.insert(path.clone(), prev.clone());
+                    seen.insert(prev.plugin.manifest.id.clone(), path.clone());
+                }
+                continue;
+            }
             let manifest = match Manifest::load(&path) {
                 Ok(manifest) => manifest,
                 Err(e) => {
-                    record_failure(builder, &plugin_dir_name(&path), "", e.to_string());
+                    out.fail(&path, prev, &dir_name, "", e.to_string());
                     continue;
                 }
             };
@@ -226,18 +250,18 @@ impl WasmBackend {
             let version = manifest.version.to_string();
             if natives.contains(&id.as_str()) {
                 let reason = format!("{}: id `{id}` is the name of a native plugin; choose another id", path.display());
-                record_failure(builder, &id, &version, reason);
+                out.fail(&path, None, &id, &version, reason);
                 continue;
             }
             if let Some(first) = seen.get(&id) {
                 let message =
                     format!("{}: skipped: plugin `{id}` is already loaded from {}", path.display(), first.display());
-                builder.diagnostic(&id, message);
+                out.unserved.diagnostic(&id, message);
                 continue;
             }
             seen.insert(id.clone(), path.clone());
             if !config.entry(&id).enabled {
-                builder.add_plugin(PluginRecord {
+                out.unserved.add_plugin(PluginRecord {
                     id: id.clone(),
                     version,
                     backend: "wasm",
@@ -247,20 +271,40 @@ impl WasmBackend {
                 });
                 continue;
             }
-            match self.load(manifest, config, builder.generation()).await {
-                Ok(plugin) => add_entries(&Arc::new(plugin), builder, config, stats),
-                Err(e) => record_failure(builder, &id, &version, e.to_string()),
+            let fingerprint = match fingerprint(&manifest, config) {
+                Ok(fingerprint) => fingerprint,
+                Err(reason) => {
+                    out.fail(&path, prev, &id, &version, reason);
+                    continue;
+                }
+            };
+            if let Some(prev) = prev.filter(|p| p.fingerprint == fingerprint) {
+                out.report.unchanged.push(format!("{id}@{version}"));
+                out.versions.insert(path, prev.clone());
+                continue;
+            }
+            match self.load(manifest, config, generation).await {
+                Ok(plugin) => {
+                    out.report.loaded.push(format!("{id}@{version}"));
+                    out.versions.insert(path, LoadedVersion { fingerprint, plugin: Arc::new(plugin) });
+                }
+                Err(e) => out.fail(&path, prev, &id, &version, e.to_string()),
+            }
+        }
+        for (path, prev) in previous {
+            if !out.versions.contains_key(path) && !path.exists() {
+                out.report.removed.push(format!("{}@{}", prev.plugin.manifest.id, prev.plugin.manifest.version));
             }
         }
         for id in config.config.plugins.entries.keys() {
             if !seen.contains_key(id) {
-                builder.diagnostic(
+                out.unserved.diagnostic(
                     id,
                     format!("plugins.entries.{id} is configured but no plugin with that id is installed"),
                 );
             }
         }
-        Ok(())
+        Ok(out)
     }
 
     /// Loads the plugin of `manifest` (already validated), as generation `generation`.
@@ -347,18 +391,86 @@ impl WasmBackend {
     }
 }
 
-/// Records a plugin that could not be loaded.
-fn record_failure(builder: &mut SnapshotBuilder, id: &str, version: &str, reason: String) {
-    tracing::warn!(plugin = %id, "plugin not loaded: {reason}");
-    builder.diagnostic(id, reason.clone());
-    builder.add_plugin(PluginRecord {
-        id: id.to_string(),
-        version: version.to_string(),
-        backend: "wasm",
-        description: String::new(),
-        status: PluginStatus::Failed(reason),
-        health: None,
+/// A plugin version loaded, with the fingerprint of what it was loaded from.
+#[derive(Clone)]
+pub struct LoadedVersion {
+    /// Hash of the manifest, the component and the settings that apply to it.
+    pub fingerprint: u64,
+    /// The loaded plugin.
+    pub plugin: Arc<LoadedPlugin>,
+}
+
+/// The outcome of [`WasmBackend::refresh`].
+pub struct Refresh {
+    /// The versions to serve, by manifest path.
+    pub versions: BTreeMap<PathBuf, LoadedVersion>,
+    /// Records and diagnostics of plugins that do not serve (disabled, failed).
+    pub unserved: SnapshotBuilder,
+    /// What changed.
+    pub report: ReloadReport,
+}
+
+impl Refresh {
+    /// A plugin failed to load: it keeps its previous version if it had one, else it is
+    /// recorded as failed. Either way the failure is reported and logged.
+    fn fail(&mut self, path: &Path, prev: Option<&LoadedVersion>, id: &str, version: &str, reason: String) {
+        match prev {
+            Some(prev) => {
+                let kept = prev.plugin.manifest.version.to_string();
+                tracing::warn!(plugin = %id, "the new version failed; version {kept} keeps serving: {reason}");
+                self.unserved.diagnostic(id, format!("the new version failed, version {kept} keeps serving: {reason}"));
+                self.report.failed.push(ReloadFailure { plugin: id.to_string(), reason, kept: Some(kept) });
+                self.versions.insert(path.to_path_buf(), prev.clone());
+            }
+            None => {
+                tracing::warn!(plugin = %id, "plugin not loaded: {reason}");
+                self.unserved.diagnostic(id, reason.clone());
+                self.unserved.add_plugin(PluginRecord {
+                    id: id.to_string(),
+                    version: version.to_string(),
+                    backend: "wasm",
+                    description: String::new(),
+                    status: PluginStatus::Failed(reason.clone()),
+                    health: None,
+                });
+                self.report.failed.push(ReloadFailure { plugin: id.to_string(), reason, kept: None });
+            }
+        }
+    }
+}
+
+/// Hash of everything a loaded plugin depends on: its manifest and component files and the
+/// operator settings that apply to it. Equal hashes: the loaded version can be reused.
+fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<u64, String> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let text = std::fs::read(&manifest.path).map_err(|e| format!("{}: cannot read: {e}", manifest.path.display()))?;
+    hasher.update(&text);
+    let component = std::fs::read(&manifest.component).map_err(|e| {
+        format!("{}: component `{}`: cannot read: {e}", manifest.path.display(), manifest.component.display())
+    })?;
+    hasher.update(&component);
+    let plugins = &config.config.plugins;
+    let settings = serde_json::json!({
+        "entry": config.entry(&manifest.id),
+        "limits": plugins.limits,
+        "capabilities": plugins.capabilities,
+        "hooks": config.config.hooks.enabled,
+        "state": config.state_dir(),
     });
+    hasher.update(settings.to_string().as_bytes());
+    Ok(hasher.digest())
+}
+
+/// Whether any file in `dir` changed less than `settle` ago (it may still be being written).
+fn recently_modified(dir: &Path, settle: Duration) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let now = std::time::SystemTime::now();
+    entries
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .filter_map(|m| m.modified().ok())
+        .any(|modified| now.duration_since(modified).map_or(true, |age| age < settle))
 }
 
 /// The plugin directory's name, for a plugin whose manifest cannot be read.

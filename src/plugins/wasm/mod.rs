@@ -24,4 +24,6 @@ pub use host::Grants;
 pub use http::is_public;
 pub use inspect::Inspection;
 pub use instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent};
-pub use loader::{LoadError, LoadReport, LoadedPlugin, WasmBackend, add_entries, engine_settings};
+pub use loader::{
+    LoadError, LoadReport, LoadedPlugin, LoadedVersion, Refresh, WasmBackend, add_entries, engine_settings,
+};

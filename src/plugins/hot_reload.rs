@@ -1,0 +1,95 @@
+//! The file watcher behind `plugins.hot_reload`: a change in a plugin directory or in the
+//! config file triggers a reload, once the files have been quiet for the debounce time.
+//!
+//! Events arriving during the quiet wait or during a reload coalesce into one more reload.
+//! A plugin whose files are still being written (changed within the debounce time) is not
+//! read: the reload reports it as settling, and the watcher reloads again after another
+//! debounce, until every plugin has settled. So a half-copied component is never loaded.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::{EventKind, RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+use super::reload::ReloadReport;
+
+/// Runs one reload (with the settle time it is given) and reports.
+pub type ReloadFn = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ReloadReport> + Send>> + Send + Sync>;
+
+/// The running watcher; stops when dropped.
+pub struct WatchHandle {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for WatchHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Watches `dirs` (recursively; created if missing) and `config_file` (if any), and runs
+/// `reload` after each burst of changes.
+pub fn watch(
+    dirs: &[PathBuf],
+    config_file: Option<&Path>,
+    debounce: Duration,
+    reload: ReloadFn,
+) -> Result<WatchHandle, String> {
+    let (events, mut changes) = mpsc::unbounded_channel::<()>();
+    let config_file = config_file.map(Path::to_path_buf);
+    let config_name = config_file.as_ref().and_then(|f| f.file_name().map(|n| n.to_os_string()));
+    let dir_roots: Vec<PathBuf> = dirs.to_vec();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        if matches!(event.kind, EventKind::Access(_)) {
+            return;
+        }
+        let relevant = event.paths.iter().any(|p| {
+            dir_roots.iter().any(|d| p.starts_with(d))
+                || config_name.as_ref().is_some_and(|name| p.file_name() == Some(name.as_os_str()))
+        });
+        if relevant {
+            let _ = events.send(());
+        }
+    })
+    .map_err(|e| format!("cannot start the file watcher: {e}"))?;
+    for dir in dirs {
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create plugin directory {}: {e}", dir.display()))?;
+            tracing::info!("created plugin directory {} to watch it", dir.display());
+        }
+        watcher.watch(dir, RecursiveMode::Recursive).map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    }
+    if let Some(parent) = config_file.as_ref().and_then(|f| f.parent()) {
+        watcher
+            .watch(parent, RecursiveMode::NonRecursive)
+            .map_err(|e| format!("cannot watch {}: {e}", parent.display()))?;
+    }
+    let task = tokio::spawn(async move {
+        let _watcher = watcher;
+        while changes.recv().await.is_some() {
+            // Wait for the files to be quiet.
+            loop {
+                match tokio::time::timeout(debounce, changes.recv()).await {
+                    Ok(Some(())) => continue,
+                    Ok(None) => return,
+                    Err(_) => break,
+                }
+            }
+            loop {
+                let report = reload(debounce).await;
+                while changes.try_recv().is_ok() {}
+                if report.settling.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(debounce).await;
+            }
+        }
+    });
+    Ok(WatchHandle { task })
+}

@@ -18,7 +18,7 @@ use crate::hooks::{HookListener, HookRunner};
 use crate::memory::Transcripts;
 use crate::observability::{Event, HookFailures, MetricsObserver, Observer, Observers, TracingObserver};
 use crate::plugins::bridge::ObserverBridge;
-use crate::plugins::hot_reload::{ReloadFn, WatchHandle, watch};
+use crate::plugins::hot_reload::{PrepareFn, ReloadFn, WatchHandle, watch};
 use crate::plugins::{PluginRuntime, RegistryError, ReloadReport};
 use crate::security::SecurityPolicy;
 
@@ -210,12 +210,21 @@ impl Agent {
                 }
             })
         });
+        let weak = Arc::downgrade(self);
+        let prepare: PrepareFn = Arc::new(move |changed| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                if let Some(agent) = weak.upgrade() {
+                    agent.runtime.precompile(&changed).await;
+                }
+            })
+        });
         let config_file = match &self.config.source {
             crate::config::ConfigSource::File(path) => Some(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
             crate::config::ConfigSource::Defaults => None,
         };
         let debounce = std::time::Duration::from_millis(self.config.config.plugins.reload_debounce_ms);
-        match watch(&self.config.plugin_dirs(), config_file.as_deref(), debounce, reload) {
+        match watch(&self.config.plugin_dirs(), config_file.as_deref(), debounce, prepare, reload) {
             Ok(handle) => *self.watcher.lock() = Some(handle),
             Err(e) => {
                 tracing::error!("hot reload is off: {e}");

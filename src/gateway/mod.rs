@@ -77,20 +77,29 @@ pub async fn serve(
     agent.runner().fire(&ctx, &HookPayload::GatewayStart(GatewayStart { bind_addr: addr.clone() })).await;
     tracing::info!("gateway listening on http://{addr}");
 
-    let (stopping, stop_reason) = tokio::sync::oneshot::channel::<String>();
+    let (stopping, mut stop_reason) = tokio::sync::oneshot::channel::<String>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let reason = shutdown.await;
         let _ = stopping.send(reason);
     });
     let mut server = tokio::spawn(async move { server.await });
+    // The reason is sent before the server drains, so a server that finished with a reason
+    // waiting was shut down, not stopped on its own (with nothing in flight, it can finish
+    // before this task looks at the reason).
+    let mut drained = false;
     let reason = tokio::select! {
-        reason = stop_reason => reason.unwrap_or_else(|_| "server stopped".into()),
-        result = &mut server => {
-            return Err(format!("the gateway stopped on its own: {:?}", result));
-        }
+        biased;
+        reason = &mut stop_reason => reason.unwrap_or_else(|_| "server stopped".into()),
+        result = &mut server => match stop_reason.try_recv() {
+            Ok(reason) => {
+                drained = true;
+                reason
+            }
+            Err(_) => return Err(format!("the gateway stopped on its own: {result:?}")),
+        },
     };
     tracing::info!("gateway stopping ({reason}): finishing requests in flight");
-    if tokio::time::timeout(settings.shutdown_timeout, &mut server).await.is_err() {
+    if !drained && tokio::time::timeout(settings.shutdown_timeout, &mut server).await.is_err() {
         tracing::warn!("requests still in flight after {:?}; closing them", settings.shutdown_timeout);
         server.abort();
     }

@@ -20,6 +20,8 @@ pub struct MetricsObserver {
     errors: AtomicU64,
     plugin_failures: AtomicU64,
     quarantines: AtomicU64,
+    reloads: AtomicU64,
+    reloads_failed: AtomicU64,
 }
 
 impl Observer for MetricsObserver {
@@ -51,12 +53,17 @@ impl Observer for MetricsObserver {
             Event::Error { .. } => add(&self.errors),
             Event::PluginFailure { .. } => add(&self.plugin_failures),
             Event::PluginQuarantined { .. } => add(&self.quarantines),
+            Event::Reload { failures, .. } => {
+                add(&self.reloads);
+                if !failures.is_empty() {
+                    add(&self.reloads_failed);
+                }
+            }
             Event::AgentStart { .. }
             | Event::LlmRequest { .. }
             | Event::ToolCallStart { .. }
             | Event::TurnComplete { .. }
-            | Event::PluginRecovered { .. }
-            | Event::Reload { .. } => {}
+            | Event::PluginRecovered { .. } => {}
         }
     }
 }
@@ -76,6 +83,8 @@ impl MetricsObserver {
             ("zeroclaw_errors_total", "Host errors.", &self.errors),
             ("zeroclaw_plugin_failures_total", "Plugin handler, tool and provider failures.", &self.plugin_failures),
             ("zeroclaw_plugin_quarantines_total", "Plugins quarantined by their circuit breaker.", &self.quarantines),
+            ("zeroclaw_reloads_total", "Plugin reloads.", &self.reloads),
+            ("zeroclaw_reloads_failed_total", "Reloads where a plugin or the config failed.", &self.reloads_failed),
         ];
         for (name, help, value) in counters {
             out.push_str(&format!(

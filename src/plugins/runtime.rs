@@ -135,6 +135,17 @@ impl PluginRuntime {
         }
     }
 
+    /// Compiles into the cache the components of the plugins whose files are among
+    /// `changed` (see [`WasmBackend::precompile`]); returns how many it compiled.
+    pub async fn precompile(&self, changed: &[std::path::PathBuf]) -> usize {
+        #[cfg(feature = "wasm")]
+        if let Some(backend) = self.wasm.get() {
+            return backend.precompile(&self.config(), changed).await;
+        }
+        let _ = changed; // without a wasm backend there is nothing to compile
+        0
+    }
+
     /// Builds a new generation from `config` and publishes it.
     async fn rebuild(
         &self,

@@ -12,7 +12,7 @@ use zeroclaw::observability::{Event, Observer};
 use zeroclaw::plugins::PluginStatus;
 
 use crate::agent::config;
-use crate::guests::{guest, install_guest};
+use crate::guests::{guest, install_guest, shared_cache};
 
 /// Collects the Reload events.
 #[derive(Default)]
@@ -290,4 +290,137 @@ async fn config_changes_to_plugins_apply_on_reload() {
     assert!(report.error.as_deref().is_some_and(|e| e.contains("zeroclaw.toml")), "{report:?}");
     assert_eq!(agent.runtime().snapshot().generation(), generation);
     assert_eq!(status(&agent), PluginStatus::Active);
+}
+
+/// Runs the zeroclaw binary in `dir`.
+fn zeroclaw(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zeroclaw")).args(args).current_dir(dir).output().unwrap()
+}
+
+/// GETs `path` from the gateway at `base`.
+async fn get(base: &str, path: &str) -> Option<String> {
+    reqwest::get(format!("{base}{path}")).await.ok()?.text().await.ok()
+}
+
+/// Polls until `version` of text-stats is the one `GET /plugins` lists (10 s at most).
+async fn serving(base: &str, version: &str) -> bool {
+    for _ in 0..400 {
+        let body = get(base, "/plugins").await.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
+        let plugins = body.as_ref().and_then(|b| b["plugins"].as_array());
+        if plugins.is_some_and(|p| p.iter().any(|p| p["id"] == "text-stats" && p["version"] == version)) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_reload_gateway_endpoint_and_sighup_reload_a_running_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    install_guest("text-stats", &dir.path().join("plugins"));
+    // The binary has no test recorder: a config of its own.
+    let text = format!(
+        "workspace = \".\"\nstate_dir = \"state\"\n[plugins]\nenabled = true\ndirs = [\"plugins\"]\ncache_dir = {:?}\n",
+        shared_cache()
+    );
+    std::fs::write(dir.path().join("zeroclaw.toml"), text).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut gateway = std::process::Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(["gateway", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(serving(&base, "0.1.0").await, "the gateway came up serving 0.1.0");
+
+    // `plugins reload` talks to the gateway and prints the report.
+    set_version(dir.path(), "0.2.0");
+    let out = zeroclaw(dir.path(), &["plugins", "reload", "--url", &base]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("loaded: text-stats@0.2.0"), "{stdout}");
+    assert!(serving(&base, "0.2.0").await);
+
+    // A failing reload: exit 1, the report names the file and the version kept.
+    let good = std::fs::read_to_string(manifest(dir.path())).unwrap();
+    std::fs::write(manifest(dir.path()), good.replace("version = \"0.2.0\"", "version = \"two\"")).unwrap();
+    let out = zeroclaw(dir.path(), &["plugins", "reload", "--url", &base, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["failed"][0]["plugin"], "text-stats");
+    assert_eq!(report["failed"][0]["kept"], "0.2.0");
+    assert!(report["failed"][0]["reason"].as_str().unwrap().contains("plugin.toml"), "{report}");
+    assert!(serving(&base, "0.2.0").await, "the last good version keeps serving");
+
+    // SIGHUP reloads too.
+    std::fs::write(manifest(dir.path()), good.replace("version = \"0.2.0\"", "version = \"0.3.0\"")).unwrap();
+    let hup = std::process::Command::new("kill").args(["-HUP", &gateway.id().to_string()]).status().unwrap();
+    assert!(hup.success());
+    assert!(serving(&base, "0.3.0").await, "SIGHUP reloaded");
+    let metrics = get(&base, "/metrics").await.unwrap();
+    assert!(metrics.contains("zeroclaw_reloads_total 3"), "{metrics}");
+    assert!(metrics.contains("zeroclaw_reloads_failed_total 1"), "{metrics}");
+
+    let _ = std::process::Command::new("kill").args(["-TERM", &gateway.id().to_string()]).status();
+    let status = gateway.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(gateway.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("SIGHUP: generation"), "{stderr}");
+
+    // No gateway: a clear error.
+    let out = zeroclaw(dir.path(), &["plugins", "reload", "--url", &base]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no gateway answers") && stderr.contains("zeroclaw gateway"), "{stderr}");
+}
+
+/// `component` with a custom section holding `nonce`: bytes no cache has seen.
+fn unique_component(component: &[u8], nonce: u128) -> Vec<u8> {
+    let name = b"zeroclaw-test";
+    let payload = nonce.to_le_bytes();
+    let mut bytes = component.to_vec();
+    bytes.push(0); // a custom section: id 0, size, name, payload (sizes fit one LEB128 byte)
+    bytes.extend([(1 + name.len() + payload.len()) as u8, name.len() as u8]);
+    bytes.extend(name);
+    bytes.extend(payload);
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watcher_compiles_a_changed_component_while_the_debounce_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    install_guest("text-stats", &dir.path().join("plugins"));
+    let mut cfg = config(dir.path(), "reload-precompile", true, "", "");
+    // So long that no reload happens during the test: only the watcher's prepare step
+    // can compile the new component.
+    cfg.config.plugins.hot_reload = true;
+    cfg.config.plugins.reload_debounce_ms = 600_000;
+    let agent = Agent::start(cfg).await.unwrap();
+    let generation = agent.runtime().snapshot().generation();
+    let component = dir.path().join("plugins/text-stats/text_stats.wasm");
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let bytes = unique_component(&std::fs::read(&component).unwrap(), nonce);
+    let entry = agent.runtime().wasm().unwrap().engine().cache().entry_path(&bytes);
+    assert!(!entry.exists());
+    std::fs::write(&component, &bytes).unwrap();
+    let mut compiled = false;
+    for _ in 0..1200 {
+        if entry.exists() {
+            compiled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(compiled, "the changed component was compiled into the cache ahead of the reload");
+    assert_eq!(agent.runtime().snapshot().generation(), generation, "no reload ran");
+    assert_eq!(call(&agent).await.unwrap(), "wasm:text-stats@0.1.0", "the old version still serves");
+    // Already in the cache: nothing more to compile; a path outside any plugin: nothing.
+    assert_eq!(agent.runtime().precompile(std::slice::from_ref(&component)).await, 0);
+    assert_eq!(agent.runtime().precompile(&[dir.path().join("elsewhere.wasm")]).await, 0);
+    // The reload then loads it from the cache.
+    let report = agent.reload(None).await;
+    assert!(report.is_clean() && report.loaded == ["text-stats@0.1.0"], "{report:?}");
 }

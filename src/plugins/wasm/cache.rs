@@ -119,6 +119,18 @@ impl CompileCache {
         Ok(Loaded { component, outcome, elapsed: started.elapsed(), path })
     }
 
+    /// Compiles and stores `bytes` unless the cache already holds them; true if it compiled.
+    /// Lets a reload that follows find the component compiled.
+    pub fn warm(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<bool> {
+        let path = self.entry_path(bytes);
+        if path.exists() {
+            return Ok(false);
+        }
+        let precompiled = engine.precompile_component(bytes)?;
+        self.store(&path, &precompiled).map_err(|e| wasmtime::format_err!("cannot write the compile cache: {e}"))?;
+        Ok(true)
+    }
+
     /// Checks an entry's header and hash, then asks wasmtime to load it.
     fn open(engine: &Engine, entry: &[u8]) -> Result<Component, String> {
         if entry.len() < HEADER || &entry[..MAGIC.len()] != MAGIC {

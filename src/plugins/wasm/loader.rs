@@ -307,6 +307,38 @@ impl WasmBackend {
         Ok(out)
     }
 
+    /// Compiles into the cache, ahead of a reload, the components of the enabled plugins
+    /// whose directory holds one of `changed`: the watcher calls it once the files have been
+    /// quiet for a moment, so the reload at the end of the debounce finds them compiled
+    /// instead of compiling them then. Files still being written fail to compile or are
+    /// compiled in vain; the reload re-reads and checks everything either way. Returns the
+    /// number of components compiled.
+    pub async fn precompile(&self, config: &LoadedConfig, changed: &[PathBuf]) -> usize {
+        let mut compiled = 0;
+        for path in discover(&config.plugin_dirs()) {
+            let Some(dir) = path.parent() else { continue };
+            if !changed.iter().any(|c| c.starts_with(dir)) {
+                continue;
+            }
+            let Ok(manifest) = Manifest::load(&path) else { continue };
+            if !config.entry(&manifest.id).enabled {
+                continue;
+            }
+            let Ok(bytes) = manifest.read_component() else { continue };
+            let (cache, engine) = (self.engine.cache().clone(), self.engine.engine().clone());
+            match tokio::task::spawn_blocking(move || cache.warm(&engine, &bytes)).await {
+                Ok(Ok(true)) => {
+                    tracing::debug!(plugin = %manifest.id, "compiled ahead of the reload");
+                    compiled += 1;
+                }
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => tracing::debug!(plugin = %manifest.id, "not compiled ahead: {}", first_line(&e)),
+                Err(e) => tracing::debug!(plugin = %manifest.id, "compile task failed: {e}"),
+            }
+        }
+        compiled
+    }
+
     /// Loads the plugin of `manifest` (already validated), as generation `generation`.
     pub async fn load(
         &self,

@@ -30,6 +30,7 @@ use super::bindings::tools::ToolPluginIndices;
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
 use super::convert;
 use super::host::{HostState, PluginShared};
+use super::reaper::Reaped;
 use super::size::content_size;
 use crate::config::InstancePolicy;
 use crate::plugins::manifest::{HOST_PACKAGES, PluginKind};
@@ -162,12 +163,14 @@ fn func(
 pub struct PluginInstances {
     shared: Arc<PluginShared>,
     engine: Engine,
-    pre: InstancePre<HostState>,
+    // The compiled component and the idle instances: the heavy part of a version, freed
+    // on the reaper thread rather than by whichever call happens to end the version.
+    pre: Reaped<InstancePre<HostState>>,
     exports: ExportIndices,
     policy: InstancePolicy,
     fuel_metered: bool,
     permits: Semaphore,
-    warm: Mutex<Vec<Slot>>,
+    warm: Reaped<Mutex<Vec<Slot>>>,
     breaker: Mutex<Breaker>,
     events: Option<tokio::sync::broadcast::Sender<RuntimeEvent>>,
 }
@@ -236,12 +239,12 @@ impl PluginInstances {
         PluginInstances {
             shared,
             engine,
-            pre,
+            pre: Reaped::new(pre),
             exports,
             policy,
             fuel_metered,
             permits: Semaphore::new(permits),
-            warm: Mutex::new(Vec::new()),
+            warm: Reaped::new(Mutex::new(Vec::new())),
             breaker: Mutex::new(Breaker::default()),
             events: None,
         }

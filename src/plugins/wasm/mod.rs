@@ -3,7 +3,8 @@
 //! `engine` builds the engine, linker and epoch ticker; `cache` keeps compiled components
 //! on disk; `host` is a store's state and the host imports; `convert` maps api types to
 //! WIT bindings; `instance` runs calls under limits; `adapters` implement the api traits;
-//! `loader` turns plugin directories into snapshot entries.
+//! `loader` turns plugin directories into snapshot entries; `reaper` frees old versions
+//! off the calling thread.
 
 mod adapters;
 pub mod bindings;
@@ -15,6 +16,7 @@ mod http;
 mod inspect;
 mod instance;
 mod loader;
+mod reaper;
 mod size;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};

@@ -41,7 +41,12 @@ fn guest<'a>(built: &'a [BuiltPlugin], name: &str) -> &'a BuiltPlugin {
 }
 
 fn config(root: &Path, extra: &str) -> LoadedConfig {
-    let text = format!("state_dir = \"state\"\n[plugins]\nenabled = true\ndirs = [\"plugins\"]\n{extra}\n");
+    // The built-in hooks (session_memory's recall, boot_script) are off: these benches
+    // measure the wasm backend, not SQLite.
+    let text = format!(
+        "state_dir = \"state\"\n[hooks.builtin]\nsession_memory = false\nboot_script = false\n\
+         [plugins]\nenabled = true\ndirs = [\"plugins\"]\n{extra}\n"
+    );
     let path = root.join("zeroclaw.toml");
     std::fs::write(&path, &text).unwrap();
     LoadedConfig::parse(&text, &path).unwrap()

@@ -13,7 +13,7 @@ use zeroclaw::config::LoadedConfig;
 use zeroclaw::hooks::HookRunner;
 use zeroclaw::plugins::PluginRuntime;
 use zeroclaw::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
-use zeroclaw::plugins::wasm::WasmBackend;
+use zeroclaw::plugins::wasm::{WasmBackend, wait_for_reaper};
 use zeroclaw_plugin_api::{AgentStart, HookContext, HookPayload};
 
 fn noop() -> BuiltPlugin {
@@ -39,7 +39,12 @@ fn plugins_dir(root: &Path, noop: &BuiltPlugin, count: usize) {
 }
 
 fn config(root: &Path, extra: &str) -> LoadedConfig {
-    let text = format!("state_dir = \"state\"\n[plugins]\nenabled = true\ndirs = [\"plugins\"]\n{extra}\n");
+    // The built-in hooks (session_memory's recall, boot_script) are off: these benches
+    // measure the wasm backend, not SQLite.
+    let text = format!(
+        "state_dir = \"state\"\n[hooks.builtin]\nsession_memory = false\nboot_script = false\n\
+         [plugins]\nenabled = true\ndirs = [\"plugins\"]\n{extra}\n"
+    );
     let path = root.join("zeroclaw.toml");
     std::fs::write(&path, &text).unwrap();
     LoadedConfig::parse(&text, &path).unwrap()
@@ -119,9 +124,11 @@ fn memory_per_plugin(noop: &BuiltPlugin) {
     let full = tempfile::tempdir().unwrap();
     plugins_dir(full.path(), noop, 50);
     drop(rt.block_on(PluginRuntime::start(config(full.path(), ""))).unwrap()); // warm the cache
+    wait_for_reaper(); // that runtime's plugins are freed before the baseline is read
     let before = resident_bytes();
     let loaded: Vec<Arc<PluginRuntime>> =
         vec![Arc::new(rt.block_on(PluginRuntime::start(config(full.path(), ""))).unwrap())];
+    wait_for_reaper(); // and nothing of the load's own garbage is left to free
     let after = resident_bytes();
     let per_plugin = after.saturating_sub(before) as f64 / 50.0;
     println!(

@@ -29,3 +29,4 @@ pub use instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent}
 pub use loader::{
     LoadError, LoadReport, LoadedPlugin, LoadedVersion, Refresh, WasmBackend, add_entries, engine_settings,
 };
+pub use reaper::wait_for_reaper;

@@ -41,6 +41,21 @@ fn reap(item: Garbage) {
     }
 }
 
+/// Waits until everything handed to the reaper so far has been dropped (for measurements
+/// that must not count memory about to be freed).
+pub fn wait_for_reaper() {
+    /// Signals when dropped: the reaper drops in order, so everything before it is gone.
+    struct Marker(std::sync::mpsc::SyncSender<()>);
+    impl Drop for Marker {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    let (done, dropped) = std::sync::mpsc::sync_channel(1);
+    reap(Box::new(Marker(done)));
+    let _ = dropped.recv();
+}
+
 /// A value dropped on the reaper thread.
 pub struct Reaped<T: Send + 'static>(Option<T>);
 
@@ -98,5 +113,13 @@ mod tests {
             std::thread::sleep(Duration::from_millis(1));
         }
         assert_eq!(name.lock().unwrap().as_deref(), Some("zeroclaw-reaper"));
+    }
+
+    #[test]
+    fn waiting_for_the_reaper_returns_once_earlier_values_are_dropped() {
+        let (name, dropped) = (Arc::new(Mutex::new(None)), Arc::new(AtomicBool::new(false)));
+        drop(Reaped::new(Witness(name, dropped.clone())));
+        wait_for_reaper();
+        assert!(dropped.load(Ordering::SeqCst));
     }
 }

@@ -8,11 +8,13 @@
 //!   never seen before (a custom section makes its bytes new), so it is compiled.
 //! - `calls/*`: one `text_stats` call (a fresh instance), timed on the bench thread while a
 //!   task on the runtime reloads, each reload loading a new version: `steady` (no
-//!   reloads), `during_reloads` (one reload every 20 ms, 50 a second: far more than the
-//!   watcher's debounce lets through) and `reload_storm` (back to back). Criterion reports
-//!   the typical call; the bench also prints p50 and p99 of the calls that overlapped a
-//!   reload (every call for `steady`). Target: p99 during reloads at most twice the
-//!   steady p99.
+//!   reloads); `during_reloads` (one reload every 20 ms, 50 a second: far more than the
+//!   watcher's debounce lets through; a new manifest version over the same component, as
+//!   a manifest or config edit makes); `during_reloads_new_code` (the same, each version
+//!   with other component bytes, already compiled into the cache as the watcher leaves
+//!   them); `reload_storm_new_code` (back to back). Criterion reports the typical call; the
+//!   bench also prints p50 and p99 of the calls that overlapped a reload (every call for
+//!   `steady`). Target: p99 during reloads at most twice the steady p99.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -72,17 +74,22 @@ impl Bed {
 
     /// Writes the component with a custom section holding `n`: bytes never compiled before.
     fn write_new_component(&self, n: u64) {
-        let name = b"zeroclaw-bench";
-        let payload = n.to_le_bytes();
-        let mut bytes = self.component.clone();
-        bytes.push(0); // custom section
-        let size = 1 + name.len() + payload.len();
-        assert!(size < 128, "one-byte LEB128 sizes");
-        bytes.extend([size as u8, name.len() as u8]);
-        bytes.extend(name);
-        bytes.extend(payload);
-        std::fs::write(self.plugin.join("text_stats.wasm"), bytes).unwrap();
+        std::fs::write(self.plugin.join("text_stats.wasm"), with_nonce(&self.component, n)).unwrap();
     }
+}
+
+/// `component` with a custom section holding `n`: the same code, new bytes.
+fn with_nonce(component: &[u8], n: u64) -> Vec<u8> {
+    let name = b"zeroclaw-bench";
+    let payload = n.to_le_bytes();
+    let mut bytes = component.to_vec();
+    bytes.push(0); // custom section
+    let size = 1 + name.len() + payload.len();
+    assert!(size < 128, "one-byte LEB128 sizes");
+    bytes.extend([size as u8, name.len() as u8]);
+    bytes.extend(name);
+    bytes.extend(payload);
+    bytes
 }
 
 /// Calls `text_stats` once; returns the answering owner.
@@ -148,28 +155,42 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
 enum Reloading {
     /// None.
     Never,
-    /// One reload every so often.
-    Every(Duration),
-    /// Back to back.
+    /// One reload every so often; with `true`, each brings new component bytes.
+    Every(Duration, bool),
+    /// Back to back, each with new component bytes.
     Storm,
 }
 
-/// A task that reloads as told, each reload loading a new version. `phase` is odd while a
-/// reload runs and counts reloads, so a call can tell whether it overlapped one.
+/// A task that reloads as told, each reload loading a new version: a new manifest
+/// version, and with `new_code` the other of two components (both already in the compile
+/// cache, as the watcher leaves them), so that the new version's code is loaded and mapped.
+/// `phase` is odd while a reload runs and counts reloads, so a call can tell whether it
+/// overlapped one.
 fn spawn_reloader(
     rt: &tokio::runtime::Runtime,
     bed: &Bed,
     every: Option<Duration>,
+    new_code: bool,
     phase: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 ) -> tokio::task::JoinHandle<()> {
     let (agent, plugin, manifest) = (bed.agent.clone(), bed.plugin.clone(), bed.manifest.clone());
+    let variants = [bed.component.clone(), with_nonce(&bed.component, 1)];
+    if new_code {
+        let backend = agent.runtime().wasm().unwrap().engine();
+        for variant in &variants {
+            backend.cache().warm(backend.engine(), variant).unwrap();
+        }
+    }
     rt.spawn(async move {
         let mut n = 0;
         while !stop.load(Ordering::Relaxed) {
             n += 1;
             let text = manifest.replace("version = \"0.1.0\"", &format!("version = \"0.1.{n}\""));
             std::fs::write(plugin.join("plugin.toml"), text).unwrap();
+            if new_code {
+                std::fs::write(plugin.join("text_stats.wasm"), &variants[(n % 2) as usize]).unwrap();
+            }
             phase.fetch_add(1, Ordering::SeqCst);
             let outcome = agent.reload(None).await;
             phase.fetch_add(1, Ordering::SeqCst);
@@ -185,16 +206,20 @@ fn calls(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
     let bed = Bed::new(rt, false);
     let mut group = c.benchmark_group("calls");
     let mut p99 = Vec::new();
+    let every = Duration::from_millis(20);
     for (name, reloading) in [
         ("steady", Reloading::Never),
-        ("during_reloads", Reloading::Every(Duration::from_millis(20))),
-        ("reload_storm", Reloading::Storm),
+        ("during_reloads", Reloading::Every(every, false)),
+        ("during_reloads_new_code", Reloading::Every(every, true)),
+        ("reload_storm_new_code", Reloading::Storm),
     ] {
         let (stop, phase) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
         let reloader = match reloading {
             Reloading::Never => None,
-            Reloading::Every(every) => Some(spawn_reloader(rt, &bed, Some(every), phase.clone(), stop.clone())),
-            Reloading::Storm => Some(spawn_reloader(rt, &bed, None, phase.clone(), stop.clone())),
+            Reloading::Every(every, new_code) => {
+                Some(spawn_reloader(rt, &bed, Some(every), new_code, phase.clone(), stop.clone()))
+            }
+            Reloading::Storm => Some(spawn_reloader(rt, &bed, None, true, phase.clone(), stop.clone())),
         };
         // Steady: every call. With reloads: the calls that overlapped one, and apart, the
         // first call answered by each new version (its instance slot is cold).

@@ -50,3 +50,15 @@ pub fn plugin_config_with_cache(root: &Path, cache: &Path, extra: &str) -> Loade
     std::fs::write(&path, &text).unwrap();
     LoadedConfig::parse(&text, &path).expect("valid test config")
 }
+
+/// `component` with a custom section holding `nonce`: bytes no cache has seen.
+pub fn unique_component(component: &[u8], nonce: u128) -> Vec<u8> {
+    let name = b"zeroclaw-test";
+    let payload = nonce.to_le_bytes();
+    let mut bytes = component.to_vec();
+    bytes.push(0); // a custom section: id 0, size, name, payload (sizes fit one LEB128 byte)
+    bytes.extend([(1 + name.len() + payload.len()) as u8, name.len() as u8]);
+    bytes.extend(name);
+    bytes.extend(payload);
+    bytes
+}

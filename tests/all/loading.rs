@@ -7,7 +7,7 @@ use zeroclaw::config::{Config, LoadedConfig};
 use zeroclaw::plugins::wasm::{CacheOutcome, WasmBackend};
 use zeroclaw::plugins::{PluginRuntime, PluginStatus};
 
-use crate::guests::{install_guest, plugin_config, plugin_config_with_cache};
+use crate::guests::{install_guest, plugin_config, plugin_config_with_cache, unique_component};
 
 /// The status of plugin `id` after starting a runtime on `root`.
 async fn status_of(root: &Path, extra: &str, id: &str) -> PluginStatus {
@@ -233,4 +233,34 @@ fn the_host_finds_a_1_0_export_when_it_asks_for_a_later_1_y() {
     let component = wasmtime::component::Component::new(&engine, bytes).unwrap();
     assert!(component.get_export_index(None, "zeroclaw:tools/tool@1.3.0").is_some());
     assert!(component.get_export_index(None, "zeroclaw:tools/tool@2.0.0").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_version_with_the_same_component_reuses_the_compiled_one() {
+    let dir = tempfile::tempdir().unwrap();
+    install_guest("text-stats", &dir.path().join("plugins"));
+    let config = plugin_config(dir.path(), "");
+    let backend = WasmBackend::new(&config).unwrap();
+    let only = |refresh: &zeroclaw::plugins::wasm::Refresh| refresh.versions.values().next().unwrap().plugin.clone();
+    let first = backend.refresh(&Default::default(), &config, 1, None).await.unwrap();
+    assert_ne!(only(&first).report.cache, CacheOutcome::Reused);
+
+    // A new manifest version over the same bytes: the compiled component is reused.
+    let manifest = dir.path().join("plugins/text-stats/plugin.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("version = \"0.1.0\"", "version = \"0.2.0\"")).unwrap();
+    let second = backend.refresh(&first.versions, &config, 2, None).await.unwrap();
+    let v2 = only(&second);
+    assert_eq!((v2.manifest.version.to_string(), &v2.report.cache), ("0.2.0".to_string(), &CacheOutcome::Reused));
+    assert!(invoke_text_stats(&v2).await.contains("words"), "the reused component serves");
+
+    // New bytes: loaded on their own, not reused.
+    let component = dir.path().join("plugins/text-stats/text_stats.wasm");
+    std::fs::write(&component, unique_component(&std::fs::read(&component).unwrap(), 3)).unwrap();
+    let third = backend.refresh(&second.versions, &config, 3, None).await.unwrap();
+    assert!(
+        matches!(only(&third).report.cache, CacheOutcome::Hit | CacheOutcome::Miss),
+        "{:?}",
+        only(&third).report.cache
+    );
 }

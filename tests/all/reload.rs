@@ -12,7 +12,7 @@ use zeroclaw::observability::{Event, Observer};
 use zeroclaw::plugins::PluginStatus;
 
 use crate::agent::config;
-use crate::guests::{guest, install_guest, shared_cache};
+use crate::guests::{guest, install_guest, shared_cache, unique_component};
 
 /// Collects the Reload events.
 #[derive(Default)]
@@ -375,18 +375,6 @@ async fn plugins_reload_gateway_endpoint_and_sighup_reload_a_running_gateway() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no gateway answers") && stderr.contains("zeroclaw gateway"), "{stderr}");
-}
-
-/// `component` with a custom section holding `nonce`: bytes no cache has seen.
-fn unique_component(component: &[u8], nonce: u128) -> Vec<u8> {
-    let name = b"zeroclaw-test";
-    let payload = nonce.to_le_bytes();
-    let mut bytes = component.to_vec();
-    bytes.push(0); // a custom section: id 0, size, name, payload (sizes fit one LEB128 byte)
-    bytes.extend([(1 + name.len() + payload.len()) as u8, name.len() as u8]);
-    bytes.extend(name);
-    bytes.extend(payload);
-    bytes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -38,6 +38,14 @@ pub enum CacheOutcome {
     Miss,
     /// A cache entry existed but was corrupt or stale: deleted, compiled, stored again.
     Rebuilt(String),
+    /// The same bytes as the version being replaced: its compiled component was reused,
+    /// nothing read, compiled or mapped.
+    Reused,
+}
+
+/// The identity of a component's bytes (the hash that names its cache entry).
+pub fn content_key(bytes: &[u8]) -> u128 {
+    xxh3_128(bytes)
 }
 
 /// A loaded component and how it was obtained.

@@ -319,6 +319,11 @@ impl PluginInstances {
         result
     }
 
+    /// The compiled component these calls instantiate.
+    pub fn component(&self) -> &wasmtime::component::Component {
+        self.pre.component()
+    }
+
     /// The owner every failure names.
     pub fn owner(&self) -> &Owner {
         &self.shared.owner

@@ -15,7 +15,7 @@ use thiserror::Error;
 use zeroclaw_plugin_api::{Owner, Subscription, ToolSpec};
 
 use super::adapters::{WasmHookHandler, WasmProvider, WasmTool};
-use super::cache::CacheOutcome;
+use super::cache::{CacheOutcome, Loaded, content_key};
 use super::engine::{EngineSettings, WasmEngine};
 use super::host::{Grants, PluginShared};
 use super::instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent};
@@ -53,7 +53,7 @@ impl LoadError {
 /// How a plugin's component was obtained.
 #[derive(Clone, Debug)]
 pub struct LoadReport {
-    /// Cache hit, miss or rebuilt.
+    /// Cache hit, miss, rebuilt, or reused from the version it replaces.
     pub cache: CacheOutcome,
     /// Time to load (hit) or compile (miss).
     pub compile_or_load: Duration,
@@ -81,6 +81,8 @@ pub struct LoadedPlugin {
     pub tool_specs: Vec<ToolSpec>,
     /// How it was loaded.
     pub report: LoadReport,
+    /// The identity of its component's bytes ([`content_key`]).
+    pub component_key: u128,
 }
 
 /// The wasm backend of a running host: one engine, its linker and cache, and the store
@@ -283,7 +285,7 @@ impl WasmBackend {
                 out.versions.insert(path, prev.clone());
                 continue;
             }
-            match self.load(manifest, config, generation).await {
+            match self.load_replacing(manifest, config, generation, prev.map(|p| &*p.plugin)).await {
                 Ok(plugin) => {
                     out.report.loaded.push(format!("{id}@{version}"));
                     out.versions.insert(path, LoadedVersion { fingerprint, plugin: Arc::new(plugin) });
@@ -346,6 +348,20 @@ impl WasmBackend {
         config: &LoadedConfig,
         generation: u64,
     ) -> Result<LoadedPlugin, LoadError> {
+        self.load_replacing(manifest, config, generation, None).await
+    }
+
+    /// Like [`load`](Self::load), for a new version of `previous`: when the component's
+    /// bytes are the same (a manifest or config change), the compiled component is reused.
+    /// That is cheaper than a cache load and, above all, maps no new code or memory image,
+    /// which would stall calls running meanwhile (see docs/performance.md, "Hot reload").
+    pub async fn load_replacing(
+        &self,
+        manifest: Manifest,
+        config: &LoadedConfig,
+        generation: u64,
+        previous: Option<&LoadedPlugin>,
+    ) -> Result<LoadedPlugin, LoadError> {
         let entry = config.entry(&manifest.id);
         let owner = Owner::wasm(manifest.id.as_str(), manifest.version.to_string(), generation);
         let id = manifest.id.clone();
@@ -358,13 +374,22 @@ impl WasmBackend {
         let bytes = manifest.read_component().map_err(|e| LoadError { location: e.location, message: e.message })?;
         let engine = self.engine.engine().clone();
         let component_bytes = bytes.len() as u64;
-        let loaded = {
-            let (cache, engine) = (self.engine.cache().clone(), engine.clone());
-            // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
-            tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes))
-                .await
-                .map_err(|e| LoadError::new(&manifest, format!("compile task failed: {e}")))?
-                .map_err(|e| LoadError::new(&manifest, format!("not a valid component: {}", first_line(&e))))?
+        let component_key = content_key(&bytes);
+        let loaded = match previous.filter(|p| p.component_key == component_key) {
+            Some(previous) => Loaded {
+                component: previous.instances.component().clone(),
+                outcome: CacheOutcome::Reused,
+                elapsed: Duration::ZERO,
+                path: self.engine.cache().entry_path(&bytes),
+            },
+            None => {
+                let (cache, engine) = (self.engine.cache().clone(), engine.clone());
+                // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
+                tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes))
+                    .await
+                    .map_err(|e| LoadError::new(&manifest, format!("compile task failed: {e}")))?
+                    .map_err(|e| LoadError::new(&manifest, format!("not a valid component: {}", first_line(&e))))?
+            }
         };
         let component = loaded.component;
 
@@ -419,6 +444,7 @@ impl WasmBackend {
             granted,
             instances,
             tool_specs,
+            component_key,
         })
     }
 }

@@ -20,7 +20,7 @@ mod reaper;
 mod size;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};
-pub use cache::{CacheOutcome, CompileCache};
+pub use cache::{CacheOutcome, CompileCache, content_key};
 pub use engine::{Allocator, EngineSettings, TICK, WasmEngine};
 pub use host::Grants;
 pub use http::is_public;

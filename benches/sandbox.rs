@@ -16,18 +16,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+mod common;
+
+use common::{agent_start, config};
 use criterion::{Criterion, criterion_group, criterion_main};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use zeroclaw::config::LoadedConfig;
 use zeroclaw::hooks::HookRunner;
 use zeroclaw::plugins::PluginRuntime;
 use zeroclaw::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
 use zeroclaw::plugins::wasm::bindings::hooks::HookPlugin;
 use zeroclaw::plugins::wasm::bindings::hooks::zeroclaw::hooks::types as wh;
 use zeroclaw::plugins::wasm::bindings::hooks::zeroclaw::host::{config as wit_config, kv as wit_kv, log as wit_log};
-use zeroclaw_plugin_api::{AgentStart, HookContext, HookPayload, HookPoint, ToolError};
+use zeroclaw_plugin_api::{HookContext, HookPoint, ToolError};
 
 fn guests() -> Vec<BuiltPlugin> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wasm-plugins");
@@ -38,26 +40,6 @@ fn guests() -> Vec<BuiltPlugin> {
 
 fn guest<'a>(built: &'a [BuiltPlugin], name: &str) -> &'a BuiltPlugin {
     built.iter().find(|b| b.crate_name == name).unwrap()
-}
-
-fn config(root: &Path, extra: &str) -> LoadedConfig {
-    // The built-in hooks (session_memory's recall, boot_script) are off: these benches
-    // measure the wasm backend, not SQLite.
-    let text = format!(
-        "state_dir = \"state\"\n[hooks.builtin]\nsession_memory = false\nboot_script = false\n\
-         [plugins]\nenabled = true\ndirs = [\"plugins\"]\n{extra}\n"
-    );
-    let path = root.join("zeroclaw.toml");
-    std::fs::write(&path, &text).unwrap();
-    LoadedConfig::parse(&text, &path).unwrap()
-}
-
-fn agent_start() -> HookPayload {
-    HookPayload::BeforeAgentStart(AgentStart {
-        system_prompt: "You are helpful.".into(),
-        context: vec!["memory".into()],
-        user_message: "hello".into(),
-    })
 }
 
 /// The least a host must provide to run the noop guest: empty WASI, no-op host imports.

@@ -8,13 +8,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{agent_start, config};
 use criterion::{Criterion, criterion_group};
-use zeroclaw::config::LoadedConfig;
 use zeroclaw::hooks::HookRunner;
 use zeroclaw::plugins::PluginRuntime;
 use zeroclaw::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
 use zeroclaw::plugins::wasm::{WasmBackend, wait_for_reaper};
-use zeroclaw_plugin_api::{AgentStart, HookContext, HookPayload};
+use zeroclaw_plugin_api::HookContext;
 
 fn noop() -> BuiltPlugin {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wasm-plugins");
@@ -36,26 +38,6 @@ fn plugins_dir(root: &Path, noop: &BuiltPlugin, count: usize) {
         std::fs::write(dir.join("plugin.toml"), text.replace("id = \"noop\"", &format!("id = \"noop-{i}\""))).unwrap();
         std::fs::write(dir.join("noop.wasm"), &component).unwrap();
     }
-}
-
-fn config(root: &Path, extra: &str) -> LoadedConfig {
-    // The built-in hooks (session_memory's recall, boot_script) are off: these benches
-    // measure the wasm backend, not SQLite.
-    let text = format!(
-        "state_dir = \"state\"\n[hooks.builtin]\nsession_memory = false\nboot_script = false\n\
-         [plugins]\nenabled = true\ndirs = [\"plugins\"]\n{extra}\n"
-    );
-    let path = root.join("zeroclaw.toml");
-    std::fs::write(&path, &text).unwrap();
-    LoadedConfig::parse(&text, &path).unwrap()
-}
-
-fn agent_start() -> HookPayload {
-    HookPayload::BeforeAgentStart(AgentStart {
-        system_prompt: "You are helpful.".into(),
-        context: vec!["memory".into()],
-        user_message: "hello".into(),
-    })
 }
 
 fn resident_bytes() -> u64 {

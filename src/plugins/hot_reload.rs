@@ -1,7 +1,8 @@
 //! The file watcher behind `plugins.hot_reload`: a change in a plugin directory or in the
 //! config file triggers a reload, once the files have been quiet for the debounce time.
 //!
-//! Events arriving during the quiet wait or during a reload coalesce into one more reload.
+//! Events arriving during the quiet wait restart it; events arriving during a reload
+//! coalesce into one more reload (a file may have changed after the reload read it).
 //! A plugin whose files are still being written (changed within the debounce time) is not
 //! read: the reload reports it as settling, and the watcher reloads again after another
 //! debounce, until every plugin has settled. So a half-copied component is never loaded.
@@ -10,6 +11,7 @@
 //! it, if shorter), the changed plugins' components are compiled into the cache, so the
 //! reload at its end loads them in a fraction of a millisecond instead of compiling them.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -43,10 +45,10 @@ impl Drop for WatchHandle {
     }
 }
 
-/// Watches `dirs` (recursively; created if missing) and `config_file` (if any), runs
-/// `prepare` once a burst of changes in `dirs` has been quiet for [`PREPARE_AFTER`] (or a
-/// quarter of `debounce`, if shorter),
-/// and `reload` once it has been quiet for all of it.
+/// Watches `dirs` (recursively; created if missing) and `config_file` (if any). After a
+/// burst of changes, runs `prepare` once the files have been quiet for [`PREPARE_AFTER`]
+/// (or a quarter of `debounce`, if shorter), and `reload` once they have been quiet for
+/// all of `debounce`. Changes during a reload make one more.
 pub fn watch(
     dirs: &[PathBuf],
     config_file: Option<&Path>,
@@ -90,10 +92,18 @@ pub fn watch(
     let prepare_after = (debounce / 4).min(PREPARE_AFTER);
     let task = tokio::spawn(async move {
         let _watcher = watcher;
-        while let Some(first) = changes.recv().await {
-            // Wait for the files to be quiet: a quarter of the debounce, then compile what
-            // changed (in the background), then the rest of it. A change restarts the wait.
-            let mut changed: Vec<PathBuf> = first;
+        // Changes seen while a reload ran: they make one more reload.
+        let mut pending: Option<BTreeSet<PathBuf>> = None;
+        loop {
+            let mut changed = match pending.take() {
+                Some(changed) => changed,
+                None => match changes.recv().await {
+                    Some(paths) => paths.into_iter().collect(),
+                    None => return,
+                },
+            };
+            // Wait for the files to be quiet: `prepare_after`, then compile what changed
+            // (in the background), then the rest of the debounce. A change restarts it.
             'quiet: loop {
                 for (wait, then_prepare) in [(prepare_after, true), (debounce - prepare_after, false)] {
                     match tokio::time::timeout(wait, changes.recv()).await {
@@ -103,7 +113,7 @@ pub fn watch(
                         }
                         Ok(None) => return,
                         Err(_) if then_prepare && !changed.is_empty() => {
-                            tokio::spawn(prepare(std::mem::take(&mut changed)));
+                            tokio::spawn(prepare(std::mem::take(&mut changed).into_iter().collect()));
                         }
                         Err(_) => {}
                     }
@@ -112,7 +122,15 @@ pub fn watch(
             }
             loop {
                 let report = reload(debounce).await;
-                while changes.try_recv().is_ok() {}
+                let mut during = None::<BTreeSet<PathBuf>>;
+                while let Ok(paths) = changes.try_recv() {
+                    during.get_or_insert_default().extend(paths);
+                }
+                if during.is_some() {
+                    // A file may have changed after the reload read it: wait and reload again.
+                    pending = during;
+                    break;
+                }
                 if report.settling.is_empty() {
                     break;
                 }

@@ -225,6 +225,10 @@ async fn a_component_written_in_chunks_is_never_loaded_half_written() {
     assert!(failures.iter().all(|f| f.is_empty()), "no reload read the partial file: {failures:?}");
     let record = agent.runtime().snapshot().plugins().iter().find(|p| p.id == "text-stats").unwrap().status.clone();
     assert_eq!(record, PluginStatus::Active);
+    // Once everything has settled the watcher goes quiet: reloading does not retrigger it.
+    let settled = reloads.0.lock().len();
+    tokio::time::sleep(Duration::from_millis(3 * 400)).await;
+    assert_eq!(reloads.0.lock().len(), settled, "no reload without a change");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -499,22 +499,53 @@ impl Manifest {
 
     /// Reads the component file and checks it against `sha256` when the manifest has one.
     pub fn read_component(&self) -> Result<Vec<u8>, ManifestError> {
-        let bytes = std::fs::read(&self.component).map_err(|e| {
-            ManifestError::file(&self.path, format!("component `{}`: cannot read: {e}", self.component.display()))
-        })?;
+        let bytes = std::fs::read(&self.component).map_err(|e| self.unreadable(e))?;
         if let Some(expected) = &self.sha256 {
-            let actual = hex::encode(Sha256::digest(&bytes));
-            if &actual != expected {
-                return Err(ManifestError::file(
-                    &self.path,
-                    format!(
-                        "sha256: the manifest says {expected} but `{}` hashes to {actual}; rebuild or fix the manifest",
-                        self.component.display()
-                    ),
-                ));
-            }
+            self.check_sha256(expected, Sha256::digest(&bytes))?;
         }
         Ok(bytes)
+    }
+
+    /// Streams the component file through `each`, chunk by chunk, and checks it against
+    /// `sha256` when the manifest has one: for a digest of the component without holding
+    /// it in memory (a reload fingerprints every plugin, most of them unchanged).
+    pub fn scan_component(&self, mut each: impl FnMut(&[u8])) -> Result<(), ManifestError> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(&self.component).map_err(|e| self.unreadable(e))?;
+        let mut sha = self.sha256.as_ref().map(|_| Sha256::new());
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = file.read(&mut chunk).map_err(|e| self.unreadable(e))?;
+            if n == 0 {
+                break;
+            }
+            each(&chunk[..n]);
+            if let Some(sha) = &mut sha {
+                sha.update(&chunk[..n]);
+            }
+        }
+        if let (Some(expected), Some(sha)) = (&self.sha256, sha) {
+            self.check_sha256(expected, sha.finalize())?;
+        }
+        Ok(())
+    }
+
+    fn unreadable(&self, error: std::io::Error) -> ManifestError {
+        ManifestError::file(&self.path, format!("component `{}`: cannot read: {error}", self.component.display()))
+    }
+
+    fn check_sha256(&self, expected: &str, digest: impl AsRef<[u8]>) -> Result<(), ManifestError> {
+        let actual = hex::encode(digest);
+        if actual == expected {
+            return Ok(());
+        }
+        Err(ManifestError::file(
+            &self.path,
+            format!(
+                "sha256: the manifest says {expected} but `{}` hashes to {actual}; rebuild or fix the manifest",
+                self.component.display()
+            ),
+        ))
     }
 
     /// Checks the operator's config for this plugin against the manifest's schema.

@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use thiserror::Error;
+use xxhash_rust::xxh3::Xxh3;
 use zeroclaw_plugin_api::{Owner, Subscription, ToolSpec};
 
 use super::adapters::{WasmHookHandler, WasmProvider, WasmTool};
@@ -371,24 +372,39 @@ impl WasmBackend {
 
         let granted = grant(&manifest, &entry, config).map_err(|m| LoadError::new(&manifest, m))?;
 
-        let bytes = manifest.read_component().map_err(|e| LoadError { location: e.location, message: e.message })?;
+        let unreadable =
+            |e: crate::plugins::manifest::ManifestError| LoadError { location: e.location, message: e.message };
         let engine = self.engine.engine().clone();
-        let component_bytes = bytes.len() as u64;
-        let component_key = content_key(&bytes);
-        let loaded = match previous.filter(|p| p.component_key == component_key) {
-            Some(previous) => Loaded {
-                component: previous.instances.component().clone(),
-                outcome: CacheOutcome::Reused,
-                elapsed: Duration::ZERO,
-                path: self.engine.cache().entry_path(&bytes),
-            },
+        // The same bytes as the version replaced: tell by streaming them through the hash,
+        // without reading the whole component into memory.
+        let reusable = match previous {
+            Some(previous) => {
+                let mut key = Xxh3::new();
+                manifest.scan_component(|chunk| key.update(chunk)).map_err(unreadable)?;
+                (key.digest128() == previous.component_key).then_some(previous)
+            }
+            None => None,
+        };
+        let (loaded, component_key, component_bytes) = match reusable {
+            Some(previous) => {
+                let reused = Loaded {
+                    component: previous.instances.component().clone(),
+                    outcome: CacheOutcome::Reused,
+                    elapsed: Duration::ZERO,
+                    path: PathBuf::new(), // no cache entry was read
+                };
+                (reused, previous.component_key, previous.report.component_bytes)
+            }
             None => {
+                let bytes = manifest.read_component().map_err(unreadable)?;
+                let (key, size) = (content_key(&bytes), bytes.len() as u64);
                 let (cache, engine) = (self.engine.cache().clone(), engine.clone());
                 // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
-                tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes))
+                let loaded = tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes))
                     .await
                     .map_err(|e| LoadError::new(&manifest, format!("compile task failed: {e}")))?
-                    .map_err(|e| LoadError::new(&manifest, format!("not a valid component: {}", first_line(&e))))?
+                    .map_err(|e| LoadError::new(&manifest, format!("not a valid component: {}", first_line(&e))))?;
+                (loaded, key, size)
             }
         };
         let component = loaded.component;
@@ -500,13 +516,10 @@ impl Refresh {
 /// Hash of everything a loaded plugin depends on: its manifest and component files and the
 /// operator settings that apply to it. Equal hashes: the loaded version can be reused.
 fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<u64, String> {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut hasher = Xxh3::new();
     let text = std::fs::read(&manifest.path).map_err(|e| format!("{}: cannot read: {e}", manifest.path.display()))?;
     hasher.update(&text);
-    let component = std::fs::read(&manifest.component).map_err(|e| {
-        format!("{}: component `{}`: cannot read: {e}", manifest.path.display(), manifest.component.display())
-    })?;
-    hasher.update(&component);
+    manifest.scan_component(|chunk| hasher.update(chunk)).map_err(|e| e.to_string())?;
     let plugins = &config.config.plugins;
     let settings = serde_json::json!({
         "entry": config.entry(&manifest.id),

@@ -358,14 +358,25 @@ async fn plugins_reload_gateway_endpoint_and_sighup_reload_a_running_gateway() {
     assert!(report["failed"][0]["reason"].as_str().unwrap().contains("plugin.toml"), "{report}");
     assert!(serving(&base, "0.2.0").await, "the last good version keeps serving");
 
+    // A config that no longer parses: 422, nothing changes.
+    let config_path = dir.path().join("zeroclaw.toml");
+    let good_config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, format!("{good_config}bogus = 1\n")).unwrap();
+    let answer = reqwest::Client::new().post(format!("{base}/plugins/reload")).send().await.unwrap();
+    assert_eq!(answer.status(), 422);
+    let report: serde_json::Value = answer.json().await.unwrap();
+    assert!(report["error"].as_str().is_some_and(|e| e.contains("zeroclaw.toml")), "{report}");
+    assert!(serving(&base, "0.2.0").await, "nothing changed");
+    std::fs::write(&config_path, good_config).unwrap();
+
     // SIGHUP reloads too.
     std::fs::write(manifest(dir.path()), good.replace("version = \"0.2.0\"", "version = \"0.3.0\"")).unwrap();
     let hup = std::process::Command::new("kill").args(["-HUP", &gateway.id().to_string()]).status().unwrap();
     assert!(hup.success());
     assert!(serving(&base, "0.3.0").await, "SIGHUP reloaded");
     let metrics = get(&base, "/metrics").await.unwrap();
-    assert!(metrics.contains("zeroclaw_reloads_total 3"), "{metrics}");
-    assert!(metrics.contains("zeroclaw_reloads_failed_total 1"), "{metrics}");
+    assert!(metrics.contains("zeroclaw_reloads_total 4"), "{metrics}");
+    assert!(metrics.contains("zeroclaw_reloads_failed_total 2"), "{metrics}");
 
     let _ = std::process::Command::new("kill").args(["-TERM", &gateway.id().to_string()]).status();
     let status = gateway.wait().unwrap();

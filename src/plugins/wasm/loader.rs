@@ -274,8 +274,8 @@ impl WasmBackend {
                 });
                 continue;
             }
-            let fingerprint = match fingerprint(&manifest, config) {
-                Ok(fingerprint) => fingerprint,
+            let (fingerprint, component_key) = match fingerprint(&manifest, config) {
+                Ok(digests) => digests,
                 Err(reason) => {
                     out.fail(&path, prev, &id, &version, reason);
                     continue;
@@ -286,7 +286,9 @@ impl WasmBackend {
                 out.versions.insert(path, prev.clone());
                 continue;
             }
-            match self.load_replacing(manifest, config, generation, prev.map(|p| &*p.plugin)).await {
+            // A new manifest or new settings over the same bytes: keep the compiled component.
+            let same_component = prev.map(|p| &*p.plugin).filter(|p| p.component_key == component_key);
+            match self.load_with(manifest, config, generation, same_component).await {
                 Ok(plugin) => {
                     out.report.loaded.push(format!("{id}@{version}"));
                     out.versions.insert(path, LoadedVersion { fingerprint, plugin: Arc::new(plugin) });
@@ -349,19 +351,20 @@ impl WasmBackend {
         config: &LoadedConfig,
         generation: u64,
     ) -> Result<LoadedPlugin, LoadError> {
-        self.load_replacing(manifest, config, generation, None).await
+        self.load_with(manifest, config, generation, None).await
     }
 
-    /// Like [`load`](Self::load), for a new version of `previous`: when the component's
-    /// bytes are the same (a manifest or config change), the compiled component is reused.
-    /// That is cheaper than a cache load and, above all, maps no new code or memory image,
-    /// which would stall calls running meanwhile (see docs/performance.md, "Hot reload").
-    pub async fn load_replacing(
+    /// Like [`load`](Self::load); `same_component` is a loaded version whose component has
+    /// the very bytes of this one (the caller compared their [`content_key`]s), so its
+    /// compiled component is reused: cheaper than a cache load and, above all, no new code
+    /// or memory image is mapped, which would stall calls running meanwhile (see
+    /// docs/performance.md, "Hot reload").
+    async fn load_with(
         &self,
         manifest: Manifest,
         config: &LoadedConfig,
         generation: u64,
-        previous: Option<&LoadedPlugin>,
+        same_component: Option<&LoadedPlugin>,
     ) -> Result<LoadedPlugin, LoadError> {
         let entry = config.entry(&manifest.id);
         let owner = Owner::wasm(manifest.id.as_str(), manifest.version.to_string(), generation);
@@ -372,20 +375,8 @@ impl WasmBackend {
 
         let granted = grant(&manifest, &entry, config).map_err(|m| LoadError::new(&manifest, m))?;
 
-        let unreadable =
-            |e: crate::plugins::manifest::ManifestError| LoadError { location: e.location, message: e.message };
         let engine = self.engine.engine().clone();
-        // The same bytes as the version replaced: tell by streaming them through the hash,
-        // without reading the whole component into memory.
-        let reusable = match previous {
-            Some(previous) => {
-                let mut key = Xxh3::new();
-                manifest.scan_component(|chunk| key.update(chunk)).map_err(unreadable)?;
-                (key.digest128() == previous.component_key).then_some(previous)
-            }
-            None => None,
-        };
-        let (loaded, component_key, component_bytes) = match reusable {
+        let (loaded, component_key, component_bytes) = match same_component {
             Some(previous) => {
                 let reused = Loaded {
                     component: previous.instances.component().clone(),
@@ -396,7 +387,8 @@ impl WasmBackend {
                 (reused, previous.component_key, previous.report.component_bytes)
             }
             None => {
-                let bytes = manifest.read_component().map_err(unreadable)?;
+                let bytes =
+                    manifest.read_component().map_err(|e| LoadError { location: e.location, message: e.message })?;
                 let (key, size) = (content_key(&bytes), bytes.len() as u64);
                 let (cache, engine) = (self.engine.cache().clone(), engine.clone());
                 // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
@@ -514,12 +506,17 @@ impl Refresh {
 }
 
 /// Hash of everything a loaded plugin depends on: its manifest and component files and the
-/// operator settings that apply to it. Equal hashes: the loaded version can be reused.
-fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<u64, String> {
+/// operator settings that apply to it (equal hashes: the loaded version can be reused), and
+/// the [`content_key`] of the component alone (equal keys: its compiled component can be).
+/// The component is streamed through the hash in one pass, never held whole in memory.
+fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<(u64, u128), String> {
+    let mut component = Xxh3::new();
+    manifest.scan_component(|chunk| component.update(chunk)).map_err(|e| e.to_string())?;
+    let component_key = component.digest128();
     let mut hasher = Xxh3::new();
     let text = std::fs::read(&manifest.path).map_err(|e| format!("{}: cannot read: {e}", manifest.path.display()))?;
     hasher.update(&text);
-    manifest.scan_component(|chunk| hasher.update(chunk)).map_err(|e| e.to_string())?;
+    hasher.update(&component_key.to_le_bytes());
     let plugins = &config.config.plugins;
     let settings = serde_json::json!({
         "entry": config.entry(&manifest.id),
@@ -529,7 +526,7 @@ fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<u64, String
         "state": config.state_dir(),
     });
     hasher.update(settings.to_string().as_bytes());
-    Ok(hasher.digest())
+    Ok((hasher.digest(), component_key))
 }
 
 /// Whether any file in `dir` changed less than `settle` ago (it may still be being written).

@@ -95,9 +95,9 @@ fn with_nonce(component: &[u8], n: u64) -> Vec<u8> {
 /// Calls `text_stats` once; returns the answering owner.
 async fn call(agent: &Agent) -> String {
     let snapshot = agent.runtime().snapshot();
-    let (result, owner) = snapshot.tool("text_stats").unwrap().invoke(serde_json::json!({"text": "a b"})).await;
-    result.unwrap();
-    owner.to_string()
+    let entry = snapshot.tool("text_stats").unwrap();
+    entry.invoke(serde_json::json!({"text": "a b"})).await.unwrap();
+    entry.owner.to_string()
 }
 
 /// Waits until version `0.1.{n}` answers.

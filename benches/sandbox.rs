@@ -144,7 +144,7 @@ fn bench(c: &mut Criterion) {
         rt.spawn(async move {
             let zoo = snapshot.tool("fault").expect("the zoo's tool");
             while !stop.load(Ordering::Relaxed) {
-                let (result, _) = zoo.invoke(serde_json::json!({"kind": "spin"})).await;
+                let result = zoo.invoke(serde_json::json!({"kind": "spin"})).await;
                 assert!(matches!(result, Err(ToolError::Runtime(_))), "the spinner is cut at its timeout");
             }
         })

@@ -8,6 +8,7 @@ mod template;
 pub use load::{ConfigError, ConfigSource, LoadedConfig, one_line};
 pub use schema::{
     AgentConfig, Autonomy, CapabilityPolicy, Config, GatewayConfig, HooksConfig, InstancePolicy, Limits,
-    LimitsOverride, MemoryConfig, OnError, PluginEntry, PluginsConfig, ProvidersConfig, SecurityConfig,
+    LimitsOverride, MemoryConfig, OnError, PluginEntry, PluginToolSettings, PluginsConfig, ProvidersConfig,
+    SecurityConfig,
 };
 pub use template::DEFAULT_CONFIG;

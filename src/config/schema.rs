@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
+use zeroclaw_plugin_api::ToolEffect;
+
 use crate::plugins::capability::Capability;
 
 /// The whole config file.
@@ -305,6 +307,19 @@ pub struct PluginEntry {
     pub instances: InstancePolicy,
     /// The plugin's own config, checked against the schema in its manifest.
     pub config: toml::Table,
+    /// Operator settings per tool of this plugin, by tool name.
+    pub tools: BTreeMap<String, PluginToolSettings>,
+}
+
+/// `[plugins.entries.<id>.tools.<name>]`: what the operator says about one plugin tool.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginToolSettings {
+    /// The effect the security policy judges the tool by, confirmed by the operator. Without
+    /// it a tool that says `read` is judged `act` when its plugin holds `http:outbound`,
+    /// `fs:write` or `env`. A tool that overrides a native one is never judged weaker than it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<ToolEffect>,
 }
 
 impl Default for PluginEntry {
@@ -322,6 +337,7 @@ impl Default for PluginEntry {
             priority: None,
             instances: InstancePolicy::Fresh,
             config: toml::Table::new(),
+            tools: BTreeMap::new(),
         }
     }
 }

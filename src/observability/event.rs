@@ -99,6 +99,16 @@ pub enum Event {
         /// The message.
         message: String,
     },
+    /// A call to a plugin gave up waiting for one of its concurrency slots: the host was
+    /// busy, the plugin did nothing wrong (never counted as its failure).
+    PluginBusy {
+        /// The plugin.
+        owner: String,
+        /// Where: a hook point name, `tool:<name>` or `provider:<name>`.
+        site: String,
+        /// The message.
+        message: String,
+    },
     /// A plugin was quarantined by its circuit breaker.
     PluginQuarantined {
         /// The plugin.
@@ -123,6 +133,19 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event for a plugin call that failed with `kind` (a [`FailureKind`] name, or a
+    /// handler's own failure label): [`Event::PluginBusy`] for `busy`, else
+    /// [`Event::PluginFailure`].
+    ///
+    /// [`FailureKind`]: zeroclaw_plugin_api::FailureKind
+    pub fn plugin_failure(owner: String, site: String, kind: &str, message: String) -> Event {
+        if kind == zeroclaw_plugin_api::FailureKind::Busy.as_str() {
+            Event::PluginBusy { owner, site, message }
+        } else {
+            Event::PluginFailure { owner, site, kind: kind.to_string(), message }
+        }
+    }
+
     /// The event's snake_case name (`tool_call_end`).
     pub fn name(&self) -> &'static str {
         match self {
@@ -136,6 +159,7 @@ impl Event {
             Event::Compaction { .. } => "compaction",
             Event::Error { .. } => "error",
             Event::PluginFailure { .. } => "plugin_failure",
+            Event::PluginBusy { .. } => "plugin_busy",
             Event::PluginQuarantined { .. } => "plugin_quarantined",
             Event::PluginRecovered { .. } => "plugin_recovered",
             Event::Reload { .. } => "reload",

@@ -31,11 +31,11 @@ impl HookListener for HookFailures {
             return;
         }
         let site: &HookPoint = &event.point;
-        self.observer.record(&Event::PluginFailure {
-            owner: event.entry.owner.to_string(),
-            site: site.name().to_string(),
-            kind,
+        self.observer.record(&Event::plugin_failure(
+            event.entry.owner.to_string(),
+            site.name().to_string(),
+            &kind,
             message,
-        });
+        ));
     }
 }

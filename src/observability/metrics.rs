@@ -19,6 +19,7 @@ pub struct MetricsObserver {
     compactions: AtomicU64,
     errors: AtomicU64,
     plugin_failures: AtomicU64,
+    plugin_busy: AtomicU64,
     quarantines: AtomicU64,
     reloads: AtomicU64,
     reloads_failed: AtomicU64,
@@ -52,6 +53,7 @@ impl Observer for MetricsObserver {
             Event::Compaction { .. } => add(&self.compactions),
             Event::Error { .. } => add(&self.errors),
             Event::PluginFailure { .. } => add(&self.plugin_failures),
+            Event::PluginBusy { .. } => add(&self.plugin_busy),
             Event::PluginQuarantined { .. } => add(&self.quarantines),
             Event::Reload { failures, .. } => {
                 add(&self.reloads);
@@ -82,6 +84,11 @@ impl MetricsObserver {
             ("zeroclaw_compactions_total", "History compactions.", &self.compactions),
             ("zeroclaw_errors_total", "Host errors.", &self.errors),
             ("zeroclaw_plugin_failures_total", "Plugin handler, tool and provider failures.", &self.plugin_failures),
+            (
+                "zeroclaw_plugin_busy_total",
+                "Plugin calls that gave up waiting for a concurrency slot (not failures).",
+                &self.plugin_busy,
+            ),
             ("zeroclaw_plugin_quarantines_total", "Plugins quarantined by their circuit breaker.", &self.quarantines),
             ("zeroclaw_reloads_total", "Plugin reloads.", &self.reloads),
             ("zeroclaw_reloads_failed_total", "Reloads where a plugin or the config failed.", &self.reloads_failed),

@@ -44,7 +44,10 @@ pub struct TracingObserver;
 impl Observer for TracingObserver {
     fn record(&self, event: &Event) {
         match event {
-            Event::Error { .. } | Event::PluginFailure { .. } | Event::PluginQuarantined { .. } => {
+            Event::Error { .. }
+            | Event::PluginFailure { .. }
+            | Event::PluginBusy { .. }
+            | Event::PluginQuarantined { .. } => {
                 tracing::warn!(target: "zeroclaw::events", event = event.name(), "{}", serde_json::to_string(event).unwrap_or_default());
             }
             _ => {

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use zeroclaw_plugin_api::{HookPoint, MutationRight};
+use zeroclaw_plugin_api::{HookPoint, MutationRight, ToolEffect};
 
 /// Something a wasm plugin may be allowed to do. Native plugins are trusted code and hold
 /// every capability.
@@ -102,6 +102,23 @@ impl Capability {
             | Capability::FsWrite
             | Capability::Env
             | Capability::ConversationRead => None,
+        }
+    }
+
+    /// Whether holding it lets a tool change or reach something beyond the plugin's own
+    /// kv store: the network, writable directories, the host's environment. A tool of a
+    /// plugin holding one of these is judged `act`, whatever it says of itself.
+    pub fn reaches_outside(self) -> bool {
+        match self {
+            Capability::HttpOutbound | Capability::FsWrite | Capability::Env => true,
+            Capability::Log
+            | Capability::Kv
+            | Capability::FsRead
+            | Capability::PromptModify
+            | Capability::MessagesModify
+            | Capability::ToolCallsModify
+            | Capability::ToolResultsModify
+            | Capability::ConversationRead => false,
         }
     }
 
@@ -235,6 +252,19 @@ pub fn decide(cap: Capability, query: CapabilityQuery<'_>) -> Decision {
     Decision::Granted
 }
 
+/// The effect the security policy judges a plugin tool by. The operator's word
+/// (`plugins.entries.<id>.tools.<name>.effect`) decides when given; otherwise a tool that
+/// calls itself `read` is believed only when its plugin holds no capability that
+/// [reaches outside](Capability::reaches_outside) its own kv, and is judged `act` if it does.
+pub fn judged_effect(declared: ToolEffect, granted: &[Capability], confirmed: Option<ToolEffect>) -> ToolEffect {
+    match (confirmed, declared) {
+        (Some(effect), _) => effect,
+        (None, ToolEffect::Act) => ToolEffect::Act,
+        (None, ToolEffect::Read) if granted.iter().any(|c| c.reaches_outside()) => ToolEffect::Act,
+        (None, ToolEffect::Read) => ToolEffect::Read,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +303,18 @@ mod tests {
             }
             assert_eq!(decide(cap, query(&one, &one, &one, &one)), Decision::Denied, "{cap}");
         }
+    }
+
+    #[test]
+    fn a_read_tool_is_believed_only_without_outside_reach_or_with_the_operators_word() {
+        use ToolEffect::{Act, Read};
+        assert_eq!(judged_effect(Read, &[Capability::Kv, Capability::FsRead, Capability::Log], None), Read);
+        for cap in Capability::ALL.into_iter().filter(|c| c.reaches_outside()) {
+            assert_eq!(judged_effect(Read, &[Capability::Kv, cap], None), Act, "{cap}");
+            assert_eq!(judged_effect(Read, &[cap], Some(Read)), Read, "{cap}: the operator confirmed it");
+        }
+        assert_eq!(judged_effect(Act, &[], None), Act, "a tool that says it acts is believed");
+        assert_eq!(judged_effect(Read, &[], Some(Act)), Act, "the operator may judge it stricter");
     }
 
     #[test]

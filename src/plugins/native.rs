@@ -158,10 +158,7 @@ fn add_native_entries(
                     for tool in tools {
                         let spec = tool.spec().clone();
                         let stats = stats.get(format!("tool:{}:native:{name}", spec.name));
-                        builder.add_tool(
-                            Precedence::Native,
-                            ToolEntry { spec, owner: owner.clone(), tool, fallback: None, stats },
-                        );
+                        builder.add_tool(Precedence::Native, ToolEntry::new(spec, owner.clone(), tool, stats));
                     }
                 }
                 Err(e @ FactoryError::Config(_)) => return Err(config_error(e)),

@@ -15,7 +15,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use serde::Serialize;
 use thiserror::Error;
-use zeroclaw_plugin_api::{HookHandler, HookPoint, Owner, Provider, Tool, ToolError, ToolSpec};
+use zeroclaw_plugin_api::{HookHandler, HookPoint, Owner, Provider, Tool, ToolEffect, ToolError, ToolSpec};
 
 use crate::config::{ConfigError, OnError};
 use crate::plugins::capability::RightSet;
@@ -45,48 +45,45 @@ pub struct HookEntry {
 /// One tool in the tool table.
 #[derive(Clone)]
 pub struct ToolEntry {
-    /// The tool's description.
+    /// The tool's description, as its owner gives it (what the model sees).
     pub spec: ToolSpec,
+    /// The effect the security policy judges: the host's view, never the plugin's claim
+    /// alone (see [`crate::plugins::capability::judged_effect`]), and for a tool that
+    /// overrides a native one never weaker than the native tool's.
+    pub effect: ToolEffect,
     /// Who serves it.
     pub owner: Owner,
     /// The tool.
     pub tool: Arc<dyn Tool>,
-    /// The native tool this plugin tool overrides; it serves when the plugin fails.
+    /// The native tool this plugin tool overrides. When the plugin fails in the runtime,
+    /// the tool pipeline calls it instead, as a call of its own (policy, schema, owner).
     pub fallback: Option<Arc<ToolEntry>>,
     /// Its counters.
     pub stats: Arc<CallStats>,
 }
 
 impl ToolEntry {
-    /// Invokes the tool and counts the call. When a plugin tool fails in the runtime
-    /// (trap, timeout, quarantine…) and it overrides a native tool, the native tool serves
-    /// instead. Returns the result and the owner that produced it.
-    pub async fn invoke(&self, args: serde_json::Value) -> (Result<String, ToolError>, &Owner) {
-        let retry_args = self.fallback.as_ref().map(|_| args.clone());
-        let result = timed(&self.stats, self.tool.invoke(args)).await;
-        match (result, &self.fallback, retry_args) {
-            (Err(ToolError::Runtime(failure)), Some(fallback), Some(args)) => {
-                tracing::warn!(
-                    plugin = %self.owner, tool = %self.spec.name,
-                    "tool failed ({failure}); falling back to {}", fallback.owner
-                );
-                (timed(&fallback.stats, fallback.tool.invoke(args)).await, &fallback.owner)
-            }
-            (result, _, _) => (result, &self.owner),
+    /// An entry that the policy judges by its spec's own effect (native tools, tests).
+    pub fn new(spec: ToolSpec, owner: Owner, tool: Arc<dyn Tool>, stats: Arc<CallStats>) -> Self {
+        ToolEntry { effect: spec.effect, spec, owner, tool, fallback: None, stats }
+    }
+
+    /// Invokes this entry's tool (never its fallback) and counts the call.
+    pub async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError> {
+        let started = std::time::Instant::now();
+        let result = self.tool.invoke(args).await;
+        self.stats.record_call(started.elapsed());
+        if let Err(e) = &result {
+            let timeout = matches!(e, ToolError::Runtime(f) if f.kind == zeroclaw_plugin_api::FailureKind::Timeout);
+            self.stats.record_error(timeout);
         }
+        result
     }
 }
 
-/// Runs a tool call, counting it (and its failure) in `stats`.
-async fn timed(stats: &CallStats, call: impl Future<Output = Result<String, ToolError>>) -> Result<String, ToolError> {
-    let started = std::time::Instant::now();
-    let result = call.await;
-    stats.record_call(started.elapsed());
-    if let Err(e) = &result {
-        let timeout = matches!(e, ToolError::Runtime(f) if f.kind == zeroclaw_plugin_api::FailureKind::Timeout);
-        stats.record_error(timeout);
-    }
-    result
+/// The stricter of two effects (`act` over `read`).
+fn stricter(a: ToolEffect, b: ToolEffect) -> ToolEffect {
+    if a == ToolEffect::Act || b == ToolEffect::Act { ToolEffect::Act } else { ToolEffect::Read }
 }
 
 /// One provider in the provider table.
@@ -480,7 +477,12 @@ impl SnapshotBuilder {
             self.tools,
             |e| e.spec.name.clone(),
             |e| e.owner.clone(),
-            |plugin, native| ToolEntry { fallback: Some(Arc::new(native)), ..plugin },
+            // An overriding tool is judged at least as strictly as the tool it shadows.
+            |plugin, native| ToolEntry {
+                effect: stricter(plugin.effect, native.effect),
+                fallback: Some(Arc::new(native)),
+                ..plugin
+            },
             &mut self.diagnostics,
             |name, first, second| RegistryError::DuplicateTool { name, first, second },
             "tool",

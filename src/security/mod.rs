@@ -2,14 +2,15 @@
 //!
 //! Autonomy sets what kinds of tool may run (`read_only`: only read tools; `supervised`:
 //! read tools and the act tools listed in `allow_tools`; `full`: every tool); `deny_tools`
-//! wins over everything; act tool calls are rate-limited per hour. The policy sees only a
-//! tool's spec, so native and plugin tools are judged alike.
+//! wins over everything; act tool calls are rate-limited per hour. The policy sees a tool's
+//! name and the effect the host judges it by (a snapshot entry's `effect`, never a plugin's
+//! claim alone), so native and plugin tools are judged alike.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use zeroclaw_plugin_api::{ToolEffect, ToolSpec};
+use zeroclaw_plugin_api::ToolEffect;
 
 use crate::config::{Autonomy, SecurityConfig};
 
@@ -27,18 +28,17 @@ impl SecurityPolicy {
         SecurityPolicy { config, actions: Mutex::new(VecDeque::new()) }
     }
 
-    /// Whether a call to `spec` may run now; an allowed act call counts toward the rate
-    /// limit. The error says why and what would allow it.
-    pub fn check(&self, spec: &ToolSpec) -> Result<(), String> {
-        self.check_at(spec, Instant::now())
+    /// Whether a call to tool `name`, judged `effect`, may run now; an allowed act call
+    /// counts toward the rate limit. The error says why and what would allow it.
+    pub fn check(&self, name: &str, effect: ToolEffect) -> Result<(), String> {
+        self.check_at(name, effect, Instant::now())
     }
 
-    fn check_at(&self, spec: &ToolSpec, now: Instant) -> Result<(), String> {
-        let name = &spec.name;
+    fn check_at(&self, name: &str, effect: ToolEffect, now: Instant) -> Result<(), String> {
         if self.config.deny_tools.iter().any(|t| t == name) {
             return Err(format!("`{name}` is in security.deny_tools"));
         }
-        if spec.effect == ToolEffect::Read {
+        if effect == ToolEffect::Read {
             return Ok(());
         }
         match self.config.autonomy {
@@ -71,10 +71,6 @@ impl SecurityPolicy {
 mod tests {
     use super::*;
 
-    fn spec(name: &str, effect: ToolEffect) -> ToolSpec {
-        ToolSpec { name: name.into(), description: String::new(), parameters: serde_json::json!({}), effect }
-    }
-
     fn policy(autonomy: Autonomy, allow: &[&str], deny: &[&str], per_hour: u64) -> SecurityPolicy {
         SecurityPolicy::new(SecurityConfig {
             autonomy,
@@ -86,30 +82,27 @@ mod tests {
 
     #[test]
     fn autonomy_decides_act_tools_and_deny_wins() {
-        let (read, act) = (spec("clock", ToolEffect::Read), spec("file_write", ToolEffect::Act));
+        let (read, act) = (("clock", ToolEffect::Read), ("file_write", ToolEffect::Act));
         let ro = policy(Autonomy::ReadOnly, &["file_write"], &[], 10);
-        assert!(ro.check(&read).is_ok());
-        assert!(ro.check(&act).unwrap_err().contains("read_only"));
+        assert!(ro.check(read.0, read.1).is_ok());
+        assert!(ro.check(act.0, act.1).unwrap_err().contains("read_only"));
         let supervised = policy(Autonomy::Supervised, &[], &[], 10);
-        assert!(supervised.check(&act).unwrap_err().contains("allow_tools"));
-        assert!(policy(Autonomy::Supervised, &["file_write"], &[], 10).check(&act).is_ok());
-        assert!(policy(Autonomy::Full, &[], &[], 10).check(&act).is_ok());
+        assert!(supervised.check(act.0, act.1).unwrap_err().contains("allow_tools"));
+        assert!(policy(Autonomy::Supervised, &["file_write"], &[], 10).check(act.0, act.1).is_ok());
+        assert!(policy(Autonomy::Full, &[], &[], 10).check(act.0, act.1).is_ok());
         let denied = policy(Autonomy::Full, &[], &["clock"], 10);
-        assert!(denied.check(&read).unwrap_err().contains("deny_tools"));
+        assert!(denied.check(read.0, read.1).unwrap_err().contains("deny_tools"));
     }
 
     #[test]
     fn act_calls_are_rate_limited_in_a_sliding_hour() {
         let p = policy(Autonomy::Full, &[], &[], 2);
-        let act = spec("file_write", ToolEffect::Act);
+        let act = ("file_write", ToolEffect::Act);
         let t0 = Instant::now();
-        assert!(p.check_at(&act, t0).is_ok());
-        assert!(p.check_at(&act, t0 + Duration::from_secs(10)).is_ok());
-        assert!(p.check_at(&act, t0 + Duration::from_secs(20)).unwrap_err().contains("max_actions_per_hour"));
-        assert!(
-            p.check_at(&spec("clock", ToolEffect::Read), t0 + Duration::from_secs(20)).is_ok(),
-            "reads are not actions"
-        );
-        assert!(p.check_at(&act, t0 + WINDOW + Duration::from_secs(1)).is_ok(), "the window slides");
+        assert!(p.check_at(act.0, act.1, t0).is_ok());
+        assert!(p.check_at(act.0, act.1, t0 + Duration::from_secs(10)).is_ok());
+        assert!(p.check_at(act.0, act.1, t0 + Duration::from_secs(20)).unwrap_err().contains("max_actions_per_hour"));
+        assert!(p.check_at("clock", ToolEffect::Read, t0 + Duration::from_secs(20)).is_ok(), "reads are not actions");
+        assert!(p.check_at(act.0, act.1, t0 + WINDOW + Duration::from_secs(1)).is_ok(), "the window slides");
     }
 }

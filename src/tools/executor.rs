@@ -2,9 +2,12 @@
 //!
 //! 1. `before_tool_call`: handlers may rewrite the call or block it (the model is told why);
 //! 2. resolve the tool by name to its owner in the snapshot;
-//! 3. the security policy decides on its spec;
+//! 3. the security policy decides on the effect the host judges it by (never weaker than
+//!    the native tool a plugin tool overrides);
 //! 4. the arguments are validated against its JSON Schema;
-//! 5. invoke (a failing plugin tool that overrides a native one falls back to it);
+//! 5. invoke. A plugin tool that overrides a native one and fails in the runtime falls
+//!    back to the native tool, which passes steps 3 and 4 again (its own schema) and is
+//!    recorded as the owner;
 //! 6. `tool_result_persist`: handlers may rewrite the result before it enters history and
 //!    the transcript (a cancel withholds it);
 //! 7. `after_tool_call` observes the outcome.
@@ -13,11 +16,13 @@
 
 use std::time::Instant;
 
-use zeroclaw_plugin_api::{AfterToolCall, HookContext, HookPayload, ToolCall, ToolResult, ToolResultPersist};
+use zeroclaw_plugin_api::{
+    AfterToolCall, HookContext, HookPayload, ToolCall, ToolError, ToolResult, ToolResultPersist,
+};
 
 use crate::hooks::{HookFlow, HookRunner};
 use crate::observability::{Event, Observer};
-use crate::plugins::Snapshot;
+use crate::plugins::{Snapshot, ToolEntry};
 use crate::security::SecurityPolicy;
 
 /// A tool call as it ended.
@@ -85,32 +90,62 @@ impl ToolExecutor<'_> {
             let content = format!("There is no tool named `{}`. Tools: {}.", call.name, known.join(", "));
             return (call.clone(), error_result(&call, content), String::new(), false);
         };
-        if let Err(why) = self.policy.check(&entry.spec) {
-            let content = format!("The call to `{}` is not permitted: {why}.", call.name);
-            return (call.clone(), error_result(&call, content), String::new(), false);
+        if let Err(refusal) = self.admit(entry, &call) {
+            return (call.clone(), error_result(&call, refusal), String::new(), false);
         }
-        if let Err(why) = validate(&entry.spec.parameters, &call.arguments) {
-            let content = format!("Invalid arguments for `{}`: {why}", call.name);
-            return (call.clone(), error_result(&call, content), String::new(), false);
-        }
-        self.observer.record(&Event::ToolCallStart { tool: call.name.clone(), owner: entry.owner.to_string() });
-        let (output, owner) = entry.invoke(call.arguments.clone()).await;
-        let owner = owner.to_string();
-        let result = match output {
-            Ok(content) => ToolResult { call_id: call.id.clone(), name: call.name.clone(), content, is_error: false },
-            Err(e) => {
-                if let zeroclaw_plugin_api::ToolError::Runtime(failure) = &e {
-                    self.observer.record(&Event::PluginFailure {
-                        owner: failure.owner.to_string(),
-                        site: format!("tool:{}", call.name),
-                        kind: failure.kind.as_str().to_string(),
-                        message: failure.detail.clone(),
-                    });
-                }
-                error_result(&call, format!("`{}` failed: {e}", call.name))
-            }
+        let failure = match self.invoke(entry, &call).await {
+            Ok(result) => return (call, result, entry.owner.to_string(), true),
+            Err(failure) => failure,
         };
-        (call, result, owner, true)
+        let (Some(fallback), ToolError::Runtime(cause)) = (&entry.fallback, &failure) else {
+            let result = error_result(&call, format!("`{}` failed: {failure}", call.name));
+            return (call, result, entry.owner.to_string(), true);
+        };
+        // The fallback is a call of its own: the policy and the native tool's schema judge
+        // it again, and the result is recorded as the native owner's.
+        tracing::warn!(plugin = %entry.owner, tool = %call.name, "tool failed ({cause}); falling back to {}", fallback.owner);
+        if let Err(refusal) = self.admit(fallback, &call) {
+            let content =
+                format!("`{}` failed: {failure}; its fallback {} was not run: {refusal}", call.name, fallback.owner);
+            return (call.clone(), error_result(&call, content), entry.owner.to_string(), true);
+        }
+        let result = match self.invoke(fallback, &call).await {
+            Ok(result) => result,
+            Err(e) => error_result(&call, format!("`{}` failed: {e}", call.name)),
+        };
+        (call, result, fallback.owner.to_string(), true)
+    }
+
+    /// Steps 3–4 for one entry: the policy judges the host's view of its effect, then its
+    /// JSON Schema checks the arguments. The error is what the model reads.
+    fn admit(&self, entry: &ToolEntry, call: &ToolCall) -> Result<(), String> {
+        self.policy
+            .check(&entry.spec.name, entry.effect)
+            .map_err(|why| format!("The call to `{}` is not permitted: {why}.", call.name))?;
+        validate(&entry.spec.parameters, &call.arguments)
+            .map_err(|why| format!("Invalid arguments for `{}`: {why}", call.name))
+    }
+
+    /// Step 5 for one entry: its output, or its error (a runtime failure is also reported
+    /// to the observer, naming the plugin).
+    async fn invoke(&self, entry: &ToolEntry, call: &ToolCall) -> Result<ToolResult, ToolError> {
+        self.observer.record(&Event::ToolCallStart { tool: call.name.clone(), owner: entry.owner.to_string() });
+        match entry.invoke(call.arguments.clone()).await {
+            Ok(content) => {
+                Ok(ToolResult { call_id: call.id.clone(), name: call.name.clone(), content, is_error: false })
+            }
+            Err(e) => {
+                if let ToolError::Runtime(failure) = &e {
+                    self.observer.record(&Event::plugin_failure(
+                        failure.owner.to_string(),
+                        format!("tool:{}", call.name),
+                        failure.kind.as_str(),
+                        failure.detail.clone(),
+                    ));
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Step 6: `tool_result_persist`.

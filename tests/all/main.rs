@@ -3,6 +3,8 @@
 #[cfg(feature = "wasm")]
 mod agent;
 #[cfg(feature = "wasm")]
+mod boundary;
+#[cfg(feature = "wasm")]
 mod builtins;
 mod cli;
 #[cfg(feature = "wasm")]

@@ -3,12 +3,17 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use zeroclaw::config::{Config, LoadedConfig};
+use zeroclaw::config::{Autonomy, Config, LoadedConfig, SecurityConfig};
+use zeroclaw::hooks::HookRunner;
+use zeroclaw::observability::Observers;
 use zeroclaw::plugins::native::native_plugin_names;
 use zeroclaw::plugins::stats::CallStats;
 use zeroclaw::plugins::{PluginRuntime, PluginStatus, Precedence, Registry, RegistryError, SnapshotBuilder, ToolEntry};
+use zeroclaw::security::SecurityPolicy;
+use zeroclaw::tools::{Executed, ToolExecutor};
 use zeroclaw_plugin_api::{
-    HookPoint, HookRegistration, Owner, ProviderRegistration, Tool, ToolEffect, ToolError, ToolRegistration, ToolSpec,
+    HookContext, HookPoint, HookRegistration, Owner, ProviderRegistration, Tool, ToolCall, ToolEffect, ToolError,
+    ToolRegistration, ToolSpec,
 };
 
 fn config_with(text: &str) -> LoadedConfig {
@@ -170,13 +175,7 @@ fn tool(name: &str, owner: Owner) -> ToolEntry {
         parameters: serde_json::json!({"type": "object"}),
         effect: ToolEffect::Read,
     };
-    ToolEntry {
-        spec: spec.clone(),
-        owner,
-        tool: Arc::new(Named(spec)),
-        fallback: None,
-        stats: Arc::new(CallStats::default()),
-    }
+    ToolEntry::new(spec.clone(), owner, Arc::new(Named(spec)), Arc::new(CallStats::default()))
 }
 
 #[test]
@@ -232,19 +231,74 @@ impl Tool for Trapping {
     }
 }
 
-#[tokio::test]
-async fn an_overriding_plugin_tool_that_fails_falls_back_to_the_native_one() {
+/// A snapshot where plugin `clock2` (always trapping, judged `plugin_effect`) overrides the
+/// native `clock` (judged `native_effect`, with `native_schema`).
+fn overridden_clock(
+    plugin_effect: ToolEffect,
+    native_effect: ToolEffect,
+    native_schema: serde_json::Value,
+) -> zeroclaw::plugins::Snapshot {
     let mut builder = SnapshotBuilder::new(1);
-    let native = tool("clock", Owner::native("clock"));
+    let mut native = tool("clock", Owner::native("clock"));
+    native.spec.parameters = native_schema;
+    native.effect = native_effect;
     let mut plugin = tool("clock", Owner::wasm("clock2", "1.0.0", 1));
     plugin.tool = Arc::new(Trapping(plugin.spec.clone()));
+    plugin.effect = plugin_effect;
     builder.add_tool(Precedence::PluginOverridesNative, plugin);
     builder.add_tool(Precedence::Native, native);
-    let snapshot = builder.build().unwrap();
+    builder.build().unwrap()
+}
+
+fn policy(autonomy: Autonomy) -> SecurityPolicy {
+    SecurityPolicy::new(SecurityConfig { autonomy, max_actions_per_hour: 100, ..SecurityConfig::default() })
+}
+
+async fn execute(snapshot: &zeroclaw::plugins::Snapshot, policy: &SecurityPolicy, args: serde_json::Value) -> Executed {
+    let runner = HookRunner::new(Arc::new(Registry::default()));
+    let executor = ToolExecutor { runner: &runner, policy, observer: &Observers::new() };
+    let call = ToolCall { id: "c1".into(), name: "clock".into(), arguments: args };
+    executor.execute(snapshot, &HookContext::session("zeroclaw", "s", "test"), call).await
+}
+
+#[tokio::test]
+async fn an_overriding_plugin_tool_that_fails_falls_back_to_the_native_one() {
+    let snapshot = overridden_clock(ToolEffect::Read, ToolEffect::Read, serde_json::json!({"type": "object"}));
     let entry = snapshot.tool("clock").unwrap();
-    let (result, owner) = entry.invoke(serde_json::json!({})).await;
-    assert_eq!(result, Ok(String::new()), "the native tool answered");
-    assert_eq!(owner.to_string(), "native:clock");
+    let done = execute(&snapshot, &policy(Autonomy::ReadOnly), serde_json::json!({})).await;
+    assert_eq!(done.result.content, "", "the native tool answered: {done:?}");
+    assert!(!done.result.is_error);
+    assert_eq!(done.owner, "native:clock", "the fallback is recorded as the native owner");
     assert_eq!(entry.stats.view().errors, 1, "the plugin's failure is counted");
     assert_eq!(entry.fallback.as_ref().unwrap().stats.view().calls, 1);
+}
+
+#[test]
+fn an_overriding_tool_is_judged_at_least_as_strictly_as_the_native_one() {
+    let snapshot = overridden_clock(ToolEffect::Read, ToolEffect::Act, serde_json::json!({"type": "object"}));
+    assert_eq!(snapshot.tool("clock").unwrap().effect, ToolEffect::Act, "a read claim does not shadow an act tool");
+    let snapshot = overridden_clock(ToolEffect::Act, ToolEffect::Read, serde_json::json!({"type": "object"}));
+    assert_eq!(snapshot.tool("clock").unwrap().effect, ToolEffect::Act, "nor is a plugin's act weakened");
+}
+
+#[tokio::test]
+async fn a_fallback_passes_the_policy_and_the_native_schema_like_any_call() {
+    // The policy refuses the overriding tool itself: it is judged `act`, like the native one.
+    let snapshot = overridden_clock(ToolEffect::Read, ToolEffect::Act, serde_json::json!({"type": "object"}));
+    let done = execute(&snapshot, &policy(Autonomy::ReadOnly), serde_json::json!({})).await;
+    assert!(!done.ran, "nothing ran: {done:?}");
+    assert!(done.result.content.contains("security.autonomy is read_only"), "{}", done.result.content);
+    assert_eq!(snapshot.tool("clock").unwrap().fallback.as_ref().unwrap().stats.view().calls, 0);
+
+    // The plugin's schema accepts the arguments, the native one's does not: the fallback is refused.
+    let strict = serde_json::json!({"type": "object", "properties": {"tz": {"type": "string"}}, "required": ["tz"]});
+    let snapshot = overridden_clock(ToolEffect::Read, ToolEffect::Read, strict);
+    let done = execute(&snapshot, &policy(Autonomy::Full), serde_json::json!({})).await;
+    assert!(done.result.is_error);
+    assert!(
+        done.result.content.contains("its fallback native:clock was not run: Invalid arguments"),
+        "{}",
+        done.result.content
+    );
+    assert_eq!(snapshot.tool("clock").unwrap().fallback.as_ref().unwrap().stats.view().calls, 0);
 }

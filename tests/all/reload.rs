@@ -44,9 +44,8 @@ fn set_version(root: &Path, version: &str) {
 async fn call(agent: &Agent) -> Result<String, String> {
     let snapshot = agent.runtime().snapshot();
     let entry = snapshot.tool("text_stats").ok_or("no text_stats")?;
-    let (result, owner) = entry.invoke(serde_json::json!({"text": "a b"})).await;
-    result.map_err(|e| e.to_string())?;
-    Ok(owner.to_string())
+    entry.invoke(serde_json::json!({"text": "a b"})).await.map_err(|e| e.to_string())?;
+    Ok(entry.owner.to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

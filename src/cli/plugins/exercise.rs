@@ -33,13 +33,10 @@ pub async fn call(config: Option<&Path>, id: &str, tool: &str, args: &str) -> Re
     if !problems.is_empty() {
         return Err(CliError(format!("arguments do not match `{tool}`'s schema: {}", problems.join("; "))));
     }
-    let (result, owner) = entry.invoke(args).await;
-    match result {
+    // The plugin's own tool: a failure is shown as it is, never hidden by a native fallback.
+    match entry.invoke(args).await {
         Ok(output) => {
             println!("{output}");
-            if owner != &entry.owner {
-                eprintln!("note: answered by the fallback {owner}");
-            }
             Ok(())
         }
         Err(e) => Err(CliError(format!("{tool} failed: {e}"))),

@@ -289,9 +289,14 @@ impl PluginInstances {
                 Err(failure) if counts_toward_quarantine(failure.kind) => {
                     breaker.consecutive += 1;
                     let limits = &self.shared.limits;
-                    (breaker.consecutive >= limits.failure_threshold).then(|| {
+                    let now = Instant::now();
+                    // Calls that were already running when the breaker opened end after it:
+                    // their failures are counted, but only the call that opens it reports
+                    // the transition.
+                    let open = breaker.open_until.is_some_and(|until| until > now);
+                    (breaker.consecutive >= limits.failure_threshold && !open).then(|| {
                         let duration = Duration::from_millis(limits.quarantine_ms);
-                        breaker.open_until = Some(Instant::now() + duration);
+                        breaker.open_until = Some(now + duration);
                         RuntimeEvent::Quarantined {
                             owner: self.shared.owner.clone(),
                             duration,
@@ -348,7 +353,6 @@ impl PluginInstances {
         let limits = &self.shared.limits;
         let id = self.shared.owner.plugin_id();
         let timeout = Duration::from_millis(limits.timeout_ms);
-        let deadline = Instant::now() + timeout;
 
         let size = request_size(&request);
         if size > limits.max_payload_bytes {
@@ -361,10 +365,13 @@ impl PluginInstances {
             ));
         }
 
-        // A free slot is the common case: take it without arming a timer.
+        // A free slot is the common case: take it without arming a timer. Waiting for one
+        // is the host's queue, not the plugin's time: it is bounded by the timeout too, but
+        // a call that gives up waiting is `busy` (never counted by the breaker), and a call
+        // that gets a slot runs under its whole timeout from then on.
         let permit = match self.permits.try_acquire() {
             Ok(permit) => Ok(permit),
-            Err(_) => tokio::time::timeout_at(deadline, self.permits.acquire())
+            Err(_) => tokio::time::timeout(timeout, self.permits.acquire())
                 .await
                 .map_err(|_| ())
                 .and_then(|p| p.map_err(|_| ())),
@@ -375,12 +382,13 @@ impl PluginInstances {
                 return Err(self.failure(
                     FailureKind::Busy,
                     format!(
-                        "all {} concurrency slots stayed busy for the whole {} ms timeout (plugins.entries.{id}.limits.max_concurrency)",
+                        "busy: all {} concurrency slots stayed taken for {} ms, so the call gave up waiting (raise plugins.entries.{id}.limits.max_concurrency, or send fewer calls at once)",
                         limits.max_concurrency, limits.timeout_ms
                     ),
                 ));
             }
         };
+        let deadline = Instant::now() + timeout;
 
         let pooled = match self.policy {
             InstancePolicy::Warm => self.warm.lock().pop(),

@@ -21,7 +21,7 @@ use super::engine::{EngineSettings, WasmEngine};
 use super::host::{Grants, PluginShared};
 use super::instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent};
 use crate::config::{LoadedConfig, PluginEntry};
-use crate::plugins::capability::{Capability, CapabilityQuery, Decision, RightSet, decide};
+use crate::plugins::capability::{Capability, CapabilityQuery, Decision, RightSet, decide, judged_effect};
 use crate::plugins::kv::KvStore;
 use crate::plugins::manifest::{Manifest, PackageRef, PluginKind, check_package, discover};
 use crate::plugins::native::native_plugin_names;
@@ -559,8 +559,10 @@ pub fn add_entries(
     let id = plugin.manifest.id.as_str();
     let owner = &plugin.owner;
     let rights = RightSet::from_capabilities(&plugin.granted);
-    let timeout =
-        Duration::from_millis(config.config.plugins.limits.merged(&plugin.entry.limits).timeout_ms) + RUNNER_SLACK;
+    // A call may wait up to its timeout for a concurrency slot, then run under its whole
+    // timeout: the runner's bound covers both.
+    let call_timeout = Duration::from_millis(config.config.plugins.limits.merged(&plugin.entry.limits).timeout_ms);
+    let timeout = call_timeout.saturating_mul(2) + RUNNER_SLACK;
     if config.config.hooks.enabled {
         for decl in &plugin.manifest.hooks {
             let priority = plugin.entry.priority.unwrap_or(decl.priority);
@@ -587,16 +589,33 @@ pub fn add_entries(
     }
     let precedence = if plugin.entry.override_native { Precedence::PluginOverridesNative } else { Precedence::Plugin };
     for spec in &plugin.tool_specs {
+        let confirmed = plugin.entry.tools.get(&spec.name).and_then(|t| t.effect);
+        let effect = judged_effect(spec.effect, &plugin.granted, confirmed);
+        if effect != spec.effect && confirmed.is_none() {
+            builder.diagnostic(
+                id,
+                format!(
+                    "tool `{}` says it only reads, but the plugin holds a capability that reaches outside its kv; it is judged `act` (set plugins.entries.{id}.tools.{}.effect = \"read\" to confirm it reads)",
+                    spec.name, spec.name
+                ),
+            );
+        }
         builder.add_tool(
             precedence,
             ToolEntry {
-                spec: spec.clone(),
-                owner: owner.clone(),
-                tool: Arc::new(WasmTool::new(plugin.instances.clone(), spec.clone())),
-                fallback: None,
-                stats: stats.get(format!("tool:{}:wasm:{id}", spec.name)),
+                effect,
+                ..ToolEntry::new(
+                    spec.clone(),
+                    owner.clone(),
+                    Arc::new(WasmTool::new(plugin.instances.clone(), spec.clone())),
+                    stats.get(format!("tool:{}:wasm:{id}", spec.name)),
+                )
             },
         );
+    }
+    for name in plugin.entry.tools.keys().filter(|n| !plugin.tool_specs.iter().any(|s| &s.name == *n)) {
+        builder
+            .diagnostic(id, format!("plugins.entries.{id}.tools.{name} is set but the plugin serves no tool `{name}`"));
     }
     for decl in &plugin.manifest.providers {
         builder.add_provider(

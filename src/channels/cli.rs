@@ -9,6 +9,7 @@ use zeroclaw_plugin_api::SessionEndReason;
 
 use super::{Incoming, Reply, delivered, receive};
 use crate::agent::Agent;
+use crate::observability::{for_one_line, for_terminal};
 
 /// The channel name.
 pub const CHANNEL: &str = "cli";
@@ -21,19 +22,19 @@ pub async fn one(agent: &Agent, session_id: &str, text: &str) -> String {
     match receive(agent, incoming).await {
         Reply::Send { text, .. } => {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{text}");
+            let _ = writeln!(out, "{}", for_terminal(&text));
             let _ = out.flush();
             drop(out);
             delivered(agent, session_id, CHANNEL, &user, &text).await;
             text
         }
         Reply::Dropped { reason } => {
-            let line = format!("(message dropped: {reason})");
+            let line = format!("(message dropped: {})", for_one_line(&reason));
             println!("{line}");
             line
         }
         Reply::Suppressed { reason } => {
-            let line = format!("(reply suppressed: {reason})");
+            let line = format!("(reply suppressed: {})", for_one_line(&reason));
             println!("{line}");
             line
         }

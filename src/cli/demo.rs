@@ -19,6 +19,7 @@ use crate::channels::{Incoming, Reply, delivered, receive};
 use crate::config::LoadedConfig;
 use crate::hooks::{HandlerEvent, HookListener};
 use crate::observability::{Event, Observer};
+use crate::observability::{for_one_line, for_terminal};
 use crate::plugins::build::{build_guests, ensure_wasm_target, install};
 
 const SCRIPT: [&str; 6] = [
@@ -145,7 +146,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), CliError> {
             delivered(&agent, "demo", "cli", "you", text).await;
         }
         for line in trace.lines.lock().drain(..) {
-            println!("{line}");
+            println!("{}", for_one_line(&line));
         }
         let compactions: Vec<u32> = trace.compactions.lock().drain(..).collect();
         for compacted in compactions {
@@ -155,7 +156,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), CliError> {
             println!(
                 "    compaction: {compacted} messages replaced by a summary from the `summarize` route (wasm:echo-provider)"
             );
-            println!("      {summary}…");
+            println!("      {}…", for_terminal(&summary));
         }
         match reply {
             Reply::Send { text, turn } => {
@@ -167,10 +168,10 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), CliError> {
                         if call.result.is_error { "refused or failed" } else { "ok" }
                     );
                 }
-                println!("zeroclaw> {text}\n");
+                println!("zeroclaw> {}\n", for_terminal(&text));
             }
-            Reply::Dropped { reason } => println!("zeroclaw> (message dropped: {reason})\n"),
-            Reply::Suppressed { reason } => println!("zeroclaw> (reply suppressed: {reason})\n"),
+            Reply::Dropped { reason } => println!("zeroclaw> (message dropped: {})\n", for_one_line(&reason)),
+            Reply::Suppressed { reason } => println!("zeroclaw> (reply suppressed: {})\n", for_one_line(&reason)),
         }
     }
     agent.end_session("demo", SessionEndReason::Closed).await;

@@ -1,11 +1,15 @@
 //! Observability: the host's event stream and who receives it (logs, metrics, and, through
-//! the ObserverBridge in `plugins::bridge`, plugins subscribed to `observer_event`).
+//! the ObserverBridge in `plugins::bridge`, plugins subscribed to `observer_event`), the
+//! host log itself, and the escaping that keeps outside text from forging either.
 
+pub mod escape;
 mod event;
 mod hook_failures;
+pub mod log;
 mod metrics;
 mod observer;
 
+pub use escape::{for_one_line, for_terminal};
 pub use event::Event;
 pub use hook_failures::HookFailures;
 pub use metrics::MetricsObserver;

@@ -199,3 +199,87 @@ async fn a_breaker_transition_is_reported_once() {
     }
     assert_eq!(quarantines, 1, "one transition, one event");
 }
+
+/// Text with everything a hostile plugin would put in a line: a newline that starts a
+/// forged log line, a carriage return, an ANSI sequence, a bell and a NUL.
+const HOSTILE: &str = "hi\n2026-12-01T00:00:00Z  WARN zeroclaw: all good\r\u{1b}[31mred\u{7}\u{0}end";
+
+/// A directory with the fault zoo installed as `zoo` (hooks on `message_received`, tool
+/// `fault`, provider `faulty`) and a config using it; `extra` adds config.
+fn zoo_home(extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("plugins/zoo");
+    std::fs::create_dir_all(&plugin).unwrap();
+    std::fs::copy(&guest("fault-zoo").component, plugin.join("fault_zoo.wasm")).unwrap();
+    let manifest = std::fs::read_to_string(guest("fault-zoo").manifest.as_path())
+        .unwrap()
+        .replace("id = \"fault-zoo\"", "id = \"zoo\"")
+        .replace("point = \"tool_result_persist\"", "point = \"message_received\"")
+        .replace("[[hooks]]", "capabilities = [\"messages:modify\"]\n\n[[hooks]]");
+    std::fs::write(plugin.join("plugin.toml"), manifest).unwrap();
+    let config = format!(
+        "state_dir = \"state\"\n[plugins]\nenabled = true\ndirs = [\"plugins\"]\ncache_dir = {:?}\n\
+         [plugins.entries.zoo]\ngrant = [\"messages:modify\"]\n{extra}\n",
+        crate::guests::shared_cache()
+    );
+    std::fs::write(dir.path().join("zeroclaw.toml"), config).unwrap();
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> (String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("ZEROCLAW_LOG")
+        .output()
+        .expect("the binary runs");
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// No byte that drives a terminal or rewrites a line: only `\n` and `\t` stay.
+fn assert_inert(sink: &str, text: &str) {
+    let bad: Vec<char> = text.chars().filter(|c| c.is_control() && *c != '\n' && *c != '\t').collect();
+    assert!(bad.is_empty(), "{sink} carries control characters {bad:?}: {text:?}");
+}
+
+/// Every log line the plugin caused names it; none starts with the forged text.
+fn assert_log_lines_tagged(stderr: &str) {
+    for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(line.contains("plugin=wasm:zoo@0.1.0"), "a log line without its owner: {line:?}\n{stderr}");
+        assert!(!line.starts_with("2026-12-01T00:00:00Z"), "a forged line: {line:?}");
+    }
+}
+
+#[test]
+fn plugin_text_is_escaped_in_the_log_and_in_plugins_call() {
+    let dir = zoo_home("");
+    let args = serde_json::json!({"kind": "say", "content": HOSTILE}).to_string();
+    let (stdout, stderr) = run(dir.path(), &["plugins", "call", "zoo", "fault", &args]);
+    assert_inert("stdout", &stdout);
+    assert!(stdout.contains("all good\\r\\u{1b}[31mred\\u{7}\\0end"), "{stdout:?}");
+    assert_inert("stderr", &stderr);
+    assert!(stderr.contains("hi\\n2026-12-01T00:00:00Z  WARN zeroclaw: all good\\r"), "the log line: {stderr}");
+    assert_log_lines_tagged(&stderr);
+    assert!(!stderr.contains("\u{1b}[3"), "no colours when stderr is not a terminal: {stderr:?}");
+}
+
+#[test]
+fn plugin_text_is_escaped_in_agent_replies_and_cancel_reasons() {
+    let text = serde_json::to_string(HOSTILE).unwrap();
+    let provider = format!(
+        "[agent]\nprovider = \"faulty\"\n[plugins.entries.zoo.config]\nprovider_fault = \"say\"\ntext = {text}\n"
+    );
+    let (stdout, stderr) = run(zoo_home(&provider).path(), &["agent", "-m", "hello"]);
+    assert_inert("agent stdout", &stdout);
+    assert!(stdout.contains("all good\\r\\u{1b}[31mred"), "the provider's reply: {stdout:?}");
+    assert_inert("agent stderr", &stderr);
+    assert_log_lines_tagged(&stderr);
+
+    let hook = format!("[plugins.entries.zoo.config]\nhook_fault = \"cancel_text\"\ntext = {text}\n");
+    let (stdout, _) = run(zoo_home(&hook).path(), &["agent", "-m", "hello"]);
+    assert_inert("agent stdout", &stdout);
+    assert_eq!(stdout.lines().count(), 1, "a reason is one line: {stdout:?}");
+    assert!(stdout.starts_with("(message dropped: wasm:zoo@0.1.0: hi\\n2026"), "{stdout:?}");
+    assert!(stdout.contains("\\u{1b}[31mred\\u{7}\\0end"), "{stdout:?}");
+}

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::find_manifest;
 use crate::cli::CliError;
 use crate::config::LoadedConfig;
+use crate::observability::for_terminal;
 use crate::plugins::build::{build_guests, ensure_wasm_target, install};
 use crate::plugins::capability::{CapabilityQuery, decide};
 use crate::plugins::manifest::Manifest;
@@ -59,7 +60,7 @@ async fn report(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliErro
     check_component(loaded, manifest).await?;
     println!("{}: ok ({what})", path.display());
     for line in grants {
-        println!("note: {line}");
+        println!("note: {}", for_terminal(&line));
     }
     Ok(())
 }
@@ -105,7 +106,7 @@ pub async fn inspect(config: Option<&Path>, plugin: &str) -> Result<(), CliError
     let list = |items: Vec<String>| if items.is_empty() { "-".to_string() } else { items.join(", ") };
     println!("plugin        {} {}", manifest.id, manifest.version);
     if !manifest.description.is_empty() {
-        println!("description   {}", manifest.description);
+        println!("description   {}", for_terminal(&manifest.description));
     }
     println!("manifest      {}", manifest.path.display());
     println!("component     {}", manifest.component.display());
@@ -176,7 +177,7 @@ pub async fn reload(config: Option<&Path>, url: Option<String>, json: bool) -> R
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("{}", report.summary());
+        println!("{}", for_terminal(&report.summary()));
     }
     if report.is_clean() { Ok(()) } else { Err(CliError("the reload was not clean (see above)".into())) }
 }

@@ -6,6 +6,7 @@ use zeroclaw_plugin_api::{HookContext, HookOutcome, HookPayload, HookPoint};
 
 use super::with_plugins_enabled;
 use crate::cli::CliError;
+use crate::observability::{for_one_line, for_terminal};
 use crate::plugins::{PluginRuntime, PluginStatus, Snapshot};
 
 /// Fails when plugin `id` is not serving in `snapshot`, saying why.
@@ -36,7 +37,7 @@ pub async fn call(config: Option<&Path>, id: &str, tool: &str, args: &str) -> Re
     // The plugin's own tool: a failure is shown as it is, never hidden by a native fallback.
     match entry.invoke(args).await {
         Ok(output) => {
-            println!("{output}");
+            println!("{}", for_terminal(&output));
             Ok(())
         }
         Err(e) => Err(CliError(format!("{tool} failed: {e}"))),
@@ -67,7 +68,7 @@ pub async fn fire(config: Option<&Path>, id: &str, hook: &str, payload: &str) ->
             entry.handler.handle(&ctx, &payload).await.map_err(|e| CliError(format!("{}: {e}", entry.owner)))?;
         let line = match outcome {
             HookOutcome::Continue => "continue".to_string(),
-            HookOutcome::Cancel(reason) => format!("cancel: {reason}"),
+            HookOutcome::Cancel(reason) => format!("cancel: {}", for_one_line(&reason)),
             HookOutcome::Modify(next) if next.point() != point => {
                 format!("refused: returned a {} payload for {hook}", next.point().name())
             }
@@ -78,7 +79,7 @@ pub async fn fire(config: Option<&Path>, id: &str, hook: &str, payload: &str) ->
                 format!("modify{note}:\n{json}")
             }
         };
-        println!("{} [{}]: {line}", entry.owner, entry.handler_name);
+        println!("{} [{}]: {}", entry.owner, entry.handler_name, for_terminal(&line));
     }
     Ok(())
 }

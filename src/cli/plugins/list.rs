@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::cli::CliError;
 use crate::config::LoadedConfig;
+use crate::observability::for_terminal;
 use crate::plugins::{EntryRow, PluginRuntime};
 
 /// `plugins list [--json]`.
@@ -22,9 +23,9 @@ pub async fn run(config: Option<&Path>, json: bool) -> Result<(), CliError> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    print!("{}", render_table(&rows));
+    print!("{}", for_terminal(&render_table(&rows)));
     for d in snapshot.diagnostics() {
-        println!("note: {}: {}", d.plugin, d.message);
+        println!("note: {}: {}", d.plugin, for_terminal(&d.message));
     }
     Ok(())
 }

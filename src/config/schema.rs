@@ -223,12 +223,23 @@ pub struct PluginsConfig {
     pub reload_debounce_ms: u64,
     /// Where compiled components are cached. Default: `<state_dir>/cache`.
     pub cache_dir: Option<PathBuf>,
+    /// Largest component file loaded, in MiB (1 to 4096). A bigger one is refused before it
+    /// is read.
+    #[serde(deserialize_with = "component_mb")]
+    pub max_component_mb: u64,
     /// Default limits for every plugin call.
     pub limits: Limits,
     /// Global capability bounds.
     pub capabilities: CapabilityPolicy,
     /// Per-plugin settings, by plugin id.
     pub entries: BTreeMap<String, PluginEntry>,
+}
+
+impl PluginsConfig {
+    /// `max_component_mb` in bytes.
+    pub fn max_component_bytes(&self) -> u64 {
+        self.max_component_mb * 1024 * 1024
+    }
 }
 
 impl Default for PluginsConfig {
@@ -239,6 +250,7 @@ impl Default for PluginsConfig {
             hot_reload: false,
             reload_debounce_ms: 500,
             cache_dir: None,
+            max_component_mb: 64,
             limits: Limits::default(),
             capabilities: CapabilityPolicy::default(),
             entries: BTreeMap::new(),
@@ -411,6 +423,15 @@ fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let value = u64::deserialize(d)?;
     if value == 0 {
         return Err(serde::de::Error::custom("must be at least 1"));
+    }
+    Ok(value)
+}
+
+/// `plugins.max_component_mb`: 1 to 4096.
+fn component_mb<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let value = u64::deserialize(d)?;
+    if !(1..=4096).contains(&value) {
+        return Err(serde::de::Error::custom(format!("{value} is out of range: 1 to 4096 (MiB)")));
     }
     Ok(value)
 }

@@ -20,9 +20,13 @@ use zeroclaw_plugin_api::{HookPoint, ToolEffect};
 use crate::config::location::locate;
 use crate::config::one_line;
 use crate::plugins::capability::Capability;
+use crate::plugins::plugin_file;
 
 /// The manifest file name inside a plugin directory.
 pub const MANIFEST_FILE: &str = "plugin.toml";
+
+/// The config key that caps a component's size.
+pub const MAX_COMPONENT_KEY: &str = "plugins.max_component_mb";
 
 /// The WIT packages this host implements, at the newest 1.x it supports. A plugin built
 /// against any 1.x up to these loads; a newer minor or another major is refused.
@@ -302,8 +306,17 @@ fn valid_name(name: &str) -> bool {
 impl Manifest {
     /// Reads and validates `path` (a `plugin.toml`).
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ManifestError::file(path, format!("cannot read: {e}")))?;
+        let text = Self::read_text(path)?;
         Self::parse(&text, path)
+    }
+
+    /// The text of `path` (a `plugin.toml`), read as [`plugin_file::open_beneath`] allows:
+    /// a regular file inside its directory, never a FIFO, at most 1 MiB.
+    pub fn read_text(path: &Path) -> Result<String, ManifestError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let bytes = plugin_file::read_beneath(dir, path, plugin_file::MAX_MANIFEST_BYTES, "manifest", "fixed")
+            .map_err(|e| ManifestError::file(path, e))?;
+        String::from_utf8(bytes).map_err(|_| ManifestError::file(path, "is not UTF-8 text"))
     }
 
     /// Validates manifest `text` as if read from `path`.
@@ -498,8 +511,11 @@ impl Manifest {
     }
 
     /// Reads the component file and checks it against `sha256` when the manifest has one.
-    pub fn read_component(&self) -> Result<Vec<u8>, ManifestError> {
-        let bytes = std::fs::read(&self.component).map_err(|e| self.unreadable(e))?;
+    /// The file must be a regular file inside the plugin directory, of at most `max_bytes`
+    /// (`plugins.max_component_mb`).
+    pub fn read_component(&self, max_bytes: u64) -> Result<Vec<u8>, ManifestError> {
+        let bytes = plugin_file::read_beneath(self.dir(), &self.component, max_bytes, "component", MAX_COMPONENT_KEY)
+            .map_err(|e| ManifestError::file(&self.path, e))?;
         if let Some(expected) = &self.sha256 {
             self.check_sha256(expected, Sha256::digest(&bytes))?;
         }
@@ -509,9 +525,12 @@ impl Manifest {
     /// Streams the component file through `each`, chunk by chunk, and checks it against
     /// `sha256` when the manifest has one: for a digest of the component without holding
     /// it in memory (a reload fingerprints every plugin, most of them unchanged).
-    pub fn scan_component(&self, mut each: impl FnMut(&[u8])) -> Result<(), ManifestError> {
+    pub fn scan_component(&self, max_bytes: u64, mut each: impl FnMut(&[u8])) -> Result<(), ManifestError> {
         use std::io::Read;
-        let mut file = std::fs::File::open(&self.component).map_err(|e| self.unreadable(e))?;
+        let (file, _) =
+            plugin_file::open_beneath(self.dir(), &self.component, max_bytes, "component", MAX_COMPONENT_KEY)
+                .map_err(|e| ManifestError::file(&self.path, e))?;
+        let mut file = file.take(max_bytes);
         let mut sha = self.sha256.as_ref().map(|_| Sha256::new());
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
@@ -709,11 +728,11 @@ properties.prefixes = { type = "array", items = { type = "string" } }
         let text =
             GOOD.replace("component = \"redact.wasm\"", &format!("component = \"redact.wasm\"\nsha256 = \"{wrong}\""));
         let m = Manifest::parse(&text, &dir.path().join("plugin.toml")).unwrap();
-        let e = m.read_component().unwrap_err().to_string();
+        let e = m.read_component(1024).unwrap_err().to_string();
         assert!(e.contains(&wrong) && e.contains(&hex::encode(Sha256::digest(b"not really wasm"))), "{e}");
         let right = hex::encode(Sha256::digest(b"not really wasm"));
         let m = Manifest::parse(&text.replace(&wrong, &right), &dir.path().join("plugin.toml")).unwrap();
-        assert_eq!(m.read_component().unwrap(), b"not really wasm");
+        assert_eq!(m.read_component(1024).unwrap(), b"not really wasm");
     }
 
     #[test]

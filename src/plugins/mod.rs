@@ -10,6 +10,7 @@ pub mod hot_reload;
 pub mod kv;
 pub mod manifest;
 pub mod native;
+pub mod plugin_file;
 pub mod registry;
 pub mod reload;
 mod runtime;

@@ -283,3 +283,65 @@ fn plugin_text_is_escaped_in_agent_replies_and_cancel_reasons() {
     assert!(stdout.starts_with("(message dropped: wasm:zoo@0.1.0: hi\\n2026"), "{stdout:?}");
     assert!(stdout.contains("\\u{1b}[31mred\\u{7}\\0end"), "{stdout:?}");
 }
+
+/// Writes a copy of `text-stats`'s manifest into `dir` under id `id`, and returns the
+/// component path it names (not created).
+fn text_stats_manifest(dir: &Path, id: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let manifest = std::fs::read_to_string(&guest("text-stats").manifest)
+        .unwrap()
+        .replace("id = \"text-stats\"", &format!("id = \"{id}\""));
+    std::fs::write(dir.join("plugin.toml"), manifest).unwrap();
+    dir.join(guest("text-stats").component.file_name().unwrap())
+}
+
+fn failure_of<'a>(snapshot: &'a Snapshot, id: &str) -> &'a str {
+    match &snapshot.plugins().iter().find(|p| p.id == id).unwrap_or_else(|| panic!("{id} is not listed")).status {
+        zeroclaw::plugins::PluginStatus::Failed(reason) => reason,
+        other => panic!("{id} should have failed to load: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_must_be_a_regular_file_inside_its_plugin_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    crate::guests::install_guest("text-stats", &plugins);
+    let outside = tempfile::tempdir().unwrap();
+    let built = &guest("text-stats").component;
+
+    let fifo = text_stats_manifest(&plugins.join("fifo"), "fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let linked_file = text_stats_manifest(&plugins.join("linked-file"), "linked-file");
+    std::fs::copy(built, outside.path().join("elsewhere.wasm")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("elsewhere.wasm"), &linked_file).unwrap();
+    let real_dir = outside.path().join("real-dir");
+    std::fs::copy(built, text_stats_manifest(&real_dir, "linked-dir")).unwrap();
+    std::os::unix::fs::symlink(&real_dir, plugins.join("linked-dir")).unwrap();
+    std::fs::write(text_stats_manifest(&plugins.join("empty"), "empty"), b"").unwrap();
+    std::fs::write(text_stats_manifest(&plugins.join("huge"), "huge"), vec![0u8; 2 * 1024 * 1024]).unwrap();
+    std::fs::create_dir(text_stats_manifest(&plugins.join("a-dir"), "a-dir")).unwrap();
+
+    // A FIFO used to block the open for ever: every check must answer, and at once.
+    let start = PluginRuntime::start(plugin_config(dir.path(), "max_component_mb = 1\n"));
+    let runtime = tokio::time::timeout(std::time::Duration::from_secs(120), start)
+        .await
+        .expect("loading never blocks on a plugin's files")
+        .unwrap();
+    let snapshot = runtime.snapshot();
+    assert!(snapshot.tool("text_stats").is_some(), "the good plugin serves: {:?}", snapshot.diagnostics());
+    assert!(failure_of(&snapshot, "fifo").contains("is a FIFO, not a regular file"));
+    let reason = failure_of(&snapshot, "linked-file");
+    assert!(reason.contains("outside the plugin directory") && reason.contains("elsewhere.wasm"), "{reason}");
+    let reason = failure_of(&snapshot, "linked-dir");
+    assert!(reason.contains("outside the plugins directory") && reason.contains("real-dir"), "{reason}");
+    assert!(failure_of(&snapshot, "empty").contains("is empty"));
+    let reason = failure_of(&snapshot, "huge");
+    assert!(reason.contains("2097152 bytes, over the 1048576 byte cap (plugins.max_component_mb)"), "{reason}");
+    assert!(failure_of(&snapshot, "a-dir").contains("is a directory"));
+
+    let report = tokio::time::timeout(std::time::Duration::from_secs(120), runtime.reload(None))
+        .await
+        .expect("a reload never blocks on a plugin's files");
+    assert_eq!(report.failed.len(), 6, "{report:?}");
+}

@@ -94,7 +94,7 @@ async fn check_component(loaded: &LoadedConfig, manifest: Manifest) -> Result<()
 
 #[cfg(not(feature = "wasm"))]
 async fn check_component(_loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliError> {
-    manifest.read_component()?;
+    manifest.read_component(_loaded.config.plugins.max_component_bytes())?;
     eprintln!("note: built without the `wasm` feature: the component itself was not checked");
     Ok(())
 }
@@ -131,7 +131,7 @@ pub async fn inspect(config: Option<&Path>, plugin: &str) -> Result<(), CliError
 fn inspect_component(loaded: &LoadedConfig, manifest: &Manifest) -> Result<(), CliError> {
     use crate::plugins::wasm::WasmBackend;
     let backend = WasmBackend::new(loaded).map_err(CliError)?;
-    let found = backend.inspect(manifest)?;
+    let found = backend.inspect(manifest, loaded.config.plugins.max_component_bytes())?;
     println!("size          {} bytes", found.component_bytes);
     println!("imports       {}", found.imports.join(", "));
     println!("exports       {}", found.exports.join(", "));
@@ -146,7 +146,7 @@ fn inspect_component(loaded: &LoadedConfig, manifest: &Manifest) -> Result<(), C
 
 #[cfg(not(feature = "wasm"))]
 fn inspect_component(_loaded: &LoadedConfig, manifest: &Manifest) -> Result<(), CliError> {
-    let bytes = manifest.read_component()?;
+    let bytes = manifest.read_component(_loaded.config.plugins.max_component_bytes())?;
     println!("size          {} bytes", bytes.len());
     println!("(built without the `wasm` feature: imports, exports and load costs are not shown)");
     Ok(())

@@ -26,8 +26,10 @@ pub struct Inspection {
 impl WasmBackend {
     /// Compiles `manifest`'s component from scratch, then loads it from the cache (storing
     /// it first if needed), and reports both times with its interfaces.
-    pub fn inspect(&self, manifest: &Manifest) -> Result<Inspection, LoadError> {
-        let bytes = manifest.read_component().map_err(|e| LoadError { location: e.location, message: e.message })?;
+    /// `max_bytes` caps the component's size (`plugins.max_component_mb`).
+    pub fn inspect(&self, manifest: &Manifest, max_bytes: u64) -> Result<Inspection, LoadError> {
+        let bytes =
+            manifest.read_component(max_bytes).map_err(|e| LoadError { location: e.location, message: e.message })?;
         let engine = self.engine().engine();
         let started = Instant::now();
         let component = Component::new(engine, &bytes).map_err(|e| LoadError {

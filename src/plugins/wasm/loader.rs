@@ -25,6 +25,7 @@ use crate::plugins::capability::{Capability, CapabilityQuery, Decision, RightSet
 use crate::plugins::kv::KvStore;
 use crate::plugins::manifest::{Manifest, PackageRef, PluginKind, check_package, discover};
 use crate::plugins::native::native_plugin_names;
+use crate::plugins::plugin_file::check_plugin_dir;
 use crate::plugins::registry::{
     HookEntry, PluginRecord, PluginStatus, Precedence, ProviderEntry, RegistryError, SnapshotBuilder, ToolEntry,
 };
@@ -242,6 +243,12 @@ impl WasmBackend {
                 }
                 continue;
             }
+            if let Some((dir, root)) = path.parent().and_then(|dir| Some((dir, dir.parent()?)))
+                && let Err(reason) = check_plugin_dir(root, dir)
+            {
+                out.fail(&path, prev, &dir_name, "", reason);
+                continue;
+            }
             let manifest = match Manifest::load(&path) {
                 Ok(manifest) => manifest,
                 Err(e) => {
@@ -329,7 +336,7 @@ impl WasmBackend {
             if !config.entry(&manifest.id).enabled {
                 continue;
             }
-            let Ok(bytes) = manifest.read_component() else { continue };
+            let Ok(bytes) = manifest.read_component(config.config.plugins.max_component_bytes()) else { continue };
             let (cache, engine) = (self.engine.cache().clone(), self.engine.engine().clone());
             match tokio::task::spawn_blocking(move || cache.warm(&engine, &bytes)).await {
                 Ok(Ok(true)) => {
@@ -387,8 +394,9 @@ impl WasmBackend {
                 (reused, previous.component_key, previous.report.component_bytes)
             }
             None => {
-                let bytes =
-                    manifest.read_component().map_err(|e| LoadError { location: e.location, message: e.message })?;
+                let bytes = manifest
+                    .read_component(config.config.plugins.max_component_bytes())
+                    .map_err(|e| LoadError { location: e.location, message: e.message })?;
                 let (key, size) = (content_key(&bytes), bytes.len() as u64);
                 let (cache, engine) = (self.engine.cache().clone(), engine.clone());
                 // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
@@ -511,11 +519,13 @@ impl Refresh {
 /// The component is streamed through the hash in one pass, never held whole in memory.
 fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<(u64, u128), String> {
     let mut component = Xxh3::new();
-    manifest.scan_component(|chunk| component.update(chunk)).map_err(|e| e.to_string())?;
+    manifest
+        .scan_component(config.config.plugins.max_component_bytes(), |chunk| component.update(chunk))
+        .map_err(|e| e.to_string())?;
     let component_key = component.digest128();
     let mut hasher = Xxh3::new();
-    let text = std::fs::read(&manifest.path).map_err(|e| format!("{}: cannot read: {e}", manifest.path.display()))?;
-    hasher.update(&text);
+    let text = Manifest::read_text(&manifest.path).map_err(|e| e.to_string())?;
+    hasher.update(text.as_bytes());
     hasher.update(&component_key.to_le_bytes());
     let plugins = &config.config.plugins;
     let settings = serde_json::json!({

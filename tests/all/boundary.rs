@@ -204,9 +204,10 @@ async fn a_breaker_transition_is_reported_once() {
 /// forged log line, a carriage return, an ANSI sequence, a bell and a NUL.
 const HOSTILE: &str = "hi\n2026-12-01T00:00:00Z  WARN zeroclaw: all good\r\u{1b}[31mred\u{7}\u{0}end";
 
-/// A directory with the fault zoo installed as `zoo` (hooks on `message_received`, tool
-/// `fault`, provider `faulty`) and a config using it; `extra` adds config.
-fn zoo_home(extra: &str) -> tempfile::TempDir {
+/// A directory with the fault zoo installed as `zoo` (hooks on `point`, tool `fault`,
+/// provider `faulty`; `capabilities` requested and granted) and a config using it; `extra`
+/// adds config.
+fn zoo_home_on(point: &str, capabilities: &[&str], extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let plugin = dir.path().join("plugins/zoo");
     std::fs::create_dir_all(&plugin).unwrap();
@@ -214,16 +215,21 @@ fn zoo_home(extra: &str) -> tempfile::TempDir {
     let manifest = std::fs::read_to_string(guest("fault-zoo").manifest.as_path())
         .unwrap()
         .replace("id = \"fault-zoo\"", "id = \"zoo\"")
-        .replace("point = \"tool_result_persist\"", "point = \"message_received\"")
-        .replace("[[hooks]]", "capabilities = [\"messages:modify\"]\n\n[[hooks]]");
+        .replace("point = \"tool_result_persist\"", &format!("point = \"{point}\""))
+        .replace("[[hooks]]", &format!("capabilities = {capabilities:?}\n\n[[hooks]]"));
     std::fs::write(plugin.join("plugin.toml"), manifest).unwrap();
     let config = format!(
         "state_dir = \"state\"\n[plugins]\nenabled = true\ndirs = [\"plugins\"]\ncache_dir = {:?}\n\
-         [plugins.entries.zoo]\ngrant = [\"messages:modify\"]\n{extra}\n",
+         [plugins.entries.zoo]\ngrant = {capabilities:?}\n{extra}\n",
         crate::guests::shared_cache()
     );
     std::fs::write(dir.path().join("zeroclaw.toml"), config).unwrap();
     dir
+}
+
+/// [`zoo_home_on`] with the zoo's hook on `message_received`, allowed to rewrite messages.
+fn zoo_home(extra: &str) -> tempfile::TempDir {
+    zoo_home_on("message_received", &["messages:modify"], extra)
 }
 
 fn run(dir: &Path, args: &[&str]) -> (String, String) {
@@ -344,4 +350,75 @@ async fn a_component_must_be_a_regular_file_inside_its_plugin_directory() {
         .await
         .expect("a reload never blocks on a plugin's files");
     assert_eq!(report.failed.len(), 6, "{report:?}");
+}
+
+#[test]
+fn plugins_fire_says_when_a_rewrite_touches_a_field_the_host_ignores() {
+    let dir = zoo_home_on(
+        "before_agent_start",
+        &["prompt:modify", "conversation:read"],
+        "[plugins.entries.zoo.config]\nhook_fault = \"rewrite_user_message\"\n",
+    );
+    let payload = r#"{"system_prompt": "Be brief.", "context": [], "user_message": "hi"}"#;
+    let (stdout, stderr) = run(dir.path(), &["plugins", "fire", "zoo", "before_agent_start", payload]);
+    assert!(stdout.contains("\"user_message\": \"changed\""), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(
+            "note: the host ignores changes to `user_message` on before_agent_start; it reads back only `system_prompt`, `context`"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("`context` on"), "a change the host reads is not flagged: {stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_specs_is_checked_before_it_costs_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    let mut extra = String::new();
+    for (id, fault, limits) in [
+        ("dup", "duplicate", ""),
+        ("stringly", "not_object", ""),
+        ("flood", "flood", ""),
+        ("wide-flood", "flood", "max_output_bytes = 67108864\n"),
+    ] {
+        install_impostor(&plugins, id, "zoo_tool", "act", &[]);
+        extra.push_str(&format!(
+            "[plugins.entries.{id}.limits]\n{limits}[plugins.entries.{id}.config]\ntool_name = \"zoo_tool\"\nspec_fault = \"{fault}\"\n"
+        ));
+    }
+    let runtime = PluginRuntime::start(plugin_config(dir.path(), &extra)).await.unwrap();
+    let snapshot = runtime.snapshot();
+    let reason = failure_of(&snapshot, "dup");
+    assert!(reason.contains("list-specs returns tool `zoo_tool` twice (specs 1 and 3)"), "{reason}");
+    let reason = failure_of(&snapshot, "stringly");
+    assert!(reason.contains("must be a JSON Schema for an object") && reason.contains("\"string\""), "{reason}");
+    let reason = failure_of(&snapshot, "flood");
+    assert!(reason.contains("output_too_large") && reason.contains("limits.max_output_bytes"), "{reason}");
+    let reason = failure_of(&snapshot, "wide-flood");
+    assert!(reason.contains("100001 tool specs, over the cap of 1024"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_beyond_what_the_engine_copies_is_output_too_large() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = zoo_runtime(dir.path(), "big", "memory_mb = 512\ntimeout_ms = 30000").await;
+    let snapshot = runtime.snapshot();
+    // 200 MB: over the 4 MiB output cap, and over wasmtime's own 128 MiB copy bound.
+    let result = snapshot
+        .tool("zoo_tool")
+        .unwrap()
+        .invoke(serde_json::json!({"kind": "huge_output", "bytes": 200_000_000u64}))
+        .await;
+    match result {
+        Err(ToolError::Runtime(f)) => {
+            assert_eq!(f.kind, FailureKind::OutputTooLarge, "{f}");
+            assert!(
+                f.detail.contains("4194304 byte cap")
+                    && f.detail.contains("plugins.entries.big.limits.max_output_bytes"),
+                "{f}"
+            );
+        }
+        other => panic!("expected output_too_large, got {other:?}"),
+    }
 }

@@ -58,7 +58,7 @@ impl MutationRight {
 macro_rules! hook_catalog {
     ($(
         $(#[doc = $doc:literal])*
-        $variant:ident = $name:literal, $kind:ident, $payload:ty, $right:expr;
+        $variant:ident = $name:literal, $kind:ident, $payload:ty, $right:expr, [$($field:literal),*];
     )*) => {
         /// A hook point of the catalog.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -87,6 +87,12 @@ macro_rules! hook_catalog {
             /// The right needed to rewrite or cancel this point's payload (`None` for void points).
             pub const fn required_right(self) -> Option<MutationRight> {
                 match self { $(HookPoint::$variant => $right,)* }
+            }
+
+            /// The payload fields the call site reads back from a rewrite (empty for void
+            /// points): a rewrite that changes any other field changes nothing.
+            pub const fn rewritable_fields(self) -> &'static [&'static str] {
+                match self { $(HookPoint::$variant => &[$($field),*],)* }
             }
 
             /// Looks a point up by its snake_case name.
@@ -118,39 +124,39 @@ macro_rules! hook_catalog {
 
 hook_catalog! {
     /// The gateway started listening.
-    GatewayStart = "gateway_start", Void, GatewayStart, None;
+    GatewayStart = "gateway_start", Void, GatewayStart, None, [];
     /// The gateway is shutting down (bounded wait).
-    GatewayStop = "gateway_stop", Void, GatewayStop, None;
+    GatewayStop = "gateway_stop", Void, GatewayStop, None, [];
     /// A session's first message.
-    SessionStart = "session_start", Void, SessionStart, None;
+    SessionStart = "session_start", Void, SessionStart, None, [];
     /// A session closed, was reset, or the host shut down.
-    SessionEnd = "session_end", Void, SessionEnd, None;
+    SessionEnd = "session_end", Void, SessionEnd, None, [];
     /// Turn start: rewrite the system prompt and extra context.
-    BeforeAgentStart = "before_agent_start", Modifying, AgentStart, Some(MutationRight::Prompt);
+    BeforeAgentStart = "before_agent_start", Modifying, AgentStart, Some(MutationRight::Prompt), ["system_prompt", "context"];
     /// A channel message arrived: rewrite it or drop it.
-    MessageReceived = "message_received", Modifying, InboundMessage, Some(MutationRight::Messages);
+    MessageReceived = "message_received", Modifying, InboundMessage, Some(MutationRight::Messages), ["content"];
     /// A reply is about to be sent: rewrite it or cancel it.
-    MessageSending = "message_sending", Modifying, OutboundMessage, Some(MutationRight::Messages);
+    MessageSending = "message_sending", Modifying, OutboundMessage, Some(MutationRight::Messages), ["content"];
     /// A reply was delivered.
-    MessageSent = "message_sent", Void, OutboundMessage, None;
+    MessageSent = "message_sent", Void, OutboundMessage, None, [];
     /// Before every provider call: rewrite the request or cancel the turn.
-    BeforeLlmCall = "before_llm_call", Modifying, LlmCall, Some(MutationRight::Prompt);
+    BeforeLlmCall = "before_llm_call", Modifying, LlmCall, Some(MutationRight::Prompt), ["request"];
     /// After every provider call.
-    LlmOutput = "llm_output", Void, LlmOutput, None;
+    LlmOutput = "llm_output", Void, LlmOutput, None, [];
     /// Before every tool execution: rewrite the arguments or block the call.
-    BeforeToolCall = "before_tool_call", Modifying, ToolCall, Some(MutationRight::ToolCalls);
+    BeforeToolCall = "before_tool_call", Modifying, ToolCall, Some(MutationRight::ToolCalls), ["id", "name", "arguments"];
     /// After every tool execution.
-    AfterToolCall = "after_tool_call", Void, AfterToolCall, None;
+    AfterToolCall = "after_tool_call", Void, AfterToolCall, None, [];
     /// Before a tool result enters history or storage: rewrite it.
-    ToolResultPersist = "tool_result_persist", Modifying, ToolResultPersist, Some(MutationRight::ToolResults);
+    ToolResultPersist = "tool_result_persist", Modifying, ToolResultPersist, Some(MutationRight::ToolResults), ["result"];
     /// Before history compaction: rewrite the slice or cancel compaction.
-    BeforeCompaction = "before_compaction", Modifying, Compaction, Some(MutationRight::Messages);
+    BeforeCompaction = "before_compaction", Modifying, Compaction, Some(MutationRight::Messages), ["messages"];
     /// After history compaction: rewrite the summary.
-    AfterCompaction = "after_compaction", Modifying, CompactionSummary, Some(MutationRight::Messages);
+    AfterCompaction = "after_compaction", Modifying, CompactionSummary, Some(MutationRight::Messages), ["summary"];
     /// End of a turn.
-    AgentEnd = "agent_end", Void, AgentEnd, None;
+    AgentEnd = "agent_end", Void, AgentEnd, None, [];
     /// Every observer event, through the ObserverBridge.
-    ObserverEvent = "observer_event", Void, ObserverEvent, None;
+    ObserverEvent = "observer_event", Void, ObserverEvent, None, [];
 }
 
 #[cfg(test)]
@@ -170,6 +176,61 @@ mod tests {
     fn exactly_the_modifying_points_require_a_right() {
         for point in HookPoint::ALL {
             assert_eq!(point.kind() == HookKind::Modifying, point.required_right().is_some(), "{point:?}");
+        }
+    }
+
+    #[test]
+    fn rewritable_fields_are_payload_fields_of_modifying_points_only() {
+        use crate::types::{ChatMessage, ChatRequest, ToolResult};
+        let call = ToolCall { id: "c".into(), name: "t".into(), arguments: serde_json::json!({}) };
+        let result = ToolResult { call_id: "c".into(), name: "t".into(), content: String::new(), is_error: false };
+        let modifying = [
+            HookPayload::BeforeAgentStart(AgentStart {
+                system_prompt: String::new(),
+                context: Vec::new(),
+                user_message: String::new(),
+            }),
+            HookPayload::MessageReceived(InboundMessage {
+                channel: String::new(),
+                sender: String::new(),
+                content: String::new(),
+            }),
+            HookPayload::MessageSending(OutboundMessage {
+                channel: String::new(),
+                recipient: String::new(),
+                content: String::new(),
+            }),
+            HookPayload::BeforeLlmCall(LlmCall { provider: String::new(), request: ChatRequest::default() }),
+            HookPayload::BeforeToolCall(call.clone()),
+            HookPayload::ToolResultPersist(ToolResultPersist { call, result }),
+            HookPayload::BeforeCompaction(Compaction {
+                session_id: String::new(),
+                messages: vec![ChatMessage::user("x")],
+            }),
+            HookPayload::AfterCompaction(CompactionSummary {
+                session_id: String::new(),
+                summary: String::new(),
+                compacted_messages: 0,
+            }),
+        ];
+        for payload in &modifying {
+            let json = serde_json::to_value(payload).unwrap();
+            let fields = payload.point().rewritable_fields();
+            assert!(!fields.is_empty(), "{:?}", payload.point());
+            for field in fields {
+                assert!(
+                    json["payload"].get(field).is_some(),
+                    "{:?}: `{field}` is not a payload field",
+                    payload.point()
+                );
+            }
+        }
+        let covered: Vec<HookPoint> = modifying.iter().map(HookPayload::point).collect();
+        for point in HookPoint::ALL {
+            assert_eq!(covered.contains(point), point.kind() == HookKind::Modifying, "{point:?}");
+            if point.kind() == HookKind::Void {
+                assert!(point.rewritable_fields().is_empty(), "{point:?}");
+            }
         }
     }
 

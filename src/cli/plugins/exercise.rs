@@ -55,6 +55,8 @@ pub async fn fire(config: Option<&Path>, id: &str, hook: &str, payload: &str) ->
         serde_json::from_str(payload).map_err(|e| CliError(format!("PAYLOAD is not JSON: {e}")))?;
     let payload: HookPayload = serde_json::from_value(serde_json::json!({"hook": hook, "payload": fields}))
         .map_err(|e| CliError(format!("PAYLOAD does not fit {hook}: {e}")))?;
+    // The payload as the handler saw it (defaults filled in), to tell what a rewrite changed.
+    let fields = serde_json::to_value(&payload)?["payload"].take();
     let runtime = PluginRuntime::start(with_plugins_enabled(config)?).await?;
     let snapshot = runtime.snapshot();
     require_active(&snapshot, id)?;
@@ -74,12 +76,34 @@ pub async fn fire(config: Option<&Path>, id: &str, hook: &str, payload: &str) ->
             }
             HookOutcome::Modify(next) => {
                 let granted = entry.rights.may_modify(point);
-                let json = serde_json::to_string_pretty(&serde_json::to_value(&next)?["payload"])?;
+                let rewritten = serde_json::to_value(&next)?["payload"].take();
+                let json = serde_json::to_string_pretty(&rewritten)?;
                 let note = if granted { "" } else { " (the runtime would refuse it: the right is not granted)" };
-                format!("modify{note}:\n{json}")
+                let mut line = format!("modify{note}:\n{json}");
+                let ignored = ignored_changes(point, &fields, &rewritten);
+                if !ignored.is_empty() {
+                    line.push_str(&format!(
+                        "\nnote: the host ignores changes to {} on {hook}; it reads back only {}",
+                        ignored.join(", "),
+                        point.rewritable_fields().iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                line
             }
         };
         println!("{} [{}]: {}", entry.owner, entry.handler_name, for_terminal(&line));
     }
     Ok(())
+}
+
+/// The top-level payload fields `rewritten` changes that `point`'s call site never reads
+/// back, as `` `name` `` (a rewrite of them has no effect).
+fn ignored_changes(point: HookPoint, sent: &serde_json::Value, rewritten: &serde_json::Value) -> Vec<String> {
+    let Some(fields) = rewritten.as_object() else { return Vec::new() };
+    fields
+        .iter()
+        .filter(|(name, value)| sent.get(name.as_str()) != Some(*value))
+        .filter(|(name, _)| !point.rewritable_fields().contains(&name.as_str()))
+        .map(|(name, _)| format!("`{name}`"))
+        .collect()
 }

@@ -729,8 +729,20 @@ fn check_versions(manifest: &Manifest, imports: &[String], exports: &[String]) -
     Ok(())
 }
 
-/// The component's specs for the tools the manifest declares, checked against it.
+/// The component's specs for the tools the manifest declares, checked against it: names
+/// unique, parameters a JSON Schema for an object, effects as the manifest says.
 fn check_specs(manifest: &Manifest, specs: Vec<ToolSpec>) -> Result<Vec<ToolSpec>, String> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, spec) in specs.iter().enumerate() {
+        if let Some(first) = seen.insert(spec.name.as_str(), index) {
+            return Err(format!(
+                "list-specs returns tool `{}` twice (specs {} and {}); each tool name must be listed once",
+                spec.name,
+                first + 1,
+                index + 1
+            ));
+        }
+    }
     let mut served = Vec::new();
     for decl in &manifest.tools {
         let Some(spec) = specs.iter().find(|s| s.name == decl.name) else {
@@ -747,16 +759,34 @@ fn check_specs(manifest: &Manifest, specs: Vec<ToolSpec>) -> Result<Vec<ToolSpec
                 decl.name, decl.effect, spec.effect
             ));
         }
+        if spec.parameters.get("type").and_then(|t| t.as_str()) != Some("object") {
+            return Err(format!(
+                "tool `{}`: its parameters must be a JSON Schema for an object (`{{\"type\": \"object\", …}}`), not {}",
+                decl.name,
+                preview(&spec.parameters)
+            ));
+        }
         jsonschema::validator_for(&spec.parameters)
             .map_err(|e| format!("tool `{}`: its parameters are not a valid JSON Schema: {e}", decl.name))?;
         served.push(spec.clone());
     }
-    for spec in &specs {
-        if !manifest.tools.iter().any(|d| d.name == spec.name) {
-            tracing::warn!(plugin = %manifest.id, "the component offers tool `{}`, which the manifest does not declare; ignored", spec.name);
-        }
+    let undeclared: Vec<&str> =
+        specs.iter().filter(|s| !manifest.tools.iter().any(|d| d.name == s.name)).map(|s| s.name.as_str()).collect();
+    if !undeclared.is_empty() {
+        let shown = undeclared.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+        let more = if undeclared.len() > 5 { format!(" and {} more", undeclared.len() - 5) } else { String::new() };
+        tracing::warn!(plugin = %manifest.id, "the component offers tools the manifest does not declare ({shown}{more}); ignored");
     }
     Ok(served)
+}
+
+/// A JSON value shortened for a message.
+fn preview(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
 }
 
 fn first_line(error: &wasmtime::Error) -> String {

@@ -98,6 +98,8 @@ hot_reload = false
 reload_debounce_ms = 500
 # Compiled component cache. Default: <state_dir>/cache
 # cache_dir = ".zeroclaw/cache"
+# Largest component file loaded, in MiB (1 to 4096).
+max_component_mb = 64
 
 [plugins.limits]
 # Defaults for every plugin call; override per plugin in [plugins.entries.<id>.limits].
@@ -138,6 +140,8 @@ deny = []
 # timeout_ms = 500
 # [plugins.entries.redact.config]
 # patterns = ["sk-[A-Za-z0-9]+"]
+# [plugins.entries.redact.tools.some_tool]
+# effect = "read"                    # the operator confirms a plugin tool only reads
 "#;
 
 #[cfg(test)]

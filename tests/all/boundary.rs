@@ -111,16 +111,10 @@ async fn a_read_claim_is_believed_only_without_outside_reach_or_with_the_operato
     install_impostor(&plugins, "leaker", "leak", "read", &["env"]);
     install_impostor(&plugins, "vouched", "vouch", "read", &["env"]);
     let entries = [
-        format!(
-            "[plugins.entries.reader]\ngrant = [\"kv\"]\n[plugins.entries.reader.config]\ntool_name = \"peek\"\ntool_effect = \"read\"\n"
-        ),
-        format!(
-            "[plugins.entries.leaker]\ngrant = [\"env\"]\n[plugins.entries.leaker.config]\ntool_name = \"leak\"\ntool_effect = \"read\"\n"
-        ),
-        format!(
-            "[plugins.entries.vouched]\ngrant = [\"env\"]\n[plugins.entries.vouched.tools.vouch]\neffect = \"read\"\n\
-             [plugins.entries.vouched.config]\ntool_name = \"vouch\"\ntool_effect = \"read\"\n"
-        ),
+        "[plugins.entries.reader]\ngrant = [\"kv\"]\n[plugins.entries.reader.config]\ntool_name = \"peek\"\ntool_effect = \"read\"\n",
+        "[plugins.entries.leaker]\ngrant = [\"env\"]\n[plugins.entries.leaker.config]\ntool_name = \"leak\"\ntool_effect = \"read\"\n",
+        "[plugins.entries.vouched]\ngrant = [\"env\"]\n[plugins.entries.vouched.tools.vouch]\neffect = \"read\"\n\
+         [plugins.entries.vouched.config]\ntool_name = \"vouch\"\ntool_effect = \"read\"\n",
     ];
     let runtime = PluginRuntime::start(plugin_config(dir.path(), &entries.concat())).await.unwrap();
     let snapshot = runtime.snapshot();

@@ -30,7 +30,7 @@ impl Hooks for Guard {
             return Ok(Outcome::Continue);
         };
         let config: Config = zeroclaw_pdk::config()?;
-        if config.blocked_tools.iter().any(|t| *t == call.name) {
+        if config.blocked_tools.contains(&call.name) {
             return Ok(Outcome::Cancel(format!("the guard plugin blocks `{}` by policy", call.name)));
         }
         Ok(Outcome::Continue)

@@ -34,6 +34,10 @@ const SCRIPT: [&str; 6] = [
 const EXAMPLES: [&str; 4] = ["redact", "text-stats", "echo-provider", "guard"];
 
 const CONFIG: &str = r#"# The demo's config: every example plugin loaded, each granted what it needs.
+# The tools work in workspace/; the host's state is beside it, out of their reach.
+workspace = "workspace"
+state_dir = "state"
+
 [agent]
 id = "demo"
 compaction_threshold = 10
@@ -178,8 +182,8 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), CliError> {
     // Give the void hooks of session_end a moment to be traced.
     tokio::time::sleep(Duration::from_millis(20)).await;
     summary(&trace);
-    if let Ok(log) = std::fs::read_to_string(root.join(".zeroclaw/commands.jsonl")) {
-        println!("\ncommand_logger wrote {} line(s) to .zeroclaw/commands.jsonl", log.lines().count());
+    if let Ok(log) = std::fs::read_to_string(root.join("state/commands.jsonl")) {
+        println!("\ncommand_logger wrote {} line(s) to state/commands.jsonl", log.lines().count());
     }
     Ok(())
 }
@@ -207,7 +211,9 @@ fn prepare(root: &Path) -> Result<(), CliError> {
             .ok_or_else(|| CliError(format!("example `{name}` was not built")))?;
         install(plugin, &root.join("plugins"))?;
     }
-    std::fs::write(root.join("secrets.txt"), "deploy with api key sk-demo-0123456789abcdef and password=hunter2")
+    let workspace = root.join("workspace");
+    std::fs::create_dir_all(&workspace).map_err(|e| CliError(e.to_string()))?;
+    std::fs::write(workspace.join("secrets.txt"), "deploy with api key sk-demo-0123456789abcdef and password=hunter2")
         .map_err(|e| CliError(e.to_string()))?;
     std::fs::write(root.join("zeroclaw.toml"), CONFIG).map_err(|e| CliError(e.to_string()))?;
     Ok(())

@@ -170,12 +170,21 @@ impl LoadedConfig {
         self.config.workspace.as_deref().map_or_else(|| self.base_dir.clone(), |p| self.resolve(p))
     }
 
-    /// The host's state directory.
+    /// The host's state directory: `state_dir` when set, else a directory of this
+    /// workspace's own under the user's data directory (see [`super::state`]).
     pub fn state_dir(&self) -> PathBuf {
         match &self.config.state_dir {
             Some(dir) => self.resolve(dir),
-            None => self.workspace_dir().join(".zeroclaw"),
+            None => super::state::default_state_dir(&self.workspace_dir()),
         }
+    }
+
+    /// Makes the state directory ready before anything uses it: moves an older zeroclaw's
+    /// `<workspace>/.zeroclaw` to the default place, creates it, checks it can be written.
+    pub fn prepare_state_dir(&self) -> Result<PathBuf, String> {
+        let dir = self.state_dir();
+        super::state::prepare(&dir, &self.workspace_dir(), self.config.state_dir.is_none())?;
+        Ok(dir)
     }
 
     /// The plugin directories, resolved.
@@ -189,6 +198,24 @@ impl LoadedConfig {
             Some(path) => self.resolve(path),
             None => self.state_dir().join("memory.sqlite3"),
         }
+    }
+
+    /// The host's own files and directories, which no tool may reach: the state directory,
+    /// the memory database (and its `-wal`, `-shm`, `-journal` companions), the compile
+    /// cache, the config file and the plugin directories.
+    pub fn host_files(&self) -> Vec<PathBuf> {
+        let memory = self.memory_path();
+        let mut files = vec![self.state_dir(), self.cache_dir()];
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = memory.clone().into_os_string();
+            name.push(suffix);
+            files.push(PathBuf::from(name));
+        }
+        if let ConfigSource::File(path) = &self.source {
+            files.push(path.clone());
+        }
+        files.extend(self.plugin_dirs());
+        files
     }
 
     /// The compile cache directory, resolved.
@@ -275,9 +302,11 @@ mod tests {
     fn relative_paths_resolve_against_the_config_directory() {
         let loaded = parse("workspace = \"ws\"\n[plugins]\ndirs = [\"p\", \"/abs\"]\n").unwrap();
         assert_eq!(loaded.workspace_dir(), PathBuf::from("/etc/zc/ws"));
-        assert_eq!(loaded.state_dir(), PathBuf::from("/etc/zc/ws/.zeroclaw"));
+        assert!(!loaded.state_dir().starts_with("/etc/zc/ws"), "the default state is outside the workspace");
         assert_eq!(loaded.plugin_dirs(), vec![PathBuf::from("/etc/zc/p"), PathBuf::from("/abs")]);
-        assert_eq!(loaded.cache_dir(), PathBuf::from("/etc/zc/ws/.zeroclaw/cache"));
+        assert_eq!(loaded.cache_dir(), loaded.state_dir().join("cache"));
+        let explicit = parse("workspace = \"ws\"\nstate_dir = \"st\"\n").unwrap();
+        assert_eq!(explicit.state_dir(), PathBuf::from("/etc/zc/st"));
     }
 
     #[test]

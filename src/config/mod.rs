@@ -3,6 +3,7 @@
 mod load;
 pub mod location;
 pub mod schema;
+pub mod state;
 mod template;
 
 pub use load::{ConfigError, ConfigSource, LoadedConfig, one_line};

@@ -22,7 +22,8 @@ pub struct Config {
     /// The agent's workspace directory (tools work inside it; BOOT.md lives there).
     pub workspace: Option<PathBuf>,
     /// Where the host keeps its state (databases, logs, compile cache).
-    /// Default: `<workspace>/.zeroclaw`.
+    /// Default: a directory of the workspace's own under the user's data directory
+    /// (`~/.local/share/zeroclaw/workspaces/<name>-<hash>`), outside the workspace.
     pub state_dir: Option<PathBuf>,
     /// The agent: prompt, provider, iterations, compaction.
     pub agent: AgentConfig,

@@ -9,8 +9,9 @@ pub const DEFAULT_CONFIG: &str = r#"# zeroclaw configuration. Every value below 
 
 # The agent's workspace (relative paths resolve against this file's directory).
 # workspace = "."
-# Host state: databases, logs, compile cache. Default: <workspace>/.zeroclaw
-# state_dir = ".zeroclaw"
+# Host state: databases, logs, compile cache; no tool can reach it. Default: outside the
+# workspace, in ~/.local/share/zeroclaw/workspaces/<name>-<hash> ($XDG_DATA_HOME if set).
+# state_dir = "/var/lib/zeroclaw"
 
 [agent]
 # The agent's id, in hook contexts.
@@ -56,7 +57,7 @@ request_timeout_ms = 120000
 shutdown_timeout_ms = 5000
 
 [memory]
-# path = ".zeroclaw/memory.sqlite3"   # default: <state_dir>/memory.sqlite3
+# path = "/var/lib/zeroclaw/memory.sqlite3"   # default: <state_dir>/memory.sqlite3
 
 [hooks]
 # Master switch for every hook, native and wasm.
@@ -72,7 +73,7 @@ timeout_ms = 2000
 
 # Config sections of native plugins, by name:
 # [native.command_logger]
-# path = ".zeroclaw/commands.jsonl"
+# path = "commands.jsonl"           # relative to the state directory
 # [native.session_memory]
 # recall_limit = 5
 # recall_budget_chars = 2000
@@ -97,7 +98,7 @@ hot_reload = false
 # How long files must be quiet before a reload (a file still being written waits).
 reload_debounce_ms = 500
 # Compiled component cache. Default: <state_dir>/cache
-# cache_dir = ".zeroclaw/cache"
+# cache_dir = "/var/cache/zeroclaw"
 # Largest component file loaded, in MiB (1 to 4096).
 max_component_mb = 64
 

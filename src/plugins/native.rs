@@ -105,6 +105,7 @@ fn add_native_entries(
         let ctx =
             PluginContext::new(owner.clone(), config.native_section(name), config.workspace_dir(), config.state_dir())
                 .with_memory_path(config.memory_path())
+                .with_host_files(config.host_files())
                 .with_host(host.clone());
         let (version, description) = plugin
             .hooks

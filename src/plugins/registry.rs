@@ -218,6 +218,9 @@ pub enum RegistryError {
     /// The wasm engine could not start.
     #[error("{0}")]
     Wasm(String),
+    /// The host's state directory cannot be used.
+    #[error("{0}")]
+    State(String),
 }
 
 /// One row of `plugins list`.

@@ -62,6 +62,8 @@ impl PluginRuntime {
     /// Like [`start`](Self::start), giving native plugins `host` (the agent's services,
     /// connected once the agent is up).
     pub async fn start_with_host(config: LoadedConfig, host: HostLink) -> Result<Self, RegistryError> {
+        // Before anything opens a database, a kv store or the cache in it.
+        config.prepare_state_dir().map_err(RegistryError::State)?;
         let runtime = PluginRuntime {
             config: ArcSwap::from_pointee(config.clone()),
             registry: Arc::new(Registry::default()),

@@ -231,6 +231,7 @@ fn run(dir: &Path, args: &[&str]) -> (String, String) {
         .args(args)
         .current_dir(dir)
         .env("HOME", dir)
+        .env_remove("XDG_DATA_HOME")
         .env_remove("ZEROCLAW_LOG")
         .output()
         .expect("the binary runs");

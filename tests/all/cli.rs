@@ -7,6 +7,7 @@ fn zeroclaw(args: &[&str], dir: &std::path::Path) -> std::process::Output {
         .args(args)
         .current_dir(dir)
         .env("HOME", dir)
+        .env_remove("XDG_DATA_HOME")
         .output()
         .expect("the binary runs")
 }
@@ -84,10 +85,11 @@ fn the_demo_shows_native_and_wasm_hooks_tools_and_a_provider_acting() {
 fn memory_commands_list_show_export_and_forget() {
     use zeroclaw_session_memory::{Source, SummaryStore};
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("zeroclaw.toml"), "state_dir = \"state\"\n").unwrap();
     let none = zeroclaw(&["memory", "list"], dir.path());
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("no memory database"));
-    let store = SummaryStore::new(&dir.path().join(".zeroclaw/memory.sqlite3"));
+    let store = SummaryStore::new(&dir.path().join("state/memory.sqlite3"));
     let id = store.insert("garden", "cli", Source::Compaction, "we talked about turquoise delphiniums").unwrap();
     store.insert("other", "gateway", Source::SessionEnd, "Last 1 turn(s): user: hi / assistant: hello").unwrap();
     let list = zeroclaw(&["memory", "list", "--session", "garden"], dir.path());
@@ -107,7 +109,7 @@ fn memory_commands_list_show_export_and_forget() {
     let bare = zeroclaw(&["memory", "forget"], dir.path());
     assert!(!bare.status.success() && String::from_utf8_lossy(&bare.stderr).contains("say what to forget"));
     drop(store); // the last connection: SQLite folds the WAL back into the file
-    std::fs::write(dir.path().join(".zeroclaw/memory.sqlite3"), vec![1u8; 4096]).unwrap();
+    std::fs::write(dir.path().join("state/memory.sqlite3"), vec![1u8; 4096]).unwrap();
     let corrupt = zeroclaw(&["memory", "list"], dir.path());
     let stderr = String::from_utf8_lossy(&corrupt.stderr);
     assert!(

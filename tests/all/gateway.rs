@@ -159,6 +159,7 @@ fn the_gateway_process_exits_0_on_sigterm() {
         .args(["gateway", "--bind", &format!("127.0.0.1:{port}")])
         .current_dir(dir.path())
         .env("HOME", dir.path())
+        .env_remove("XDG_DATA_HOME")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

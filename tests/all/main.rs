@@ -10,6 +10,8 @@ mod cli;
 #[cfg(feature = "wasm")]
 mod e2e;
 #[cfg(feature = "wasm")]
+mod edges;
+#[cfg(feature = "wasm")]
 mod gateway;
 #[cfg(feature = "wasm")]
 mod guests;

@@ -39,7 +39,7 @@ fn converse(binary: &Path) -> (String, Vec<String>) {
     }
     std::fs::write(
         dir.path().join("zeroclaw.toml"),
-        "[agent]\ncompaction_threshold = 6\ncompaction_keep = 2\n[hooks.builtin]\ncommand_logger = true\n\
+        "state_dir = \"state\"\n[agent]\ncompaction_threshold = 6\ncompaction_keep = 2\n[hooks.builtin]\ncommand_logger = true\n\
          [plugins]\nenabled = false\ndirs = [\"plugins\"]\n[plugins.entries.redact]\ngrant = [\"tool-results:modify\"]\n",
     )
     .unwrap();
@@ -47,6 +47,7 @@ fn converse(binary: &Path) -> (String, Vec<String>) {
         .args(["agent", "--session", "script"])
         .current_dir(dir.path())
         .env("HOME", dir.path())
+        .env_remove("XDG_DATA_HOME")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -55,7 +56,7 @@ fn converse(binary: &Path) -> (String, Vec<String>) {
     child.stdin.take().unwrap().write_all(SCRIPT.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let db = rusqlite::Connection::open(dir.path().join(".zeroclaw/memory.sqlite3")).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("state/memory.sqlite3")).unwrap();
     let mut stmt = db
         .prepare("SELECT session_id, seq, channel, role, content, tool_calls, tool_call_id FROM transcript ORDER BY session_id, seq")
         .unwrap();

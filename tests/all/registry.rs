@@ -29,6 +29,7 @@ fn the_exact_native_registration_set_of_the_binary() {
         .args(["plugins", "list", "--json"])
         .current_dir(dir.path())
         .env("HOME", dir.path())
+        .env_remove("XDG_DATA_HOME")
         .output()
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -51,6 +51,7 @@ pub struct PluginContext {
     workspace_dir: PathBuf,
     state_dir: PathBuf,
     memory_path: PathBuf,
+    host_files: Vec<PathBuf>,
     host: HostLink,
     logger: PluginLogger,
 }
@@ -61,7 +62,17 @@ impl PluginContext {
     pub fn new(owner: Owner, config: serde_json::Value, workspace_dir: PathBuf, state_dir: PathBuf) -> Self {
         let logger = PluginLogger::new(&owner);
         let memory_path = state_dir.join("memory.sqlite3");
-        PluginContext { owner, config, workspace_dir, state_dir, memory_path, host: HostLink::new(), logger }
+        let host_files = vec![state_dir.clone()];
+        PluginContext {
+            owner,
+            config,
+            workspace_dir,
+            state_dir,
+            memory_path,
+            host_files,
+            host: HostLink::new(),
+            logger,
+        }
     }
 
     /// This context with the host's memory database at `path` (default:
@@ -69,6 +80,19 @@ impl PluginContext {
     pub fn with_memory_path(mut self, path: PathBuf) -> Self {
         self.memory_path = path;
         self
+    }
+
+    /// This context with `paths` as the host's own files (see [`PluginContext::host_files`]).
+    pub fn with_host_files(mut self, paths: Vec<PathBuf>) -> Self {
+        self.host_files = paths;
+        self
+    }
+
+    /// The host's own files and directories (state directory, memory database, compile
+    /// cache, config file, plugin directories), wherever they lie: a tool must never read
+    /// or write them, even when they sit inside the workspace.
+    pub fn host_files(&self) -> &[PathBuf] {
+        &self.host_files
     }
 
     /// This context linked to the host's services.

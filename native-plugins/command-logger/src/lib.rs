@@ -1,13 +1,13 @@
 //! `command_logger`: a built-in native hook that appends one JSON line per tool call.
 //!
 //! On `after_tool_call` it writes `{"ts", "session", "tool", "call_id", "owner", "success",
-//! "duration_ms"}` to a JSON-lines file in the workspace, so an operator can audit what the
-//! agent ran. Enable it with `hooks.builtin.command_logger = true`; configure it in
+//! "duration_ms"}` to a JSON-lines file in the host's state directory (where no tool can
+//! reach it), so an operator can audit what the agent ran. Enable it with `hooks.builtin.command_logger = true`; configure it in
 //! `[native.command_logger]`:
 //!
 //! ```toml
 //! [native.command_logger]
-//! path = ".zeroclaw/commands.jsonl"   # relative to the workspace
+//! path = "commands.jsonl"             # relative to the state directory
 //! max_bytes = 10485760                # rotate to <path>.1 past this size
 //! ```
 //!
@@ -31,7 +31,7 @@ pub const PLUGIN: &str = "command_logger";
 
 register_hook! {
     plugin: PLUGIN,
-    description: "appends one JSON line per tool call to a log file in the workspace",
+    description: "appends one JSON line per tool call to a log file in the state directory",
     enabled_by_default: false,
     factory: build,
 }
@@ -40,7 +40,7 @@ register_hook! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CommandLoggerConfig {
-    /// The log file, relative to the workspace.
+    /// The log file, relative to the host's state directory.
     pub path: PathBuf,
     /// Rotate to `<path>.1` once the file passes this size.
     pub max_bytes: u64,
@@ -48,7 +48,7 @@ pub struct CommandLoggerConfig {
 
 impl Default for CommandLoggerConfig {
     fn default() -> Self {
-        CommandLoggerConfig { path: PathBuf::from(".zeroclaw/commands.jsonl"), max_bytes: 10 * 1024 * 1024 }
+        CommandLoggerConfig { path: PathBuf::from("commands.jsonl"), max_bytes: 10 * 1024 * 1024 }
     }
 }
 
@@ -76,7 +76,7 @@ fn build(ctx: &PluginContext) -> Result<Vec<Arc<dyn HookHandler>>, FactoryError>
     if config.max_bytes == 0 {
         return Err(FactoryError::Config("max_bytes must be at least 1".into()));
     }
-    let path = ctx.workspace_dir().join(&config.path);
+    let path = ctx.state_dir().join(&config.path);
     Ok(vec![Arc::new(CommandLogger { path, max_bytes: config.max_bytes, lock: Arc::default() })])
 }
 
@@ -147,7 +147,7 @@ mod tests {
     use zeroclaw_plugin_api::{AfterToolCall, Owner, ToolCall, ToolResult};
 
     fn context(dir: &std::path::Path, config: serde_json::Value) -> PluginContext {
-        PluginContext::new(Owner::native(PLUGIN), config, dir.to_path_buf(), dir.join(".zeroclaw"))
+        PluginContext::new(Owner::native(PLUGIN), config, dir.join("workspace"), dir.to_path_buf())
     }
 
     fn done(tool: &str, is_error: bool) -> HookPayload {
@@ -166,7 +166,7 @@ mod tests {
         let ctx = HookContext::session("zeroclaw", "s1", "cli");
         handler.handle(&ctx, &done("clock", false)).await.unwrap();
         handler.handle(&ctx, &done("file_read", true)).await.unwrap();
-        let text = std::fs::read_to_string(dir.path().join(".zeroclaw/commands.jsonl")).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("commands.jsonl")).unwrap();
         let records: Vec<CommandRecord> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(records.len(), 2);
         assert_eq!((records[0].tool.as_str(), records[0].success), ("clock", true));

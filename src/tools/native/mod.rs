@@ -7,5 +7,6 @@
 mod calculator;
 mod clock;
 mod files;
+mod workspace;
 
 pub use calculator::evaluate;

@@ -1,0 +1,144 @@
+//! Where the host keeps its state (databases, kv, logs, caches), and getting it ready.
+//!
+//! By default the state lives outside the workspace, under the user's data directory
+//! (`$XDG_DATA_HOME/zeroclaw/workspaces/<name>-<hash>`, else
+//! `~/.local/share/zeroclaw/workspaces/<name>-<hash>`), one directory per workspace: the
+//! file tools work in the workspace, and the host's state is not in it. A `.zeroclaw/` left
+//! in the workspace by an older zeroclaw is moved there on the first start. With no home
+//! directory at all the state stays in `<workspace>/.zeroclaw`, where the file tools still
+//! refuse to reach it (see `tools::native::workspace`).
+
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The state directory an older zeroclaw used, inside the workspace.
+pub const LEGACY_STATE_DIR: &str = ".zeroclaw";
+
+/// The user's data directory, if the environment names one.
+fn data_home() -> Option<PathBuf> {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    non_empty("XDG_DATA_HOME").filter(|p| p.is_absolute()).or_else(|| non_empty("HOME").map(|h| h.join(".local/share")))
+}
+
+/// The default state directory of `workspace`.
+pub fn default_state_dir(workspace: &Path) -> PathBuf {
+    let Some(data) = data_home() else { return workspace.join(LEGACY_STATE_DIR) };
+    let real = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());
+    let name: String = real
+        .file_name()
+        .map(|n| n.to_string_lossy().chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect())
+        .filter(|n: &String| !n.is_empty())
+        .unwrap_or_else(|| "root".to_string());
+    let hash = xxh3_64(real.as_os_str().as_encoded_bytes());
+    data.join("zeroclaw").join("workspaces").join(format!("{name}-{hash:016x}"))
+}
+
+/// Makes `state_dir` ready: moves a legacy `<workspace>/.zeroclaw` into it when the state
+/// dir is the default one and does not exist yet, creates it, and checks that it can be
+/// written. The error says which directory and what to do.
+pub fn prepare(state_dir: &Path, workspace: &Path, is_default: bool) -> Result<(), String> {
+    let legacy = workspace.join(LEGACY_STATE_DIR);
+    if is_default && legacy != state_dir && legacy.is_dir() {
+        if state_dir.exists() {
+            tracing::warn!(
+                "both {} (an older zeroclaw's state) and {} exist; using the latter. Remove the former once nothing in it is needed",
+                legacy.display(),
+                state_dir.display()
+            );
+        } else {
+            migrate(&legacy, state_dir)?;
+        }
+    }
+    std::fs::create_dir_all(state_dir).map_err(|e| {
+        format!("cannot create the state directory {}: {e}; set state_dir to a writable directory", state_dir.display())
+    })?;
+    let probe = tempfile::Builder::new().prefix(".write-check").tempfile_in(state_dir);
+    probe.map(drop).map_err(|e| {
+        format!(
+            "the state directory {} is not writable: {e}; set state_dir to a writable directory",
+            state_dir.display()
+        )
+    })
+}
+
+/// Moves `from` to `to` (a rename; across file systems a copy, then the original removed).
+fn migrate(from: &Path, to: &Path) -> Result<(), String> {
+    let fail = |e: std::io::Error| {
+        format!(
+            "cannot move the state directory {} to {}: {e}; move it by hand, or set state_dir",
+            from.display(),
+            to.display()
+        )
+    };
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    if std::fs::rename(from, to).is_err() {
+        copy_tree(from, to).map_err(fail)?;
+        std::fs::remove_dir_all(from).map_err(fail)?;
+    }
+    tracing::info!("moved the state directory from {} to {} (out of the workspace)", from.display(), to.display());
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_legacy_state_dir_moves_out_of_the_workspace_once() {
+        let root = tempfile::tempdir().unwrap();
+        let workspace = root.path().join("ws");
+        std::fs::create_dir_all(workspace.join(".zeroclaw/cache")).unwrap();
+        std::fs::write(workspace.join(".zeroclaw/memory.sqlite3"), b"db").unwrap();
+        std::fs::write(workspace.join(".zeroclaw/cache/entry"), b"c").unwrap();
+        let state = root.path().join("data/zeroclaw/workspaces/ws-1");
+        prepare(&state, &workspace, true).unwrap();
+        assert!(!workspace.join(".zeroclaw").exists(), "moved, not copied");
+        assert_eq!(std::fs::read(state.join("memory.sqlite3")).unwrap(), b"db");
+        assert_eq!(std::fs::read(state.join("cache/entry")).unwrap(), b"c");
+        // A later start finds it in place; an explicit state_dir never moves anything.
+        prepare(&state, &workspace, true).unwrap();
+        std::fs::create_dir_all(workspace.join(".zeroclaw")).unwrap();
+        prepare(&root.path().join("explicit"), &workspace, false).unwrap();
+        assert!(workspace.join(".zeroclaw").exists());
+    }
+
+    #[test]
+    fn an_unwritable_state_dir_is_a_clear_error() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let e = prepare(&file.join("state"), root.path(), false).unwrap_err();
+        assert!(e.contains("cannot create the state directory") && e.contains("set state_dir"), "{e}");
+    }
+
+    #[test]
+    fn the_default_is_per_workspace_and_outside_it() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        if data_home().is_some() {
+            assert_ne!(default_state_dir(&a), default_state_dir(&b));
+            assert!(!default_state_dir(&a).starts_with(&a));
+            assert_eq!(default_state_dir(&a), default_state_dir(&a), "stable");
+        }
+    }
+}

@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
                 n += 1;
                 let agent = agent.clone();
                 async move {
-                    let mut session = Session::new(format!("s{n}"), "bench");
+                    let mut session = Session::new(format!("s{n}"), "bench", 200);
                     let outcome = agent.turn(&mut session, message.to_string()).await;
                     assert_eq!(outcome.tool_calls.len(), 1);
                     assert!(!outcome.tool_calls[0].result.is_error, "{:?}", outcome.tool_calls[0].result);

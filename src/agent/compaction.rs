@@ -91,13 +91,17 @@ impl Agent {
             }
         };
         let summary = ChatMessage::system(format!("{SUMMARY_PREFIX}{}", written.summary));
-        session.history.drain(..split);
-        if let Some(store) = &self.transcripts
-            && let Err(e) = store.append(&session.id, &session.channel, &summary)
-        {
-            tracing::error!(session = %session.id, "{e}");
+        if let Some(store) = &self.transcripts {
+            let stored = store.append_summary(&session.id, &session.channel, &summary, split);
+            self.store_outcome(&stored);
+            if let Err(e) = stored {
+                // The history is left as it was: the transcript has no summary to replay.
+                tracing::error!(session = %session.id, "compaction not applied: {e}");
+                session.unsaved.get_or_insert(e);
+                return;
+            }
         }
-        session.history.insert(0, summary);
+        session.compact(split, summary);
         self.observer.record(&Event::Compaction { session_id: session.id.clone(), compacted });
     }
 }

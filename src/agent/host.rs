@@ -2,8 +2,8 @@
 //! its listeners, the observers (log, metrics, and the ObserverBridge to plugins), the
 //! security policy and the transcript store; and the open sessions.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +13,7 @@ use zeroclaw_plugin_api::{
 };
 
 use super::session::Session;
+use super::sessions::{Lookup, Sessions, SharedSession};
 use crate::config::LoadedConfig;
 use crate::hooks::{HookListener, HookRunner};
 use crate::memory::Transcripts;
@@ -41,7 +42,9 @@ pub struct Agent {
     pub(super) transcripts: Option<Transcripts>,
     metrics: Arc<MetricsObserver>,
     bridge: Arc<ObserverBridge>,
-    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Session>>>>,
+    sessions: Sessions,
+    /// Why the last transcript write failed, until one succeeds again (`/health`).
+    store_error: Mutex<Option<String>>,
     isolated: AtomicU64,
     watcher: Mutex<Option<WatchHandle>>,
 }
@@ -77,14 +80,12 @@ impl Agent {
         if let Some(wasm) = runtime.wasm() {
             forward_runtime_events(wasm.events(), observer.clone());
         }
-        let transcripts = match Transcripts::open(&config.memory_path()) {
-            Ok(store) => Some(store),
-            Err(e) => {
-                tracing::error!("{e}; transcripts are not stored");
-                observer.record(&Event::Error { component: "memory".into(), message: e });
-                None
-            }
-        };
+        // Without its transcripts the agent could acknowledge what it never stored: it
+        // does not start.
+        let transcripts = Transcripts::open(&config.memory_path(), config.config.memory.max_size_mb)
+            .map_err(|e| RegistryError::State(format!("{e}; the agent does not start without its transcripts")))?;
+        let transcripts = Some(transcripts);
+        let max_sessions = usize::try_from(config.config.gateway.max_sessions).unwrap_or(usize::MAX);
         let policy = SecurityPolicy::new(config.config.security.clone());
         let agent = Arc::new(Agent {
             config,
@@ -95,13 +96,15 @@ impl Agent {
             transcripts,
             metrics,
             bridge,
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Sessions::new(max_sessions),
+            store_error: Mutex::new(None),
             isolated: AtomicU64::new(0),
             watcher: Mutex::new(None),
         });
         if agent.config.config.plugins.hot_reload {
             agent.start_watcher();
         }
+        agent.start_idle_sweeper();
         let services: Arc<dyn HostServices> = agent.clone();
         host.connect(Arc::downgrade(&services));
         Ok(agent)
@@ -147,36 +150,67 @@ impl Agent {
         HookContext::session(self.config.config.agent.id.as_str(), session_id, channel)
     }
 
-    /// The session `id`, created (and `session_start` fired) on its first message.
-    pub async fn session(&self, id: &str, channel: &str) -> Arc<tokio::sync::Mutex<Session>> {
-        let (session, created) = {
-            let mut sessions = self.sessions.lock();
-            match sessions.get(id) {
-                Some(session) => (session.clone(), false),
-                None => {
-                    let session = Arc::new(tokio::sync::Mutex::new(Session::new(id, channel)));
-                    sessions.insert(id.to_string(), session.clone());
-                    (session, true)
+    /// The session `id`. When it is not in memory it is rebuilt from its transcript (empty
+    /// for a new session) and `session_start` fires; making room for it may push the least
+    /// recently used session out (`session_end`, reason `evicted`).
+    pub async fn session(&self, id: &str, channel: &str) -> SharedSession {
+        let max_history = usize::try_from(self.config.config.agent.max_history_messages).unwrap_or(usize::MAX);
+        let (session, mut guard, evicted) =
+            match self.sessions.get_or_insert(id, || Session::new(id, channel, max_history)) {
+                Lookup::Found(session) => return session,
+                Lookup::Inserted { session, guard, evicted } => (session, guard, evicted),
+            };
+        if let Some(evicted) = evicted {
+            self.finish(evicted, SessionEndReason::Evicted).await;
+        }
+        if let Some(store) = &self.transcripts {
+            match store.replay(id) {
+                Ok(rows) if !rows.is_empty() => *guard = Session::resume(id, channel, max_history, rows),
+                Ok(_) => {}
+                Err(e) => {
+                    let e = format!("cannot read the transcript of session {id}: {e}");
+                    tracing::error!("{e}");
+                    self.observer.record(&Event::Error { component: "memory".into(), message: e });
                 }
             }
-        };
-        if created {
-            let payload = HookPayload::SessionStart(SessionStart { session_id: id.into(), channel: channel.into() });
-            self.runner.fire(&self.context(id, channel), &payload).await;
         }
+        drop(guard);
+        let payload = HookPayload::SessionStart(SessionStart { session_id: id.into(), channel: channel.into() });
+        self.runner.fire(&self.context(id, channel), &payload).await;
         session
     }
 
-    /// Ids of the open sessions.
-    pub fn open_sessions(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.sessions.lock().keys().cloned().collect();
-        ids.sort();
-        ids
+    /// How many sessions are in memory.
+    pub fn sessions_in_memory(&self) -> usize {
+        self.sessions.len()
     }
 
-    /// Closes session `id` (`session_end`); a no-op for an unknown id.
+    /// Ids of the sessions in memory.
+    pub fn open_sessions(&self) -> Vec<String> {
+        self.sessions.ids()
+    }
+
+    /// Closes session `id` (`session_end`); a no-op for an id not in memory.
     pub async fn end_session(&self, id: &str, reason: SessionEndReason) {
-        let Some(session) = self.sessions.lock().remove(id) else { return };
+        if let Some(session) = self.sessions.remove(id) {
+            self.finish(session, reason).await;
+        }
+    }
+
+    /// Ends every session idle for `idle` or longer (`session_end`, reason `idle`), and
+    /// returns how many. The agent runs this on its own every so often (see
+    /// `gateway.session_idle_secs`).
+    pub async fn end_idle_sessions(&self, idle: Duration) -> usize {
+        let idle = self.sessions.take_idle(idle);
+        let count = idle.len();
+        for session in idle {
+            self.finish(session, SessionEndReason::Idle).await;
+        }
+        count
+    }
+
+    /// Fires `session_end` for a session already out of memory.
+    async fn finish(&self, session: SharedSession, reason: SessionEndReason) {
         let session = session.lock().await;
         let payload = HookPayload::SessionEnd(SessionEnd {
             session_id: session.id.clone(),
@@ -185,6 +219,38 @@ impl Agent {
             turns: session.turns,
         });
         self.runner.fire(&self.context(&session.id, &session.channel), &payload).await;
+    }
+
+    /// Why the host is degraded, if it is: the last transcript write failed.
+    pub fn degraded(&self) -> Option<String> {
+        self.store_error.lock().clone()
+    }
+
+    /// Records the outcome of a transcript write (for [`Agent::degraded`]).
+    pub(super) fn store_outcome(&self, outcome: &Result<(), String>) {
+        let mut error = self.store_error.lock();
+        match outcome {
+            Ok(()) => *error = None,
+            Err(e) => *error = Some(e.clone()),
+        }
+    }
+
+    /// Sweeps idle sessions out of memory every so often, for as long as the agent lives.
+    fn start_idle_sweeper(self: &Arc<Self>) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else { return };
+        let idle = Duration::from_secs(self.config.config.gateway.session_idle_secs);
+        let period = (idle / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+        let weak = Arc::downgrade(self);
+        handle.spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                let Some(agent) = weak.upgrade() else { break };
+                let ended = agent.end_idle_sessions(idle).await;
+                if ended > 0 {
+                    tracing::debug!("{ended} idle session(s) left memory");
+                }
+            }
+        });
     }
 
     /// Reloads the plugins (see [`PluginRuntime::reload`]) and reports it to the observers.

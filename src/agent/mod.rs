@@ -9,8 +9,9 @@
 mod compaction;
 mod host;
 mod session;
+mod sessions;
 mod turn;
 
 pub use host::{Agent, AgentOptions};
-pub use session::Session;
+pub use session::{Replayed, Session};
 pub use turn::TurnOutcome;

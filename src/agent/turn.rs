@@ -26,6 +26,9 @@ pub struct TurnOutcome {
     pub tool_calls: Vec<Executed>,
     /// Tokens used.
     pub usage: TokenUsage,
+    /// Why a message of this turn could not be stored in its transcript, if one could
+    /// not: the turn must not be acknowledged.
+    pub unsaved: Option<String>,
 }
 
 impl Agent {
@@ -40,8 +43,10 @@ impl Agent {
             iterations: 0,
             tool_calls: Vec::new(),
             usage: TokenUsage::default(),
+            unsaved: None,
         };
         session.turns += 1;
+        session.unsaved = None;
         self.run(session, &ctx, user_message, &mut outcome).await;
         let duration_ms = started.elapsed().as_millis() as u64;
         let end = AgentEnd {
@@ -60,18 +65,23 @@ impl Agent {
             duration_ms,
             cancelled: outcome.cancelled.clone(),
         });
+        outcome.unsaved = session.unsaved.take();
         outcome
     }
 
     /// Appends to the history and the transcript.
+    /// A failed write marks the turn unsaved (and the host degraded until a write succeeds).
     pub(super) fn remember(&self, session: &mut Session, message: ChatMessage) {
-        if let Some(store) = &self.transcripts
-            && let Err(e) = store.append(&session.id, &session.channel, &message)
-        {
-            tracing::error!(session = %session.id, "{e}");
-            self.observer.record(&Event::Error { component: "memory".into(), message: e });
+        if let Some(store) = &self.transcripts {
+            let stored = store.append(&session.id, &session.channel, &message);
+            self.store_outcome(&stored);
+            if let Err(e) = stored {
+                tracing::error!(session = %session.id, "{e}");
+                self.observer.record(&Event::Error { component: "memory".into(), message: e.clone() });
+                session.unsaved.get_or_insert(e);
+            }
         }
-        session.history.push(message);
+        session.push(message);
     }
 
     async fn run(&self, session: &mut Session, ctx: &HookContext, user_message: String, outcome: &mut TurnOutcome) {

@@ -14,8 +14,9 @@ use crate::observability::{for_one_line, for_terminal};
 /// The channel name.
 pub const CHANNEL: &str = "cli";
 
-/// Handles one message and prints the outcome; returns the printed text.
-pub async fn one(agent: &Agent, session_id: &str, text: &str) -> String {
+/// Handles one message and prints the outcome; returns the printed text, or the error
+/// when the turn could not be stored (then nothing is printed on stdout).
+pub async fn one(agent: &Agent, session_id: &str, text: &str) -> Result<String, String> {
     let user = whoami();
     let incoming =
         Incoming { session_id: session_id.into(), channel: CHANNEL.into(), sender: user.clone(), text: text.into() };
@@ -26,18 +27,19 @@ pub async fn one(agent: &Agent, session_id: &str, text: &str) -> String {
             let _ = out.flush();
             drop(out);
             delivered(agent, session_id, CHANNEL, &user, &text).await;
-            text
+            Ok(text)
         }
         Reply::Dropped { reason } => {
             let line = format!("(message dropped: {})", for_one_line(&reason));
             println!("{line}");
-            line
+            Ok(line)
         }
         Reply::Suppressed { reason } => {
             let line = format!("(reply suppressed: {})", for_one_line(&reason));
             println!("{line}");
-            line
+            Ok(line)
         }
+        Reply::Unsaved { reason } => Err(format!("the turn could not be stored, so it is not answered: {reason}")),
     }
 }
 
@@ -59,7 +61,9 @@ pub async fn interactive(agent: &Agent, session_id: &str) {
                 println!("(new session {session_id})");
             }
             text => {
-                one(agent, &session_id, text).await;
+                if let Err(e) = one(agent, &session_id, text).await {
+                    eprintln!("error: {}", for_one_line(&e));
+                }
             }
         }
     }

@@ -43,6 +43,12 @@ pub enum Reply {
         /// Why.
         reason: String,
     },
+    /// The turn ran but its transcript could not be written: nothing may be acknowledged
+    /// (the gateway answers 503, `agent` exits non-zero).
+    Unsaved {
+        /// The write error.
+        reason: String,
+    },
 }
 
 /// Handles one incoming message: `message_received`, the turn, `message_sending`.
@@ -60,6 +66,9 @@ pub async fn receive(agent: &Agent, incoming: Incoming) -> Reply {
     let turn = agent.turn(&mut session, text).await;
     let turns = session.turns;
     drop(session);
+    if let Some(reason) = turn.unsaved {
+        return Reply::Unsaved { reason };
+    }
     let outbound =
         OutboundMessage { channel: incoming.channel.clone(), recipient: incoming.sender, content: turn.reply.clone() };
     let reply = match agent.runner().run(&ctx, HookPayload::MessageSending(outbound.clone())).await {

@@ -15,8 +15,9 @@ pub async fn agent(config: Option<&Path>, message: Option<String>, session: Stri
     let agent = Agent::start(LoadedConfig::discover(config)?).await?;
     match message {
         Some(message) => {
-            cli::one(&agent, &session, &message).await;
+            let answered = cli::one(&agent, &session, &message).await;
             agent.end_session(&session, SessionEndReason::Closed).await;
+            answered.map_err(CliError)?;
         }
         None => cli::interactive(&agent, &session).await,
     }

@@ -176,6 +176,9 @@ pub async fn run(dir: Option<PathBuf>) -> Result<(), CliError> {
             }
             Reply::Dropped { reason } => println!("zeroclaw> (message dropped: {})\n", for_one_line(&reason)),
             Reply::Suppressed { reason } => println!("zeroclaw> (reply suppressed: {})\n", for_one_line(&reason)),
+            Reply::Unsaved { reason } => {
+                return Err(CliError(format!("the demo's transcript cannot be written: {reason}")));
+            }
         }
     }
     agent.end_session("demo", SessionEndReason::Closed).await;

@@ -65,6 +65,10 @@ pub struct AgentConfig {
     pub compaction_keep: u64,
     /// The model (or `hint:<route>`) that writes compaction summaries; default: `model`.
     pub compaction_model: Option<String>,
+    /// Messages of a session's history kept in memory at most (the oldest go first); the
+    /// transcript keeps them all.
+    #[serde(deserialize_with = "positive")]
+    pub max_history_messages: u64,
 }
 
 impl Default for AgentConfig {
@@ -78,6 +82,7 @@ impl Default for AgentConfig {
             compaction_threshold: 40,
             compaction_keep: 10,
             compaction_model: None,
+            max_history_messages: 200,
         }
     }
 }
@@ -166,6 +171,14 @@ pub struct GatewayConfig {
     /// Longest graceful shutdown waits for requests in flight and the stop hooks.
     #[serde(deserialize_with = "positive")]
     pub shutdown_timeout_ms: u64,
+    /// A session with no message for this long leaves memory (`session_end`, reason
+    /// `idle`); its next message resumes it from its transcript.
+    #[serde(deserialize_with = "positive")]
+    pub session_idle_secs: u64,
+    /// Sessions held in memory at most; past it the least recently used leaves (`session_end`,
+    /// reason `evicted`) and resumes from its transcript when it speaks again.
+    #[serde(deserialize_with = "positive")]
+    pub max_sessions: u64,
 }
 
 impl Default for GatewayConfig {
@@ -176,6 +189,8 @@ impl Default for GatewayConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout_ms: 120_000,
             shutdown_timeout_ms: 5_000,
+            session_idle_secs: 1800,
+            max_sessions: 1000,
         }
     }
 }
@@ -186,6 +201,10 @@ impl Default for GatewayConfig {
 pub struct MemoryConfig {
     /// The SQLite database of transcripts and summaries. Default: `<state_dir>/memory.sqlite3`.
     pub path: Option<PathBuf>,
+    /// The transcript writes stop growing the database past this many MiB (unset: no
+    /// bound); a chat whose transcript cannot be written answers 503.
+    #[serde(default, deserialize_with = "positive_opt", skip_serializing_if = "Option::is_none")]
+    pub max_size_mb: Option<u64>,
 }
 
 /// `[hooks]`.

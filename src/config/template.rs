@@ -28,6 +28,7 @@ max_iterations = 8
 compaction_threshold = 40
 compaction_keep = 10
 # compaction_model = "hint:cheap"     # default: `model`
+max_history_messages = 200          # messages of a session kept in memory (the transcript keeps all)
 
 [providers]
 # Retries of transient errors per provider, with exponential backoff.
@@ -55,6 +56,10 @@ bind = "127.0.0.1:7878"
 max_body_bytes = 1048576
 request_timeout_ms = 120000
 shutdown_timeout_ms = 5000
+# A session with no message for this long leaves memory; its next message resumes it.
+session_idle_secs = 1800
+# Sessions held in memory at most (the least recently used leaves first).
+max_sessions = 1000
 
 [memory]
 # path = "/var/lib/zeroclaw/memory.sqlite3"   # default: <state_dir>/memory.sqlite3

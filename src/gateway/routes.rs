@@ -58,8 +58,11 @@ async fn require_token(State(state): State<AppState>, headers: HeaderMap, reques
     next.run(request).await
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    match state.agent.degraded() {
+        None => Json(json!({"status": "ok"})),
+        Some(reason) => Json(json!({"status": "degraded", "reason": reason})),
+    }
 }
 
 /// `POST /v1/chat` body.
@@ -130,6 +133,11 @@ async fn chat(
         Reply::Suppressed { reason } => {
             Json(json!({"session_id": body.session_id, "reply": null, "suppressed": reason})).into_response()
         }
+        // Nothing is acknowledged that is not stored.
+        Reply::Unsaved { reason } => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the turn could not be stored, so it is not answered: {reason}; see GET /health"),
+        ),
     }
 }
 

@@ -83,21 +83,16 @@ async fn with_session_memory_off_nothing_is_written_or_recalled() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_corrupt_memory_database_costs_the_memory_not_the_turn() {
+async fn a_corrupt_memory_database_stops_the_agent_at_start_and_is_left_untouched() {
+    // Its transcripts live there: an agent that started anyway would answer turns it never
+    // stored.
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("state")).unwrap();
     let garbage = vec![0x5a; 8192];
     std::fs::write(dir.path().join("state/memory.sqlite3"), &garbage).unwrap();
-    let agent = Agent::start(config(dir.path(), "memory-corrupt", false, "", "")).await.unwrap();
-    let reply = say(&agent, "s", "hello").await;
-    assert!(matches!(&reply, zeroclaw::channels::Reply::Send { text, .. } if text == "You said: hello"), "{reply:?}");
-    let snapshot = agent.runtime().snapshot();
-    let memory = snapshot
-        .hooks(zeroclaw_plugin_api::HookPoint::BeforeAgentStart)
-        .iter()
-        .find(|e| e.owner.plugin_id() == "session_memory")
-        .unwrap();
-    assert_eq!(memory.stats.view().errors, 1, "the failure is counted (and logged)");
+    let error = Agent::start(config(dir.path(), "memory-corrupt", false, "", "")).await.err().unwrap().to_string();
+    assert!(error.contains("memory.sqlite3") && error.contains("not a database"), "{error}");
+    assert!(error.contains("does not start without its transcripts"), "{error}");
     assert_eq!(std::fs::read(dir.path().join("state/memory.sqlite3")).unwrap(), garbage, "nothing was overwritten");
 }
 

@@ -6,6 +6,19 @@ use zeroclaw::channels::Reply;
 
 use crate::agent::say;
 
+/// A config for a test agent in `root` (its workspace, state in `root/state`), with the
+/// test recorder on and session_memory off (so a resumed history is the transcript's,
+/// not recalled memory). `agent` adds lines to `[agent]`; `rest` adds tables.
+fn edge_config(root: &std::path::Path, id: &str, agent: &str, rest: &str) -> zeroclaw::config::LoadedConfig {
+    let text = format!(
+        "workspace = \".\"\nstate_dir = \"state\"\n[agent]\nid = \"{id}\"\n{agent}\n\
+         [hooks.builtin]\ntest_recorder = true\nsession_memory = false\n{rest}\n"
+    );
+    let path = root.join("zeroclaw.toml");
+    std::fs::write(&path, &text).unwrap();
+    zeroclaw::config::LoadedConfig::parse(&text, &path).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
 fn text(reply: &Reply) -> String {
     match reply {
         Reply::Send { text, .. } => text.clone(),
@@ -50,4 +63,162 @@ async fn a_dangling_link_in_the_workspace_does_not_write_outside() {
     let reply = text(&say(&agent, "s", "write dangling: pwned").await);
     assert!(!target.exists(), "nothing was created outside: {reply}");
     assert!(reply.contains("leads outside the workspace, or through a link"), "{reply}");
+}
+
+/// The user messages of the last provider request recorded for agent `id` in `session`.
+fn last_request_users(id: &str) -> Vec<String> {
+    let request = crate::recorder::recorded(id).into_iter().rev().find_map(|p| match p {
+        zeroclaw_plugin_api::HookPayload::BeforeLlmCall(call) => Some(call.request),
+        _ => None,
+    });
+    let request = request.expect("a provider call was recorded");
+    request.messages.into_iter().filter(|m| m.role == zeroclaw_plugin_api::Role::User).map(|m| m.content).collect()
+}
+
+fn session_ends(id: &str) -> Vec<(String, zeroclaw_plugin_api::SessionEndReason)> {
+    crate::recorder::recorded(id)
+        .into_iter()
+        .filter_map(|p| match p {
+            zeroclaw_plugin_api::HookPayload::SessionEnd(end) => Some((end.session_id, end.reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evicted_session_ends_and_resumes_from_its_transcript() {
+    use zeroclaw_plugin_api::SessionEndReason;
+    let dir = tempfile::tempdir().unwrap();
+    let agent = Agent::start(edge_config(dir.path(), "evict", "", "[gateway]\nmax_sessions = 1\n")).await.unwrap();
+    say(&agent, "first", "my name is Ada").await;
+    say(&agent, "second", "hello").await;
+    assert_eq!(agent.open_sessions(), vec!["second"], "at most max_sessions in memory");
+    assert_eq!(session_ends("evict"), vec![("first".to_string(), SessionEndReason::Evicted)]);
+    say(&agent, "first", "what is my name?").await;
+    assert_eq!(last_request_users("evict"), vec!["my name is Ada", "what is my name?"], "resumed");
+
+    assert_eq!(agent.end_idle_sessions(std::time::Duration::ZERO).await, 1);
+    assert_eq!(session_ends("evict").last().unwrap(), &("first".to_string(), SessionEndReason::Idle));
+    assert_eq!(agent.sessions_in_memory(), 0);
+    say(&agent, "first", "still there?").await;
+    assert_eq!(last_request_users("evict"), vec!["my name is Ada", "what is my name?", "still there?"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_keeps_its_bounded_history_across_compaction_and_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent_keys = "compaction_threshold = 6\ncompaction_keep = 2\nmax_history_messages = 5";
+    let agent = Agent::start(edge_config(dir.path(), "bounded", agent_keys, "")).await.unwrap();
+    for i in 0..6 {
+        say(&agent, "s", &format!("message {i}")).await;
+    }
+    let live = agent.session("s", "test").await.lock().await.history.clone();
+    assert!(live.len() <= 5, "{live:?}");
+    agent.end_session("s", zeroclaw_plugin_api::SessionEndReason::Evicted).await;
+    let resumed = agent.session("s", "test").await.lock().await.history.clone();
+    assert_eq!(resumed, live, "the transcript replays to the same history");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_that_cannot_be_stored_is_not_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = Agent::start(edge_config(dir.path(), "full", "", "[memory]\nmax_size_mb = 1\n")).await.unwrap();
+    let big = "x".repeat(100 * 1024);
+    let mut unsaved = None;
+    for i in 0..40 {
+        match say(&agent, &format!("s{i}"), &big).await {
+            Reply::Unsaved { reason } => {
+                unsaved = Some(reason);
+                break;
+            }
+            Reply::Send { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    let reason = unsaved.expect("a 1 MiB database fills up");
+    assert!(reason.contains("cannot store a transcript message") && reason.contains("full"), "{reason}");
+    assert!(agent.degraded().is_some_and(|r| r.contains("full")), "the host says it is degraded");
+}
+
+/// A gateway process on a free port, serving the config in `dir`.
+fn spawn_gateway(dir: &std::path::Path) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(["gateway", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("XDG_DATA_HOME")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (child, format!("http://127.0.0.1:{port}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the gateway did not come up");
+}
+
+async fn chat(base: &str, session: &str, message: &str) -> (reqwest::StatusCode, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v1/chat"))
+        .json(&serde_json::json!({"session_id": session, "message": message}))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_continues_after_the_process_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("zeroclaw.toml"),
+        "state_dir = \"state\"\n[hooks.builtin]\nsession_memory = false\n",
+    )
+    .unwrap();
+    let (mut first, base) = spawn_gateway(dir.path());
+    let (status, one) = chat(&base, "talk", "my name is Ada").await;
+    assert_eq!(status, 200, "{one}");
+    let (_, two) = chat(&base, "talk", "and I like tea").await;
+    first.kill().unwrap(); // SIGKILL: nothing is flushed on the way out
+    first.wait().unwrap();
+
+    let (mut second, base) = spawn_gateway(dir.path());
+    let (status, three) = chat(&base, "talk", "what do I like?").await;
+    let (_, fresh) = chat(&base, "new", "what do I like?").await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(status, 200, "{three}");
+    let prompt = |v: &serde_json::Value| v["usage"]["prompt_tokens"].as_u64().unwrap();
+    assert!(prompt(&two) > prompt(&one), "the history grows within a process");
+    assert!(prompt(&three) > prompt(&two), "and carries over the restart: {three} after {two}");
+    assert!(prompt(&fresh) < prompt(&one) + 5, "a new session starts empty: {fresh}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_answers_503_and_health_is_degraded_when_the_transcript_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("zeroclaw.toml"), "state_dir = \"state\"\n[memory]\nmax_size_mb = 1\n").unwrap();
+    let (mut gateway, base) = spawn_gateway(dir.path());
+    let big = "y".repeat(200 * 1024);
+    let mut refused = None;
+    for i in 0..20 {
+        let (status, body) = chat(&base, &format!("s{i}"), &big).await;
+        if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            refused = Some(body);
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+    }
+    let health: serde_json::Value = reqwest::get(format!("{base}/health")).await.unwrap().json().await.unwrap();
+    gateway.kill().unwrap();
+    gateway.wait().unwrap();
+    let refused = refused.expect("a 1 MiB database fills up");
+    assert!(refused["error"].as_str().unwrap().contains("could not be stored"), "{refused}");
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert!(health["reason"].as_str().unwrap().contains("full"), "{health}");
 }

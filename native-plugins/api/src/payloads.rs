@@ -41,15 +41,23 @@ pub enum SessionEndReason {
     Reset,
     /// The host is shutting down.
     Shutdown,
+    /// No message came for `gateway.session_idle_secs`; the session leaves memory and
+    /// resumes from its transcript on its next message.
+    Idle,
+    /// Pushed out of memory by `gateway.max_sessions` (least recently used first); it
+    /// resumes from its transcript on its next message.
+    Evicted,
 }
 
 impl SessionEndReason {
-    /// The wire name (`closed`, `reset`, `shutdown`).
+    /// The wire name (`closed`, `reset`, `shutdown`, `idle`, `evicted`).
     pub fn as_str(self) -> &'static str {
         match self {
             SessionEndReason::Closed => "closed",
             SessionEndReason::Reset => "reset",
             SessionEndReason::Shutdown => "shutdown",
+            SessionEndReason::Idle => "idle",
+            SessionEndReason::Evicted => "evicted",
         }
     }
 }

@@ -162,6 +162,10 @@ fn end_reason_to_wit(reason: api::SessionEndReason) -> wh::SessionEndReason {
         api::SessionEndReason::Closed => wh::SessionEndReason::Closed,
         api::SessionEndReason::Reset => wh::SessionEndReason::Reset,
         api::SessionEndReason::Shutdown => wh::SessionEndReason::Shutdown,
+        // The published 1.0 contract has no case for these; a 1.0 guest sees the session
+        // close, which is what it is to it. A later minor may add them (new cases are a
+        // new contract version, never an edit of 1.0).
+        api::SessionEndReason::Idle | api::SessionEndReason::Evicted => wh::SessionEndReason::Closed,
     }
 }
 

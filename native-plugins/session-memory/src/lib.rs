@@ -1,7 +1,9 @@
 //! `session_memory`: a built-in native hook that remembers sessions across restarts.
 //!
 //! - On `after_compaction` it stores the summary the compaction produced (no second model
-//!   call); on `session_end` it stores the session's last turns.
+//!   call); after every delivered reply (`message_sent`) it stores the session's last turns
+//!   as its session-end summary, replacing the previous one, so a session that ends, a
+//!   shutdown or a crash leaves nothing unwritten.
 //! - On `before_agent_start` it recalls the stored summaries of the session (and, with
 //!   `include_channel`, of the channel's other sessions) that best match the incoming
 //!   message, then the newest, within a character budget, and adds them to the context.
@@ -92,7 +94,16 @@ struct SessionMemory {
     config: SessionMemoryConfig,
     store: Arc<SummaryStore>,
     /// The last turns of each open session (for its session-end summary).
-    turns: Mutex<HashMap<String, VecDeque<Turn>>>,
+    turns: Mutex<HashMap<String, OpenSession>>,
+}
+
+/// What the handler tracks of a session in memory.
+#[derive(Debug, Default)]
+struct OpenSession {
+    /// Its last turns.
+    turns: VecDeque<Turn>,
+    /// Whether its summary in the store is as current as `turns`.
+    stored: bool,
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -183,26 +194,37 @@ impl HookHandler for SessionMemory {
             HookPayload::MessageReceived(message) => {
                 let mut turns = self.turns.lock();
                 let session_turns = turns.entry(session).or_default();
-                session_turns.push_back(Turn { user: message.content.clone(), reply: String::new() });
-                while session_turns.len() > self.config.session_end_turns {
-                    session_turns.pop_front();
+                session_turns.turns.push_back(Turn { user: message.content.clone(), reply: String::new() });
+                while session_turns.turns.len() > self.config.session_end_turns {
+                    session_turns.turns.pop_front();
                 }
+                session_turns.stored = false;
                 Ok(HookOutcome::Continue)
             }
             HookPayload::MessageSent(message) => {
-                if let Some(turn) = self.turns.lock().get_mut(&session).and_then(|t| t.back_mut()) {
-                    turn.reply = message.content.clone();
-                }
+                // The session's summary is kept current turn by turn: when the session ends,
+                // the host shuts down or the process dies, nothing is left to write.
+                let summary = {
+                    let mut turns = self.turns.lock();
+                    let Some(open) = turns.get_mut(&session) else { return Ok(HookOutcome::Continue) };
+                    if let Some(turn) = open.turns.back_mut() {
+                        turn.reply = message.content.clone();
+                    }
+                    open.stored = true;
+                    self.session_end_summary(&open.turns)
+                };
+                self.blocking(move |store| store.set_session_summary(&session, &channel, &summary)).await?;
                 Ok(HookOutcome::Continue)
             }
             HookPayload::SessionEnd(end) => {
-                let Some(turns) = self.turns.lock().remove(&end.session_id) else { return Ok(HookOutcome::Continue) };
-                if turns.is_empty() {
+                let Some(open) = self.turns.lock().remove(&end.session_id) else { return Ok(HookOutcome::Continue) };
+                if open.stored || open.turns.is_empty() {
                     return Ok(HookOutcome::Continue);
                 }
-                let summary = self.session_end_summary(&turns);
+                // A turn whose reply was never delivered (suppressed, or the end came first).
+                let summary = self.session_end_summary(&open.turns);
                 let (session, channel) = (end.session_id.clone(), end.channel.clone());
-                self.blocking(move |store| store.insert(&session, &channel, Source::SessionEnd, &summary)).await?;
+                self.blocking(move |store| store.set_session_summary(&session, &channel, &summary)).await?;
                 Ok(HookOutcome::Continue)
             }
             _ => Ok(HookOutcome::Continue),

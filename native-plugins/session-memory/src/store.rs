@@ -1,5 +1,5 @@
-//! The summaries, in the host's memory database: a table, its FTS5 index, and the queries
-//! behind recall and the `zeroclaw memory` commands.
+//! The summaries, in the host's memory database: a table indexed by session and by
+//! channel, and the queries behind recall and the `zeroclaw memory` commands.
 //!
 //! The connection is opened on first use and dropped after any error, so a database that
 //! was locked or briefly unreadable is retried on the next operation. Nothing here ever
@@ -15,7 +15,8 @@ use thiserror::Error;
 
 const OWNER: &str = "session_memory";
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE memory_summaries (
         id INTEGER PRIMARY KEY,
         session_id TEXT NOT NULL,
@@ -33,7 +34,15 @@ const MIGRATIONS: &[&str] = &["
     CREATE TRIGGER memory_summaries_ad AFTER DELETE ON memory_summaries BEGIN
         INSERT INTO memory_summaries_fts (memory_summaries_fts, rowid, summary) VALUES ('delete', old.id, old.summary);
     END;
-"];
+",
+    "
+    -- Recall ranks the scope's own summaries (see `recall`): a store-wide full-text index
+    -- made every recall cost in proportion to the whole store, and every write pay for it.
+    DROP TRIGGER memory_summaries_ai;
+    DROP TRIGGER memory_summaries_ad;
+    DROP TABLE memory_summaries_fts;
+",
+];
 
 /// A failed memory operation.
 #[derive(Debug, Error)]
@@ -115,17 +124,30 @@ const STOP_WORDS: &[&str] = &[
     "your",
 ];
 
-/// An FTS5 query matching any meaningful word of `text` (quoted, so nothing in it is syntax).
-fn match_any(text: &str) -> Option<String> {
+/// The meaningful words of `text`, lowercased, each once (at most 32).
+fn query_words(text: &str) -> Vec<String> {
     let mut words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(&w.to_lowercase().as_str()))
-        .map(|w| format!("\"{}\"", w.to_lowercase()))
+        .map(str::to_lowercase)
         .collect();
     words.sort();
     words.dedup();
     words.truncate(32);
-    (!words.is_empty()).then(|| words.join(" OR "))
+    words
+}
+
+/// How many of `words` (lowercase) occur in `summary` as whole words.
+fn relevance(summary: &str, words: &[String]) -> usize {
+    let mut found = vec![false; words.len()];
+    for token in summary.split(|c: char| !c.is_alphanumeric()).filter(|t| t.len() >= 3) {
+        for (i, word) in words.iter().enumerate() {
+            if !found[i] && token.len() == word.len() && token.to_lowercase() == *word {
+                found[i] = true;
+            }
+        }
+    }
+    found.into_iter().filter(|f| *f).count()
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
@@ -183,42 +205,56 @@ impl SummaryStore {
     }
 
     /// The summaries to recall: those of the session (and, with `channel`, of the channel's
-    /// other sessions) matching the message's words, best match first, then the newest
+    /// other sessions) matching the most of the message's words first, then the newest
     /// others; at most `limit`, within `budget_chars`.
+    ///
+    /// The scope's rows come through their indexes and are ranked here, so a recall costs
+    /// in proportion to the scope's own summaries, however large the store grows; the lock
+    /// on the connection is held only while they are read.
     pub fn recall(&self, query: &RecallQuery<'_>) -> Result<Vec<Summary>, MemoryError> {
-        let scope = "(s.session_id = ?1 OR (?2 IS NOT NULL AND s.channel = ?2))";
-        let limit = query.limit as i64;
-        let found = self.with(|conn| {
-            let mut chosen: Vec<Summary> = Vec::new();
-            if let Some(fts) = match_any(query.text) {
-                let sql = format!(
-                    "SELECT {COLUMNS} FROM memory_summaries_fts f JOIN memory_summaries s ON s.id = f.rowid
-                     WHERE memory_summaries_fts MATCH ?3 AND {scope}
-                     ORDER BY bm25(memory_summaries_fts), s.created_at DESC LIMIT ?4"
-                );
-                let mut stmt = conn.prepare_cached(&sql)?;
-                chosen.extend(stmt.query_map(params![query.session_id, query.channel, fts, limit], row)?.collect::<Result<Vec<_>, _>>()?);
-            }
-            if chosen.len() < query.limit {
-                let sql = format!("SELECT {COLUMNS} FROM memory_summaries s WHERE {scope} ORDER BY s.created_at DESC, s.id DESC LIMIT ?3");
-                let mut stmt = conn.prepare_cached(&sql)?;
-                for summary in stmt.query_map(params![query.session_id, query.channel, limit], row)? {
-                    let summary = summary?;
-                    if chosen.len() < query.limit && !chosen.iter().any(|c| c.id == summary.id) {
-                        chosen.push(summary);
-                    }
-                }
-            }
-            Ok(chosen)
+        let scoped = self.with(|conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM memory_summaries s WHERE s.session_id = ?1
+                 UNION SELECT {COLUMNS} FROM memory_summaries s WHERE ?2 IS NOT NULL AND s.channel = ?2"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            stmt.query_map(params![query.session_id, query.channel], row)?.collect::<Result<Vec<_>, _>>()
         })?;
+        let words = query_words(query.text);
+        let mut ranked: Vec<(usize, Summary)> =
+            scoped.into_iter().map(|s| (relevance(&s.summary, &words), s)).collect();
+        // Most matching words first, then the newest.
+        ranked.sort_by(|(a, x), (b, y)| b.cmp(a).then(y.created_at_ms.cmp(&x.created_at_ms)).then(y.id.cmp(&x.id)));
         let mut used = 0;
-        Ok(found
+        Ok(ranked
             .into_iter()
+            .map(|(_, s)| s)
+            .take(query.limit)
             .take_while(|s| {
                 used += s.summary.chars().count();
                 used <= query.budget_chars
             })
             .collect())
+    }
+
+    /// Stores `summary` as session `session_id`'s current session-end summary, replacing
+    /// the one stored before (kept current turn by turn, so an end, a shutdown or a crash
+    /// has nothing left to write).
+    pub fn set_session_summary(&self, session_id: &str, channel: &str, summary: &str) -> Result<i64, MemoryError> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "DELETE FROM memory_summaries WHERE session_id = ?1 AND source = ?2",
+                params![session_id, Source::SessionEnd.as_str()],
+            )?;
+            tx.execute(
+                "INSERT INTO memory_summaries (session_id, channel, created_at, source, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![session_id, channel, now_ms(), Source::SessionEnd.as_str(), summary],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(id)
+        })
     }
 
     /// Every summary, or one session's, oldest first.
@@ -274,6 +310,17 @@ mod tests {
         assert_eq!(with_channel.len(), 3);
         let budget = store.recall(&RecallQuery { budget_chars: 45, ..query("s", "tomatoes") }).unwrap();
         assert_eq!(budget.len(), 1, "within the budget");
+    }
+
+    #[test]
+    fn a_session_summary_is_kept_current_not_repeated() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SummaryStore::new(&dir.path().join("m.sqlite3"));
+        store.insert("s", "cli", Source::Compaction, "a compaction").unwrap();
+        store.set_session_summary("s", "cli", "Last 1 turn(s)").unwrap();
+        store.set_session_summary("s", "cli", "Last 2 turn(s)").unwrap();
+        let texts: Vec<String> = store.list(Some("s")).unwrap().into_iter().map(|s| s.summary).collect();
+        assert_eq!(texts, ["a compaction", "Last 2 turn(s)"]);
     }
 
     #[test]

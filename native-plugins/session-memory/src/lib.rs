@@ -21,6 +21,7 @@
 //! recall_budget_chars = 2000     # characters added at most
 //! include_channel = false        # also recall the channel's other sessions
 //! session_end_turns = 3          # turns kept in a session-end summary
+//! channel_window = 2000          # with include_channel: the channel's newest summaries ranked
 //! ```
 
 mod store;
@@ -62,18 +63,28 @@ pub struct SessionMemoryConfig {
     pub include_channel: bool,
     /// Turns kept in the summary stored when a session ends.
     pub session_end_turns: usize,
+    /// With `include_channel`: how many of the channel's newest summaries are ranked.
+    pub channel_window: usize,
 }
 
 impl Default for SessionMemoryConfig {
     fn default() -> Self {
-        SessionMemoryConfig { recall_limit: 5, recall_budget_chars: 2000, include_channel: false, session_end_turns: 3 }
+        SessionMemoryConfig {
+            recall_limit: 5,
+            recall_budget_chars: 2000,
+            include_channel: false,
+            session_end_turns: 3,
+            channel_window: 2000,
+        }
     }
 }
 
 fn build(ctx: &PluginContext) -> Result<Vec<Arc<dyn HookHandler>>, FactoryError> {
     let config: SessionMemoryConfig = ctx.config()?;
-    if config.recall_limit == 0 || config.session_end_turns == 0 {
-        return Err(FactoryError::Config("recall_limit and session_end_turns must be at least 1".into()));
+    if config.recall_limit == 0 || config.session_end_turns == 0 || config.channel_window == 0 {
+        return Err(FactoryError::Config(
+            "recall_limit, session_end_turns and channel_window must be at least 1".into(),
+        ));
     }
     Ok(vec![Arc::new(SessionMemory {
         config,
@@ -158,8 +169,12 @@ impl HookHandler for SessionMemory {
         let channel = ctx.channel.clone().unwrap_or_default();
         match payload {
             HookPayload::BeforeAgentStart(start) => {
-                let (limit, budget, include_channel) =
-                    (self.config.recall_limit, self.config.recall_budget_chars, self.config.include_channel);
+                let (limit, budget, include_channel, window) = (
+                    self.config.recall_limit,
+                    self.config.recall_budget_chars,
+                    self.config.include_channel,
+                    self.config.channel_window,
+                );
                 let text = start.user_message.clone();
                 let found = self
                     .blocking(move |store| {
@@ -169,6 +184,7 @@ impl HookHandler for SessionMemory {
                             text: &text,
                             limit,
                             budget_chars: budget,
+                            channel_window: window,
                         })
                     })
                     .await?;

@@ -103,6 +103,9 @@ pub struct RecallQuery<'a> {
     pub limit: usize,
     /// Characters at most, all summaries together.
     pub budget_chars: usize,
+    /// With `channel`: how many of the channel's newest summaries are ranked (the
+    /// session's own are always all ranked).
+    pub channel_window: usize,
 }
 
 /// The summaries store.
@@ -137,17 +140,27 @@ fn query_words(text: &str) -> Vec<String> {
     words
 }
 
-/// How many of `words` (lowercase) occur in `summary` as whole words.
-fn relevance(summary: &str, words: &[String]) -> usize {
-    let mut found = vec![false; words.len()];
-    for token in summary.split(|c: char| !c.is_alphanumeric()).filter(|t| t.len() >= 3) {
-        for (i, word) in words.iter().enumerate() {
-            if !found[i] && token.len() == word.len() && token.to_lowercase() == *word {
-                found[i] = true;
-            }
+/// How many of `words` (lowercase) occur in `summary` as whole words. `scratch` is reused
+/// between calls (one lowercase token at a time, no allocation per token).
+fn relevance(summary: &str, words: &[String], scratch: &mut String) -> usize {
+    let mut found = 0u64; // a bit per word: there are at most 32
+    for token in summary.split(|c: char| !c.is_alphanumeric()) {
+        if token.len() < 3 {
+            continue;
+        }
+        scratch.clear();
+        if token.is_ascii() {
+            scratch.push_str(token);
+            scratch.make_ascii_lowercase();
+        } else {
+            scratch.extend(token.chars().flat_map(char::to_lowercase));
+        }
+        // A handful of words: a scan beats hashing every token.
+        if let Some(i) = words.iter().position(|w| w.len() == scratch.len() && *w == *scratch) {
+            found |= 1 << i;
         }
     }
-    found.into_iter().filter(|f| *f).count()
+    found.count_ones() as usize
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
@@ -204,25 +217,35 @@ impl SummaryStore {
         })
     }
 
-    /// The summaries to recall: those of the session (and, with `channel`, of the channel's
-    /// other sessions) matching the most of the message's words first, then the newest
-    /// others; at most `limit`, within `budget_chars`.
+    /// The summaries to recall: those of the session (and, with `channel`, the newest
+    /// `channel_window` of the channel's other sessions) matching the most of the message's
+    /// words first, then the newest others; at most `limit`, within `budget_chars`.
     ///
     /// The scope's rows come through their indexes and are ranked here, so a recall costs
     /// in proportion to the scope's own summaries, however large the store grows; the lock
     /// on the connection is held only while they are read.
     pub fn recall(&self, query: &RecallQuery<'_>) -> Result<Vec<Summary>, MemoryError> {
         let scoped = self.with(|conn| {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM memory_summaries s WHERE s.session_id = ?1
-                 UNION SELECT {COLUMNS} FROM memory_summaries s WHERE ?2 IS NOT NULL AND s.channel = ?2"
-            );
+            let sql = format!("SELECT {COLUMNS} FROM memory_summaries s WHERE s.session_id = ?1");
             let mut stmt = conn.prepare_cached(&sql)?;
-            stmt.query_map(params![query.session_id, query.channel], row)?.collect::<Result<Vec<_>, _>>()
+            let mut scoped = stmt.query_map(params![query.session_id], row)?.collect::<Result<Vec<_>, _>>()?;
+            if let Some(channel) = query.channel {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM memory_summaries s WHERE s.channel = ?1 AND s.session_id <> ?2
+                     ORDER BY s.created_at DESC LIMIT ?3"
+                );
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let window = i64::try_from(query.channel_window).unwrap_or(i64::MAX);
+                for summary in stmt.query_map(params![channel, query.session_id, window], row)? {
+                    scoped.push(summary?);
+                }
+            }
+            Ok(scoped)
         })?;
         let words = query_words(query.text);
+        let mut scratch = String::new();
         let mut ranked: Vec<(usize, Summary)> =
-            scoped.into_iter().map(|s| (relevance(&s.summary, &words), s)).collect();
+            scoped.into_iter().map(|s| (relevance(&s.summary, &words, &mut scratch), s)).collect();
         // Most matching words first, then the newest.
         ranked.sort_by(|(a, x), (b, y)| b.cmp(a).then(y.created_at_ms.cmp(&x.created_at_ms)).then(y.id.cmp(&x.id)));
         let mut used = 0;
@@ -291,7 +314,7 @@ mod tests {
     use super::*;
 
     fn query<'a>(session: &'a str, text: &'a str) -> RecallQuery<'a> {
-        RecallQuery { session_id: session, channel: None, text, limit: 5, budget_chars: 10_000 }
+        RecallQuery { session_id: session, channel: None, text, limit: 5, budget_chars: 10_000, channel_window: 100 }
     }
 
     #[test]

@@ -179,6 +179,19 @@ pub struct GatewayConfig {
     /// reason `evicted`) and resumes from its transcript when it speaks again.
     #[serde(deserialize_with = "positive")]
     pub max_sessions: u64,
+    /// Time a connection has to send a request's headers, counted from when it starts
+    /// waiting for one (a new connection, or a keep-alive one between requests).
+    #[serde(deserialize_with = "positive")]
+    pub header_timeout_ms: u64,
+    /// Connections served at once; more get a short `503` (`GET /health` is still answered).
+    #[serde(deserialize_with = "positive")]
+    pub max_connections: u64,
+    /// Host names requests may be addressed to, beyond the defaults (the loopback names
+    /// when bound to loopback; the bound address otherwise).
+    pub allowed_hosts: Vec<String>,
+    /// Serve beyond loopback without a token. Off: binding a non-loopback address without
+    /// `token_env` is refused at start.
+    pub allow_public_without_token: bool,
 }
 
 impl Default for GatewayConfig {
@@ -191,6 +204,10 @@ impl Default for GatewayConfig {
             shutdown_timeout_ms: 5_000,
             session_idle_secs: 1800,
             max_sessions: 1000,
+            header_timeout_ms: 10_000,
+            max_connections: 512,
+            allowed_hosts: Vec::new(),
+            allow_public_without_token: false,
         }
     }
 }

@@ -60,6 +60,14 @@ shutdown_timeout_ms = 5000
 session_idle_secs = 1800
 # Sessions held in memory at most (the least recently used leaves first).
 max_sessions = 1000
+# Time a connection has to send a request's headers (also the keep-alive idle bound).
+header_timeout_ms = 10000
+# Connections served at once; more get 503 (GET /health is still answered).
+max_connections = 512
+# Host names requests may be addressed to, beyond the loopback names (DNS rebinding guard).
+allowed_hosts = []
+# Binding beyond loopback without token_env is refused unless this is true.
+allow_public_without_token = false
 
 [memory]
 # path = "/var/lib/zeroclaw/memory.sqlite3"   # default: <state_dir>/memory.sqlite3

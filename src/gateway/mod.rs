@@ -1,12 +1,17 @@
 //! The HTTP gateway (axum): `POST /v1/chat`, `GET /health`, `GET /plugins`,
 //! `GET /metrics`.
 //!
-//! It binds 127.0.0.1 by default; a bearer token (from the variable named by
-//! `gateway.token_env`) guards everything but `/health`; request bodies and times are
-//! bounded. `gateway_start` fires once it listens. On shutdown it stops accepting, lets
+//! It binds 127.0.0.1 by default, and refuses to bind beyond it without a token unless
+//! told to; a bearer token (from the variable named by `gateway.token_env`) guards
+//! everything but `/health`; a foreign `Host` is refused (DNS rebinding), and so is a
+//! state-changing request a browser could send cross-site; connections are bounded in
+//! number and in how long they may take to send headers (`listen.rs`); request bodies and
+//! times are bounded. `gateway_start` fires once it listens. On shutdown it stops accepting, lets
 //! requests in flight finish, ends the open sessions (`session_end`), then fires
 //! `gateway_stop`, each under `gateway.shutdown_timeout_ms`.
 
+mod guard;
+mod listen;
 mod metrics;
 mod routes;
 
@@ -18,6 +23,8 @@ use tokio::net::TcpListener;
 use zeroclaw_plugin_api::{GatewayStart, GatewayStop, HookContext, HookPayload, SessionEndReason};
 
 use crate::agent::Agent;
+pub use guard::AllowedHosts;
+pub use listen::{ConnectionLimits, effective_cap, raise_open_file_limit};
 pub use metrics::render as render_metrics;
 
 /// The channel name of gateway sessions.
@@ -34,6 +41,12 @@ pub struct GatewaySettings {
     pub request_timeout: Duration,
     /// Longest each shutdown step may take.
     pub shutdown_timeout: Duration,
+    /// Header-read (and keep-alive idle) timeout and the connection cap.
+    pub connections: ConnectionLimits,
+    /// Host names beyond the defaults (`gateway.allowed_hosts`).
+    pub allowed_hosts: Vec<String>,
+    /// Whether serving beyond loopback without a token is allowed.
+    pub allow_public_without_token: bool,
 }
 
 impl GatewaySettings {
@@ -56,6 +69,12 @@ impl GatewaySettings {
             max_body_bytes: usize::try_from(config.max_body_bytes).unwrap_or(usize::MAX),
             request_timeout: Duration::from_millis(config.request_timeout_ms),
             shutdown_timeout: Duration::from_millis(config.shutdown_timeout_ms),
+            connections: ConnectionLimits {
+                header_timeout: Duration::from_millis(config.header_timeout_ms),
+                max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+            },
+            allowed_hosts: config.allowed_hosts.clone(),
+            allow_public_without_token: config.allow_public_without_token,
         })
     }
 }
@@ -68,21 +87,41 @@ pub async fn serve(
     settings: GatewaySettings,
     shutdown: impl Future<Output = String> + Send + 'static,
 ) -> Result<(), String> {
-    let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();
-    if !listener.local_addr().is_ok_and(|a| a.ip().is_loopback()) {
-        tracing::warn!("the gateway listens on {addr}, beyond this machine; set gateway.token_env to require a token");
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let addr = local.to_string();
+    check_exposure(local, &settings)?;
+    if !local.ip().is_loopback() && settings.token.is_none() {
+        tracing::warn!(
+            "the gateway listens on {addr}, beyond this machine, without a token (gateway.allow_public_without_token)"
+        );
     }
-    let app = routes::router(agent.clone(), settings.clone());
+    let open_files = raise_open_file_limit();
+    let mut limits = settings.connections.clone();
+    limits.max_connections = effective_cap(limits.max_connections, open_files);
+    if limits.max_connections < settings.connections.max_connections {
+        tracing::warn!(
+            "gateway.max_connections lowered to {} to stay within the open-file limit ({})",
+            limits.max_connections,
+            open_files.unwrap_or(0)
+        );
+    }
+    let hosts = AllowedHosts::new(local, &settings.allowed_hosts);
+    let app = routes::router(agent.clone(), settings.clone(), hosts);
     let ctx = HookContext::agent(agent.config().config.agent.id.as_str());
     agent.runner().fire(&ctx, &HookPayload::GatewayStart(GatewayStart { bind_addr: addr.clone() })).await;
     tracing::info!("gateway listening on http://{addr}");
 
     let (stopping, mut stop_reason) = tokio::sync::oneshot::channel::<String>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let health_agent = Arc::downgrade(&agent);
+    let health: listen::HealthBody = Arc::new(move || match health_agent.upgrade() {
+        Some(agent) => routes::health_body(&agent).to_string(),
+        None => r#"{"status":"stopping"}"#.to_string(),
+    });
+    let server = listen::serve(listener, app, limits, health, async move {
         let reason = shutdown.await;
         let _ = stopping.send(reason);
     });
-    let mut server = tokio::spawn(async move { server.await });
+    let mut server = tokio::spawn(server);
     // The reason is sent before the server drains, so a server that finished with a reason
     // waiting was shut down, not stopped on its own (with nothing in flight, it can finish
     // before this task looks at the reason).
@@ -114,6 +153,16 @@ pub async fn serve(
         tracing::warn!("gateway_stop hooks did not finish within {:?}", settings.shutdown_timeout);
     }
     Ok(())
+}
+
+/// Refuses to serve beyond loopback without a token, unless the operator said so.
+pub fn check_exposure(local: std::net::SocketAddr, settings: &GatewaySettings) -> Result<(), String> {
+    if local.ip().is_loopback() || settings.token.is_some() || settings.allow_public_without_token {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to serve {local} (beyond this machine) without a token: set gateway.token_env, bind 127.0.0.1, or set gateway.allow_public_without_token = true"
+    ))
 }
 
 /// Resolves on SIGINT or SIGTERM, with the signal's name.

@@ -1,10 +1,10 @@
-//! The gateway's routes and its bearer-token guard.
+//! The gateway's routes, behind the guards of `guard.rs`.
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,57 +12,50 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 
+use super::guard::{self, AllowedHosts};
 use super::{CHANNEL, GatewaySettings};
 use crate::agent::Agent;
 use crate::channels::{Incoming, Reply, delivered, receive};
 
 #[derive(Clone)]
-struct AppState {
-    agent: Arc<Agent>,
-    settings: GatewaySettings,
+pub(super) struct AppState {
+    pub(super) agent: Arc<Agent>,
+    pub(super) settings: GatewaySettings,
+    pub(super) hosts: AllowedHosts,
 }
 
-/// Every route, with the guard, the body limit and the timeout.
-pub fn router(agent: Arc<Agent>, settings: GatewaySettings) -> Router {
-    let state = AppState { agent, settings: settings.clone() };
+/// Every route, with the guards, the body limit and the timeout.
+pub fn router(agent: Arc<Agent>, settings: GatewaySettings, hosts: AllowedHosts) -> Router {
+    let state = AppState { agent, settings: settings.clone(), hosts };
     let guarded = Router::new()
         .route("/v1/chat", post(chat))
         .route("/plugins", get(plugins))
         .route("/plugins/reload", post(reload))
         .route("/metrics", get(metrics))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard::check_caller));
     Router::new()
         .route("/health", get(health))
         .merge(guarded)
+        .layer(middleware::from_fn_with_state(state.clone(), guard::check_host))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
         .with_state(state)
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
-async fn require_token(State(state): State<AppState>, headers: HeaderMap, request: Request, next: Next) -> Response {
-    if let Some(token) = &state.settings.token {
-        let given =
-            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        // Compare in constant time: the token is a secret.
-        let ok = given.is_some_and(|g| {
-            g.len() == token.len() && g.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-        });
-        if !ok {
-            return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token (Authorization: Bearer <token>)");
-        }
+/// The `/health` body: `ok`, or `degraded` with the reason.
+pub(super) fn health_body(agent: &Agent) -> serde_json::Value {
+    match agent.degraded() {
+        None => json!({"status": "ok"}),
+        Some(reason) => json!({"status": "degraded", "reason": reason}),
     }
-    next.run(request).await
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    match state.agent.degraded() {
-        None => Json(json!({"status": "ok"})),
-        Some(reason) => Json(json!({"status": "degraded", "reason": reason})),
-    }
+    Json(health_body(&state.agent))
 }
 
 /// `POST /v1/chat` body.

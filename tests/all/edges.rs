@@ -240,3 +240,177 @@ async fn live_sessions_have_their_summaries_stored_before_any_shutdown() {
     assert_eq!(summaries.len(), 200, "ending them adds no second summary");
     assert!(summaries.iter().any(|s| s.session_id == "s7" && s.summary.contains("note number 7")));
 }
+
+mod gateway_edges {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use zeroclaw::agent::Agent;
+    use zeroclaw::gateway::{GatewaySettings, check_exposure, serve};
+
+    /// An in-process gateway with `gateway` keys; returns its address and a stop switch.
+    async fn gateway(gateway: &str) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = super::edge_config(dir.path(), "gw-edges", "", &format!("[gateway]\n{gateway}\n"));
+        let agent = Agent::start(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let settings = GatewaySettings::from_agent(&agent).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(agent, listener, settings, async move {
+            let _ = stopped.await;
+            "test".to_string()
+        }));
+        (addr, stop, dir)
+    }
+
+    /// Sends `request` raw and reads the whole answer (the server closes after it).
+    fn raw(addr: std::net::SocketAddr, request: &str) -> String {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    }
+
+    fn request(method: &str, path: &str, host: &str, headers: &str, body: &str) -> String {
+        format!(
+            "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n{headers}\r\n{body}",
+            body.len()
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn idle_and_slow_connections_are_closed_at_the_header_timeout() {
+        let (addr, stop, _dir) = gateway("header_timeout_ms = 300").await;
+        tokio::task::spawn_blocking(move || {
+            // Says nothing: closed (an EOF, not the 60 s read timeout).
+            let mut silent = TcpStream::connect(addr).unwrap();
+            silent.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let mut buf = [0u8; 64];
+            assert!(matches!(silent.read(&mut buf), Ok(0)), "an idle connection is closed");
+            // Half a header line, then nothing.
+            let mut slow = TcpStream::connect(addr).unwrap();
+            slow.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            slow.write_all(b"GET /health HTTP/1.1\r\nhost: local").unwrap();
+            let mut answer = Vec::new();
+            let _ = slow.read_to_end(&mut answer);
+            assert!(!String::from_utf8_lossy(&answer).contains("200 OK"), "a slow header is cut");
+            // A keep-alive connection idle after its request is closed too.
+            let mut kept = TcpStream::connect(addr).unwrap();
+            kept.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            kept.write_all(format!("GET /health HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes()).unwrap();
+            let mut answer = Vec::new();
+            let _ = kept.read_to_end(&mut answer);
+            assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"), "answered, then closed when idle");
+        })
+        .await
+        .unwrap();
+        let _ = stop.send(());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_the_connection_cap_health_still_answers_and_the_rest_get_503() {
+        let (addr, stop, _dir) = gateway("max_connections = 3\nheader_timeout_ms = 60000").await;
+        tokio::task::spawn_blocking(move || {
+            // Three keep-alive connections, each answered once: the server holds a slot for
+            // each of them (no guessing how long accepting takes).
+            let hogs: Vec<TcpStream> = (0..3)
+                .map(|_| {
+                    let mut hog = TcpStream::connect(addr).unwrap();
+                    hog.write_all(format!("GET /health HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes()).unwrap();
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 256];
+                    while !String::from_utf8_lossy(&seen).contains("\"status\":\"ok\"}") {
+                        let n = hog.read(&mut buf).unwrap();
+                        assert!(n > 0, "answered before closing");
+                        seen.extend_from_slice(&buf[..n]);
+                    }
+                    hog
+                })
+                .collect();
+            let health = raw(addr, &format!("GET /health HTTP/1.1\r\nhost: {addr}\r\n\r\n"));
+            assert!(health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\""), "{health}");
+            let chat = raw(addr, &request("GET", "/metrics", &addr.to_string(), "", ""));
+            assert!(chat.starts_with("HTTP/1.1 503") && chat.contains("max_connections"), "{chat}");
+            drop(hogs);
+        })
+        .await
+        .unwrap();
+        let _ = stop.send(());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_foreign_host_and_a_cross_site_post_are_refused() {
+        let (addr, stop, _dir) = gateway("").await;
+        tokio::task::spawn_blocking(move || {
+            let port = addr.port();
+            let rebound = raw(addr, &request("GET", "/plugins", "evil.example", "", ""));
+            assert!(rebound.starts_with("HTTP/1.1 421") && rebound.contains("gateway.allowed_hosts"), "{rebound}");
+            let local = raw(addr, &request("GET", "/health", &format!("localhost:{port}"), "", ""));
+            assert!(local.starts_with("HTTP/1.1 200"), "{local}");
+            let form = "content-type: application/x-www-form-urlencoded\r\n";
+            let posted = raw(addr, &request("POST", "/plugins/reload", &format!("localhost:{port}"), form, "a=1"));
+            assert!(posted.starts_with("HTTP/1.1 415"), "a form POST is refused: {posted}");
+            let json = "content-type: application/json\r\norigin: http://evil.example\r\n";
+            let foreign = raw(addr, &request("POST", "/plugins/reload", &format!("localhost:{port}"), json, "{}"));
+            assert!(foreign.starts_with("HTTP/1.1 403"), "a foreign Origin is refused: {foreign}");
+            let json = format!("content-type: application/json\r\norigin: http://localhost:{port}\r\n");
+            let ok = raw(addr, &request("POST", "/plugins/reload", &format!("localhost:{port}"), &json, "{}"));
+            assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        })
+        .await
+        .unwrap();
+        let _ = stop.send(());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_bearer_scheme_is_case_insensitive() {
+        // SAFETY (set_var): this variable is read only by this test's gateway.
+        unsafe { std::env::set_var("ZC_EDGE_TOKEN", "s3cret") };
+        let (addr, stop, _dir) = gateway("token_env = \"ZC_EDGE_TOKEN\"").await;
+        tokio::task::spawn_blocking(move || {
+            let host = addr.to_string();
+            for (auth, status) in
+                [("bearer s3cret", "200"), ("BEARER s3cret", "200"), ("Bearer nope", "401"), ("", "401")]
+            {
+                let header = if auth.is_empty() { String::new() } else { format!("authorization: {auth}\r\n") };
+                let answer = raw(addr, &request("GET", "/plugins", &host, &header, ""));
+                assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{auth}: {answer}");
+            }
+        })
+        .await
+        .unwrap();
+        let _ = stop.send(());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn serving_beyond_loopback_without_a_token_is_refused_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let agent = Agent::start(super::edge_config(dir.path(), "gw-exposure", "", "")).await.unwrap();
+        let mut settings = GatewaySettings::from_agent(&agent).unwrap();
+        let public: std::net::SocketAddr = "0.0.0.0:7878".parse().unwrap();
+        let refused = check_exposure(public, &settings).unwrap_err();
+        assert!(refused.contains("gateway.token_env") && refused.contains("allow_public_without_token"), "{refused}");
+        assert!(check_exposure("127.0.0.1:7878".parse().unwrap(), &settings).is_ok());
+        settings.allow_public_without_token = true;
+        assert!(check_exposure(public, &settings).is_ok());
+        settings.allow_public_without_token = false;
+        settings.token = Some("t".into());
+        assert!(check_exposure(public, &settings).is_ok());
+    }
+
+    #[test]
+    fn the_open_file_limit_is_raised_to_the_hard_limit() {
+        let soft = zeroclaw::gateway::raise_open_file_limit().expect("known on unix");
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: reads the limits into the struct.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+        #[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every unix
+        let current = limit.rlim_cur as u64;
+        assert_eq!(soft, current);
+        assert_eq!(limit.rlim_cur, limit.rlim_max, "soft raised to hard");
+    }
+}

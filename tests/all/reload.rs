@@ -361,7 +361,12 @@ async fn plugins_reload_gateway_endpoint_and_sighup_reload_a_running_gateway() {
     let config_path = dir.path().join("zeroclaw.toml");
     let good_config = std::fs::read_to_string(&config_path).unwrap();
     std::fs::write(&config_path, format!("{good_config}bogus = 1\n")).unwrap();
-    let answer = reqwest::Client::new().post(format!("{base}/plugins/reload")).send().await.unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/plugins/reload"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 422);
     let report: serde_json::Value = answer.json().await.unwrap();
     assert!(report["error"].as_str().is_some_and(|e| e.contains("zeroclaw.toml")), "{report}");

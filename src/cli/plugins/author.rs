@@ -157,7 +157,10 @@ pub async fn reload(config: Option<&Path>, url: Option<String>, json: bool) -> R
     let loaded = LoadedConfig::discover(config)?;
     let gateway = &loaded.config.gateway;
     let base = url.unwrap_or_else(|| format!("http://{}", gateway.bind));
-    let mut request = reqwest::Client::new().post(format!("{}/plugins/reload", base.trim_end_matches('/')));
+    // A JSON body: the gateway refuses a state-changing POST that a browser form could send.
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/plugins/reload", base.trim_end_matches('/')))
+        .json(&serde_json::json!({}));
     if let Some(var) = &gateway.token_env {
         let token =
             std::env::var(var).map_err(|_| CliError(format!("gateway.token_env names `{var}`, which is not set")))?;

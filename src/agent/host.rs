@@ -59,6 +59,16 @@ impl Agent {
     pub async fn start_with(config: LoadedConfig, options: AgentOptions) -> Result<Arc<Agent>, RegistryError> {
         let host = HostLink::new();
         let runtime = Arc::new(PluginRuntime::start_with_host(config.clone(), host.clone()).await?);
+        // A provider that is not there would fail every turn: refuse to start. Fallbacks and
+        // routes that are not there are skipped at run time (and `config check` refuses them).
+        let snapshot = runtime.snapshot();
+        for problem in crate::providers::unresolved_names(&snapshot, &config.config.agent, &config.config.providers) {
+            if problem.starts_with("agent.provider ") {
+                return Err(RegistryError::State(format!("{}: {problem}", config.display_path())));
+            }
+            tracing::warn!("{}: {problem}", config.display_path());
+        }
+        drop(snapshot);
         let metrics = Arc::new(MetricsObserver::default());
         let mut base = Observers::new().with(Arc::new(TracingObserver)).with(metrics.clone());
         for observer in options.observers {

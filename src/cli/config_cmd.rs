@@ -7,6 +7,7 @@ use clap::Subcommand;
 use super::CliError;
 use crate::config::{ConfigSource, DEFAULT_CONFIG, LoadedConfig};
 use crate::plugins::PluginRuntime;
+use crate::providers::unresolved_names;
 
 /// `zeroclaw config …`
 #[derive(Debug, Subcommand)]
@@ -35,8 +36,14 @@ pub async fn run(cmd: ConfigCommand, global: Option<&Path>) -> Result<(), CliErr
             // Building the snapshot runs every native factory on its config section and
             // loads every enabled plugin, so their errors are caught here too.
             let runtime = PluginRuntime::start(loaded.clone()).await?;
-            for d in runtime.snapshot().diagnostics() {
+            let snapshot = runtime.snapshot();
+            for d in snapshot.diagnostics() {
                 println!("note: {}: {}", d.plugin, d.message);
+            }
+            let config = &loaded.config;
+            let unresolved = unresolved_names(&snapshot, &config.agent, &config.providers);
+            if !unresolved.is_empty() {
+                return Err(CliError(format!("{}: {}", loaded.display_path(), unresolved.join("; "))));
             }
             match &loaded.source {
                 ConfigSource::File(path) => println!("{}: ok", path.display()),

@@ -24,9 +24,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// The `[table]` or `[[array]]` header in force at `offset`, if any.
+/// The `[table]` or `[[array]]` header in force at `offset`, if any: the header on
+/// `offset`'s own line (a span that starts at a table's header) or the last one before it.
 fn table_at(text: &str, offset: usize) -> Option<String> {
-    let before = &text[..text.floor_char_boundary(offset.min(text.len()))];
+    let offset = text.floor_char_boundary(offset.min(text.len()));
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let before = &text[..line_end];
     before.lines().rev().find_map(|line| {
         let line = line.trim();
         let inner = line.strip_prefix('[')?.split(']').next()?;

@@ -56,18 +56,19 @@ pub struct AgentConfig {
     /// The model to ask for, or a route `hint:<name>` from `[providers.routes]`.
     pub model: String,
     /// Provider round trips per turn at most (each may run tools).
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 1000>")]
     pub max_iterations: u64,
     /// Compact the history when it holds more than this many messages.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 1_000_000>")]
     pub compaction_threshold: u64,
     /// Messages kept verbatim (the newest) when compacting.
+    #[serde(deserialize_with = "range::<_, 0, 1_000_000>")]
     pub compaction_keep: u64,
     /// The model (or `hint:<route>`) that writes compaction summaries; default: `model`.
     pub compaction_model: Option<String>,
     /// Messages of a session's history kept in memory at most (the oldest go first); the
     /// transcript keeps them all.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 1_000_000>")]
     pub max_history_messages: u64,
 }
 
@@ -92,10 +93,13 @@ impl Default for AgentConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ProvidersConfig {
     /// Retries of transient errors on one provider before moving down the chain.
+    #[serde(deserialize_with = "range::<_, 0, 100>")]
     pub retries: u64,
     /// First retry delay; doubles each retry.
+    #[serde(deserialize_with = "range::<_, 0, 600_000>")]
     pub backoff_ms: u64,
     /// Longest delay between retries.
+    #[serde(deserialize_with = "range::<_, 0, 3_600_000>")]
     pub max_backoff_ms: u64,
     /// Providers tried, in order, after the chosen one fails.
     pub fallbacks: Vec<String>,
@@ -139,7 +143,7 @@ pub struct SecurityConfig {
     /// Tools never allowed, whatever the autonomy.
     pub deny_tools: Vec<String>,
     /// Act tool calls allowed per hour (sliding window), across sessions.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 1_000_000_000>")]
     pub max_actions_per_hour: u64,
 }
 
@@ -158,33 +162,34 @@ impl Default for SecurityConfig {
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GatewayConfig {
-    /// Address to listen on.
+    /// Address to listen on: `ip:port`, `[ipv6]:port` or `host:port`.
+    #[serde(deserialize_with = "listen_address")]
     pub bind: String,
     /// Environment variable holding the bearer token; unset means no token is required.
     pub token_env: Option<String>,
     /// Largest request body.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 1_073_741_824>")]
     pub max_body_bytes: u64,
     /// Longest a request may take.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 86_400_000>")]
     pub request_timeout_ms: u64,
     /// Longest graceful shutdown waits for requests in flight and the stop hooks.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 3_600_000>")]
     pub shutdown_timeout_ms: u64,
     /// A session with no message for this long leaves memory (`session_end`, reason
     /// `idle`); its next message resumes it from its transcript.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 31_536_000>")]
     pub session_idle_secs: u64,
     /// Sessions held in memory at most; past it the least recently used leaves (`session_end`,
     /// reason `evicted`) and resumes from its transcript when it speaks again.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 10_000_000>")]
     pub max_sessions: u64,
     /// Time a connection has to send a request's headers, counted from when it starts
     /// waiting for one (a new connection, or a keep-alive one between requests).
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 3_600_000>")]
     pub header_timeout_ms: u64,
     /// Connections served at once; more get a short `503` (`GET /health` is still answered).
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 1_000_000>")]
     pub max_connections: u64,
     /// Host names requests may be addressed to, beyond the defaults (the loopback names
     /// when bound to loopback; the bound address otherwise).
@@ -220,7 +225,7 @@ pub struct MemoryConfig {
     pub path: Option<PathBuf>,
     /// The transcript writes stop growing the database past this many MiB (unset: no
     /// bound); a chat whose transcript cannot be written answers 503.
-    #[serde(default, deserialize_with = "positive_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "range_opt::<_, 1, 16_777_216>", skip_serializing_if = "Option::is_none")]
     pub max_size_mb: Option<u64>,
 }
 
@@ -231,7 +236,7 @@ pub struct HooksConfig {
     /// Master switch for every hook, native and wasm.
     pub enabled: bool,
     /// Timeout of one native handler call, in milliseconds.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 3_600_000>")]
     pub timeout_ms: u64,
     /// Built-in native hook plugins on or off, by name (`session_memory = true`).
     /// A name not set here uses the plugin's own default.
@@ -256,13 +261,13 @@ pub struct PluginsConfig {
     /// Watch `dirs` (and the config file) and reload changed plugins.
     pub hot_reload: bool,
     /// How long files must be quiet before the watcher reloads.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "range::<_, 1, 600_000>")]
     pub reload_debounce_ms: u64,
     /// Where compiled components are cached. Default: `<state_dir>/cache`.
     pub cache_dir: Option<PathBuf>,
     /// Largest component file loaded, in MiB (1 to 4096). A bigger one is refused before it
     /// is read.
-    #[serde(deserialize_with = "component_mb")]
+    #[serde(deserialize_with = "range::<_, 1, 4096>")]
     pub max_component_mb: u64,
     /// Default limits for every plugin call.
     pub limits: Limits,
@@ -426,33 +431,33 @@ macro_rules! limits {
 
 limits! {
     /// Wall-clock timeout of one call, in milliseconds.
-    timeout_ms: u64 = 2000, "positive", "override_of";
+    timeout_ms: u64 = 2000, "range::<_, 1, 3_600_000>", "range_override::<_, 1, 3_600_000>";
     /// Linear memory cap of one instance, in MiB.
-    memory_mb: u64 = 64, "positive", "override_of";
+    memory_mb: u64 = 64, "range::<_, 1, 4096>", "range_override::<_, 1, 4096>";
     /// Calls of one plugin running at once; more wait up to their timeout.
-    max_concurrency: u64 = 8, "positive", "override_of";
+    max_concurrency: u64 = 8, "range::<_, 1, 4096>", "range_override::<_, 1, 4096>";
     /// Fuel per call (instructions, roughly); unset means no fuel metering.
     fuel: Option<u64> = None, "positive_opt", "override_of";
     /// Largest payload sent into one call, in bytes.
-    max_payload_bytes: u64 = 4 * 1024 * 1024, "positive", "override_of";
+    max_payload_bytes: u64 = 4 * 1024 * 1024, "range::<_, 1, 1_073_741_824>", "range_override::<_, 1, 1_073_741_824>";
     /// Largest result one call may return, in bytes.
-    max_output_bytes: u64 = 4 * 1024 * 1024, "positive", "override_of";
+    max_output_bytes: u64 = 4 * 1024 * 1024, "range::<_, 1, 1_073_741_824>", "range_override::<_, 1, 1_073_741_824>";
     /// Host calls (log, kv, config) one call may make.
-    max_host_calls: u64 = 10_000, "positive", "override_of";
+    max_host_calls: u64 = 10_000, "range::<_, 1, 100_000_000>", "range_override::<_, 1, 100_000_000>";
     /// Log lines one call may write; the rest are dropped and counted.
-    max_log_lines: u64 = 100, "positive", "override_of";
+    max_log_lines: u64 = 100, "range::<_, 1, 1_000_000>", "range_override::<_, 1, 1_000_000>";
     /// Wasm stack size, in KiB.
-    max_stack_kb: u64 = 512, "positive", "engine_wide";
+    max_stack_kb: u64 = 512, "range::<_, 16, 16_384>", "engine_wide";
     /// Keys in the plugin's `kv` store.
-    kv_max_keys: u64 = 1000, "positive", "override_of";
+    kv_max_keys: u64 = 1000, "range::<_, 1, 10_000_000>", "range_override::<_, 1, 10_000_000>";
     /// Bytes (keys plus values) in the plugin's `kv` store.
-    kv_max_bytes: u64 = 1024 * 1024, "positive", "override_of";
+    kv_max_bytes: u64 = 1024 * 1024, "range::<_, 1, 1_073_741_824>", "range_override::<_, 1, 1_073_741_824>";
     /// Idle instances kept per plugin with `instances = "warm"`.
-    warm_instances: u64 = 2, "positive", "override_of";
+    warm_instances: u64 = 2, "range::<_, 1, 1024>", "range_override::<_, 1, 1024>";
     /// Consecutive failures that quarantine a plugin.
-    failure_threshold: u64 = 5, "positive", "override_of";
+    failure_threshold: u64 = 5, "range::<_, 1, 1_000_000>", "range_override::<_, 1, 1_000_000>";
     /// How long a quarantine lasts, in milliseconds.
-    quarantine_ms: u64 = 30_000, "positive", "override_of";
+    quarantine_ms: u64 = 30_000, "range::<_, 1, 86_400_000>", "range_override::<_, 1, 86_400_000>";
 }
 
 /// Deserialises a number that must be at least 1.
@@ -464,13 +469,57 @@ fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     Ok(value)
 }
 
-/// `plugins.max_component_mb`: 1 to 4096.
-fn component_mb<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+/// A number in `MIN..=MAX` (every numeric key has a range: no value can overflow what is
+/// computed from it). The error states the range; the loader adds file:line:col and key.
+fn range<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(d: D) -> Result<u64, D::Error> {
     let value = u64::deserialize(d)?;
-    if !(1..=4096).contains(&value) {
-        return Err(serde::de::Error::custom(format!("{value} is out of range: 1 to 4096 (MiB)")));
+    if !(MIN..=MAX).contains(&value) {
+        return Err(serde::de::Error::custom(format!("{value} is out of range: {MIN} to {MAX}")));
     }
     Ok(value)
+}
+
+/// `gateway.bind`: a listen address that parses (`999.1.1.1:99999` does not).
+fn listen_address<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    check_listen_address(&text).map_err(serde::de::Error::custom)?;
+    Ok(text)
+}
+
+/// Whether `text` is `ip:port`, `[ipv6]:port` or `host:port`; the error says what is wrong.
+pub fn check_listen_address(text: &str) -> Result<(), String> {
+    if text.parse::<std::net::SocketAddr>().is_ok() {
+        return Ok(());
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!("`{text}` is not host:port (e.g. 127.0.0.1:7878)"));
+    };
+    if port.parse::<u16>().is_err() {
+        return Err(format!("`{text}`: the port `{port}` is not a number from 0 to 65535"));
+    }
+    if host.starts_with('[') || host.contains(':') {
+        return Err(format!("`{text}`: `{host}` is not an IPv6 address in brackets (e.g. [::1]:7878)"));
+    }
+    if host.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!("`{text}`: `{host}` is not an IPv4 address"));
+    }
+    let valid = |label: &str| {
+        !label.is_empty() && label.len() <= 63 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if host.len() > 253 || !host.split('.').all(valid) {
+        return Err(format!("`{text}`: `{host}` is not a host name"));
+    }
+    Ok(())
+}
+
+/// [`range`] for an optional key.
+fn range_opt<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(d: D) -> Result<Option<u64>, D::Error> {
+    range::<D, MIN, MAX>(d).map(Some)
+}
+
+/// [`range`] for a per-plugin override of a limit.
+fn range_override<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(d: D) -> Result<Option<u64>, D::Error> {
+    range::<D, MIN, MAX>(d).map(Some)
 }
 
 /// Like [`positive`], for optional settings.
@@ -558,10 +607,47 @@ mod tests {
     }
 
     #[test]
-    fn zero_limits_are_rejected() {
+    fn the_listen_address_must_parse() {
+        for ok in ["127.0.0.1:7878", "[::1]:80", "localhost:7878", "gw.example.com:0"] {
+            assert!(check_listen_address(ok).is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("999.1.1.1:99999", "not a number from 0 to 65535"),
+            ("999.1.1.1:80", "not an IPv4 address"),
+            ("localhost", "not host:port"),
+            ("::1:80", "IPv6 address in brackets"),
+            ("bad_host!:80", "not a host name"),
+        ] {
+            let e = check_listen_address(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        let err = toml::from_str::<Config>("[gateway]\nbind = \"999.1.1.1:99999\"\n").unwrap_err();
+        assert!(err.message().contains("99999"), "{err}");
+    }
+
+    #[test]
+    fn every_number_is_checked_against_its_range() {
         let err = toml::from_str::<Config>("[plugins.limits]\ntimeout_ms = 0\n").unwrap_err();
-        assert!(err.message().contains("at least 1"), "{err}");
+        assert!(err.message().contains("0 is out of range: 1 to 3600000"), "{err}");
         let err = toml::from_str::<Config>("[plugins.entries.a.limits]\nmemory_mb = 0\n").unwrap_err();
-        assert!(err.message().contains("at least 1"), "{err}");
+        assert!(err.message().contains("out of range: 1 to 4096"), "{err}");
+        // The values that used to wrap: 2^44 MiB of memory, 2^54 KiB of stack.
+        let err = toml::from_str::<Config>("[plugins.limits]\nmemory_mb = 17592186044416\n").unwrap_err();
+        assert!(err.message().contains("17592186044416 is out of range: 1 to 4096"), "{err}");
+        let err = toml::from_str::<Config>("[plugins.limits]\nmax_stack_kb = 18014398509481984\n").unwrap_err();
+        assert!(err.message().contains("out of range: 16 to 16384"), "{err}");
+        for (table, key) in [
+            ("gateway", "max_connections"),
+            ("gateway", "session_idle_secs"),
+            ("agent", "max_iterations"),
+            ("security", "max_actions_per_hour"),
+            ("providers", "retries"),
+            ("memory", "max_size_mb"),
+        ] {
+            let text = format!("[{table}]\n{key} = 18446744073709551615\n");
+            let err = toml::from_str::<Config>(&text).unwrap_err();
+            assert!(err.message().contains("is out of range"), "{table}.{key}: {err}");
+        }
+        assert!(toml::from_str::<Config>("[plugins.limits]\nmax_stack_kb = 64\n").is_ok());
     }
 }

@@ -10,7 +10,7 @@ use zeroclaw_plugin_api::{Provider, ProviderError};
 
 use super::reliable::{Backoff, ReliableProvider};
 use super::router::{Route, RouterProvider};
-use crate::config::ProvidersConfig;
+use crate::config::{AgentConfig, ProvidersConfig};
 use crate::plugins::Snapshot;
 
 /// What a model string resolves to.
@@ -21,6 +21,45 @@ pub struct ResolvedModel {
     pub provider_name: String,
     /// The model the request will carry (a hint stays a hint: the router resolves it).
     pub model: String,
+}
+
+/// Every provider name the config refers to that `snapshot` does not serve: `agent.provider`,
+/// each `providers.fallbacks` entry, each `providers.routes` target, and `agent.model` (or
+/// `compaction_model`) naming a route that does not exist. One line each, naming the key,
+/// the missing name and the known ones.
+pub fn unresolved_names(snapshot: &Snapshot, agent: &AgentConfig, providers: &ProvidersConfig) -> Vec<String> {
+    let known: Vec<&str> = snapshot.providers().map(|p| p.name.as_str()).collect();
+    let known_list = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+    let mut problems = Vec::new();
+    let mut need = |key: String, name: &str| {
+        if snapshot.provider(name).is_none() {
+            problems.push(format!(
+                "{key} names provider `{name}`, which no native or enabled plugin serves (providers: {known_list})"
+            ));
+        }
+    };
+    need("agent.provider".into(), &agent.provider);
+    for (i, fallback) in providers.fallbacks.iter().enumerate() {
+        need(format!("providers.fallbacks[{i}]"), fallback);
+    }
+    for (hint, target) in &providers.routes {
+        let name = target.split_once('/').map_or(target.as_str(), |(name, _)| name);
+        need(format!("providers.routes.{hint}"), name);
+    }
+    let routes: Vec<&str> = providers.routes.keys().map(String::as_str).collect();
+    for (key, model) in
+        [("agent.model", Some(&agent.model)), ("agent.compaction_model", agent.compaction_model.as_ref())]
+    {
+        if let Some(hint) = model.and_then(|m| m.strip_prefix("hint:"))
+            && !providers.routes.contains_key(hint)
+        {
+            problems.push(format!(
+                "{key} = \"hint:{hint}\" but providers.routes has no `{hint}` (routes: {})",
+                if routes.is_empty() { "none".to_string() } else { routes.join(", ") }
+            ));
+        }
+    }
+    problems
 }
 
 /// Builds providers from one snapshot.

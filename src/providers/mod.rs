@@ -8,7 +8,7 @@ mod openai;
 mod reliable;
 mod router;
 
-pub use factory::{ProviderFactory, ResolvedModel};
+pub use factory::{ProviderFactory, ResolvedModel, unresolved_names};
 pub use reliable::{Backoff, ReliableProvider};
 pub use router::RouterProvider;
 

@@ -117,3 +117,43 @@ fn memory_commands_list_show_export_and_forget() {
         "{stderr}"
     );
 }
+
+#[test]
+fn config_check_refuses_out_of_range_numbers_bad_binds_and_unknown_providers_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |text: &str| {
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, text).unwrap();
+        let out = zeroclaw(&["config", "check", file.to_str().unwrap()], dir.path());
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, err) = check("[plugins.limits]\nmemory_mb = 17592186044416\n");
+    assert!(!ok && err.contains("c.toml:2:13 in [plugins.limits]") && err.contains("out of range: 1 to 4096"), "{err}");
+    let (ok, err) = check("[plugins.limits]\nmax_stack_kb = 18014398509481984\n");
+    assert!(!ok && err.contains("c.toml:2:") && err.contains("16 to 16384"), "{err}");
+    let (ok, err) = check("[gateway]\nbind = \"999.1.1.1:99999\"\n");
+    assert!(!ok && err.contains("c.toml:2:") && err.contains("in [gateway]") && err.contains("99999"), "{err}");
+    let (ok, err) =
+        check("state_dir = \"s\"\n[providers]\nfallbacks = [\"ghost\"]\n[providers.routes]\ncheap = \"nowhere/m\"\n");
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("providers.fallbacks[0] names provider `ghost`") && err.contains("(providers: offline, openai"),
+        "{err}"
+    );
+    assert!(err.contains("providers.routes.cheap names provider `nowhere`"), "{err}");
+    let (ok, err) = check("state_dir = \"s\"\n[agent]\nmodel = \"hint:fast\"\n");
+    assert!(!ok && err.contains("agent.model = \"hint:fast\" but providers.routes has no `fast`"), "{err}");
+    let (ok, err) =
+        check("state_dir = \"s\"\n[hooks.builtin]\ncommand_logger = true\n[native.command_logger]\npaht = 1\n");
+    assert!(!ok && err.contains("in [native.command_logger]") && !err.contains("in [hooks.builtin]"), "{err}");
+}
+
+#[test]
+fn agent_with_a_missing_provider_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("zeroclaw.toml"), "state_dir = \"s\"\n[agent]\nprovider = \"ghost\"\n").unwrap();
+    let out = zeroclaw(&["agent", "-m", "hello"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("agent.provider names provider `ghost`"), "{stderr}");
+}

@@ -91,7 +91,7 @@ impl WasmEngine {
     }
 
     fn config(settings: &EngineSettings, allocator: Allocator) -> Config {
-        let stack = usize::try_from(settings.max_stack_kb * 1024).unwrap_or(usize::MAX);
+        let stack = usize::try_from(settings.max_stack_kb.saturating_mul(1024)).unwrap_or(usize::MAX);
         let mut config = Config::new();
         config
             .wasm_component_model(true)
@@ -101,7 +101,8 @@ impl WasmEngine {
             // The fiber stack must hold the wasm stack plus host frames.
             .async_stack_size(stack + 1024 * 1024);
         if allocator == Allocator::Pooling {
-            let max_memory = usize::try_from(settings.max_memory_mb.max(1) * 1024 * 1024).unwrap_or(usize::MAX);
+            let max_memory =
+                usize::try_from(settings.max_memory_mb.max(1).saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
             let mut pool = PoolingAllocationConfig::new();
             pool.total_component_instances(POOL_INSTANCES)
                 .total_core_instances(POOL_INSTANCES * 4)

@@ -7,7 +7,9 @@
 //!   llm_output, tool_result_persist, agent_end: seven hook calls a turn). Target: at most
 //!   1 ms added per turn.
 //! - `gateway/*`: 200 `POST /v1/chat` requests, 8 at a time, on loopback, with and without
-//!   that plugin. Target: with plugins at least 80 % of the plugin-free throughput.
+//!   that plugin. Target: with plugins at least 80 % of the plugin-free throughput. And
+//!   `gateway/plugins_off_grown_store`: the plugin-free gateway on a memory database grown
+//!   to 10,000 earlier sessions. Target: at least 90 % of the fresh store's throughput.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -48,6 +50,22 @@ fn workspace(plugins: bool) -> (tempfile::TempDir, LoadedConfig) {
     (dir, config)
 }
 
+/// Fills the memory database as 10,000 earlier sessions would have: a session summary each
+/// (40 words from a 400-word vocabulary, so a message's words match many of them) and
+/// their transcripts.
+fn grow(config: &LoadedConfig) {
+    std::fs::create_dir_all(config.state_dir()).unwrap();
+    let store = zeroclaw_session_memory::SummaryStore::new(&config.memory_path());
+    let transcripts = zeroclaw::memory::Transcripts::open(&config.memory_path(), None).unwrap();
+    for i in 0..10_000u64 {
+        let words: Vec<String> = (0..40).map(|w| format!("word{}", (i * 7 + w * 13) % 400)).collect();
+        let session = format!("old-{i}");
+        store.set_session_summary(&session, "gateway", &words.join(" ")).unwrap();
+        let user = zeroclaw_plugin_api::ChatMessage::user("calculate 1+1");
+        transcripts.append(&session, "gateway", &user).unwrap();
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let mut group = c.benchmark_group("turn");
@@ -76,8 +94,13 @@ fn bench(c: &mut Criterion) {
     const REQUESTS: usize = 200;
     const CONCURRENCY: usize = 8;
     group.throughput(Throughput::Elements(REQUESTS as u64)).sample_size(10).measurement_time(Duration::from_secs(15));
-    for (name, plugins) in [("plugins_off", false), ("plugins_on", true)] {
+    for (name, plugins, grown) in
+        [("plugins_off", false, false), ("plugins_off_grown_store", false, true), ("plugins_on", true, false)]
+    {
         let (_dir, config) = workspace(plugins);
+        if grown {
+            grow(&config);
+        }
         let agent = rt.block_on(Agent::start(config)).unwrap();
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let url = Arc::new(format!("http://{}/v1/chat", listener.local_addr().unwrap()));

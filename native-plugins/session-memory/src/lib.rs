@@ -24,6 +24,7 @@
 //! channel_window = 2000          # with include_channel: the channel's newest summaries ranked
 //! ```
 
+mod pending;
 mod store;
 
 use std::collections::{HashMap, VecDeque};
@@ -36,6 +37,7 @@ use zeroclaw_plugin_api::{
     Subscription, async_trait, register_hook,
 };
 
+pub use pending::{FLUSH_EVERY, PendingSummaries};
 pub use store::{MemoryError, RecallQuery, Source, Summary, SummaryStore};
 
 /// The plugin name: `hooks.builtin.session_memory`, `[native.session_memory]`.
@@ -86,9 +88,11 @@ fn build(ctx: &PluginContext) -> Result<Vec<Arc<dyn HookHandler>>, FactoryError>
             "recall_limit, session_end_turns and channel_window must be at least 1".into(),
         ));
     }
+    let store = Arc::new(SummaryStore::new(ctx.memory_path()));
     Ok(vec![Arc::new(SessionMemory {
         config,
-        store: Arc::new(SummaryStore::new(ctx.memory_path())),
+        pending: PendingSummaries::new(store.clone()),
+        store,
         turns: Mutex::default(),
     })])
 }
@@ -104,6 +108,8 @@ struct Turn {
 struct SessionMemory {
     config: SessionMemoryConfig,
     store: Arc<SummaryStore>,
+    /// Session summaries waiting for the next flush.
+    pending: Arc<PendingSummaries>,
     /// The last turns of each open session (for its session-end summary).
     turns: Mutex<HashMap<String, OpenSession>>,
 }
@@ -113,8 +119,6 @@ struct SessionMemory {
 struct OpenSession {
     /// Its last turns.
     turns: VecDeque<Turn>,
-    /// Whether its summary in the store is as current as `turns`.
-    stored: bool,
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -208,39 +212,39 @@ impl HookHandler for SessionMemory {
                 Ok(HookOutcome::Continue)
             }
             HookPayload::MessageReceived(message) => {
-                let mut turns = self.turns.lock();
-                let session_turns = turns.entry(session).or_default();
-                session_turns.turns.push_back(Turn { user: message.content.clone(), reply: String::new() });
-                while session_turns.turns.len() > self.config.session_end_turns {
-                    session_turns.turns.pop_front();
-                }
-                session_turns.stored = false;
+                let summary = {
+                    let mut turns = self.turns.lock();
+                    let open = turns.entry(session.clone()).or_default();
+                    open.turns.push_back(Turn { user: message.content.clone(), reply: String::new() });
+                    while open.turns.len() > self.config.session_end_turns {
+                        open.turns.pop_front();
+                    }
+                    self.session_end_summary(&open.turns)
+                };
+                self.pending.set(&session, &channel, summary);
                 Ok(HookOutcome::Continue)
             }
             HookPayload::MessageSent(message) => {
-                // The session's summary is kept current turn by turn: when the session ends,
-                // the host shuts down or the process dies, nothing is left to write.
+                // The session's summary is kept current turn by turn, written in batches
+                // (see `pending`): a session that ends, a shutdown or a crash finds almost
+                // nothing left to write.
                 let summary = {
                     let mut turns = self.turns.lock();
                     let Some(open) = turns.get_mut(&session) else { return Ok(HookOutcome::Continue) };
                     if let Some(turn) = open.turns.back_mut() {
                         turn.reply = message.content.clone();
                     }
-                    open.stored = true;
                     self.session_end_summary(&open.turns)
                 };
-                self.blocking(move |store| store.set_session_summary(&session, &channel, &summary)).await?;
+                self.pending.set(&session, &channel, summary);
                 Ok(HookOutcome::Continue)
             }
             HookPayload::SessionEnd(end) => {
-                let Some(open) = self.turns.lock().remove(&end.session_id) else { return Ok(HookOutcome::Continue) };
-                if open.stored || open.turns.is_empty() {
-                    return Ok(HookOutcome::Continue);
-                }
-                // A turn whose reply was never delivered (suppressed, or the end came first).
-                let summary = self.session_end_summary(&open.turns);
-                let (session, channel) = (end.session_id.clone(), end.channel.clone());
-                self.blocking(move |store| store.set_session_summary(&session, &channel, &summary)).await?;
+                self.turns.lock().remove(&end.session_id);
+                self.pending
+                    .finish(&end.session_id)
+                    .await
+                    .map_err(|e| HookError::Handler(format!("{e}; the session's last summary is not stored")))?;
                 Ok(HookOutcome::Continue)
             }
             _ => Ok(HookOutcome::Continue),

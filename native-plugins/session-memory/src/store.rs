@@ -261,22 +261,29 @@ impl SummaryStore {
     }
 
     /// Stores `summary` as session `session_id`'s current session-end summary, replacing
-    /// the one stored before (kept current turn by turn, so an end, a shutdown or a crash
-    /// has nothing left to write).
-    pub fn set_session_summary(&self, session_id: &str, channel: &str, summary: &str) -> Result<i64, MemoryError> {
+    /// the one stored before.
+    pub fn set_session_summary(&self, session_id: &str, channel: &str, summary: &str) -> Result<(), MemoryError> {
+        self.set_session_summaries(&[(session_id.to_string(), channel.to_string(), summary.to_string())])
+    }
+
+    /// [`set_session_summary`](Self::set_session_summary) for each `(session, channel,
+    /// summary)`, in one transaction.
+    pub fn set_session_summaries(&self, batch: &[(String, String, String)]) -> Result<(), MemoryError> {
         self.with(|conn| {
             let tx = conn.transaction()?;
-            tx.execute(
-                "DELETE FROM memory_summaries WHERE session_id = ?1 AND source = ?2",
-                params![session_id, Source::SessionEnd.as_str()],
-            )?;
-            tx.execute(
-                "INSERT INTO memory_summaries (session_id, channel, created_at, source, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![session_id, channel, now_ms(), Source::SessionEnd.as_str(), summary],
-            )?;
-            let id = tx.last_insert_rowid();
-            tx.commit()?;
-            Ok(id)
+            {
+                let mut delete =
+                    tx.prepare_cached("DELETE FROM memory_summaries WHERE session_id = ?1 AND source = ?2")?;
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO memory_summaries (session_id, channel, created_at, source, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                let now = now_ms();
+                for (session, channel, summary) in batch {
+                    delete.execute(params![session, Source::SessionEnd.as_str()])?;
+                    insert.execute(params![session, channel, now, Source::SessionEnd.as_str(), summary])?;
+                }
+            }
+            tx.commit()
         })
     }
 

@@ -157,3 +157,19 @@ fn agent_with_a_missing_provider_exits_non_zero() {
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("agent.provider names provider `ghost`"), "{stderr}");
 }
+
+#[test]
+fn agent_exits_non_zero_when_its_turn_cannot_be_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "state_dir = \"s\"\n[memory]\nmax_size_mb = 1\n[hooks.builtin]\nsession_memory = false\n";
+    std::fs::write(dir.path().join("zeroclaw.toml"), config).unwrap();
+    // 100 KB a message (an argument's limit is 128 KiB), and as much again in the reply.
+    let message = "z".repeat(100 * 1024);
+    let failed = (0..20).find_map(|i| {
+        let out = zeroclaw(&["agent", "--session", &format!("s{i}"), "-m", &message], dir.path());
+        (!out.status.success()).then(|| (String::from_utf8_lossy(&out.stderr).into_owned(), out.stdout))
+    });
+    let (stderr, stdout) = failed.expect("a 1 MiB database fills up");
+    assert!(stderr.contains("could not be stored") && stderr.contains("full"), "{stderr}");
+    assert!(stdout.is_empty(), "nothing is answered");
+}

@@ -60,7 +60,7 @@ fn grow(config: &LoadedConfig) {
     for i in 0..10_000u64 {
         let words: Vec<String> = (0..40).map(|w| format!("word{}", (i * 7 + w * 13) % 400)).collect();
         let session = format!("old-{i}");
-        store.set_session_summary(&session, "gateway", &words.join(" ")).unwrap();
+        store.set_session_summary(&session, "gateway", &words.join(" "), 0).unwrap();
         let user = zeroclaw_plugin_api::ChatMessage::user("calculate 1+1");
         transcripts.append(&session, "gateway", &user).unwrap();
     }

@@ -170,9 +170,8 @@ impl Agent {
                 Lookup::Found(session) => return session,
                 Lookup::Inserted { session, guard, evicted } => (session, guard, evicted),
             };
-        if let Some(evicted) = evicted {
-            self.finish(evicted, SessionEndReason::Evicted).await;
-        }
+        // Filled before the first await: a request cancelled at an await below must not
+        // leave a blank session in the cache.
         if let Some(store) = &self.transcripts {
             match store.replay(id) {
                 Ok(rows) if !rows.is_empty() => *guard = Session::resume(id, channel, max_history, rows),
@@ -185,6 +184,9 @@ impl Agent {
             }
         }
         drop(guard);
+        if let Some(evicted) = evicted {
+            self.finish(evicted, SessionEndReason::Evicted).await;
+        }
         let payload = HookPayload::SessionStart(SessionStart { session_id: id.into(), channel: channel.into() });
         self.runner.fire(&self.context(id, channel), &payload).await;
         session
@@ -205,6 +207,27 @@ impl Agent {
         if let Some(session) = self.sessions.remove(id) {
             self.finish(session, reason).await;
         }
+    }
+
+    /// `<base>-<n>` for the lowest `n` no session has used, in memory or in a transcript:
+    /// sessions resume from their transcripts, so a new conversation (an isolated turn, a
+    /// `/reset`) must not take an id an earlier run left behind.
+    pub fn fresh_session_id(&self, base: &str) -> String {
+        loop {
+            let n = self.isolated.fetch_add(1, Ordering::Relaxed) + 1;
+            let id = format!("{base}-{n}");
+            let in_memory = self.sessions.ids().binary_search(&id).is_ok();
+            let stored = self.transcripts.as_ref().is_some_and(|t| t.has_session(&id).unwrap_or(true));
+            if !in_memory && !stored {
+                return id;
+            }
+        }
+    }
+
+    /// Drops session `id` from memory without ending it (no `session_end`): its next message
+    /// rebuilds it from its transcript.
+    pub fn forget_session(&self, id: &str) {
+        self.sessions.remove(id);
     }
 
     /// Ends every session idle for `idle` or longer (`session_end`, reason `idle`), and
@@ -322,8 +345,7 @@ impl HostServices for Agent {
     /// An isolated turn: a session of its own (`<label>-<n>`, channel `label`), no message
     /// hooks and no delivery; the session is closed afterwards.
     async fn run_isolated_turn(&self, label: &str, message: &str) -> Result<String, String> {
-        let n = self.isolated.fetch_add(1, Ordering::Relaxed) + 1;
-        let id = format!("{label}-{n}");
+        let id = self.fresh_session_id(label);
         let session = self.session(&id, label).await;
         let outcome = {
             let mut session = session.lock().await;

@@ -80,9 +80,15 @@ impl Session {
         }
     }
 
-    /// Replaces the first `compacted` messages with `summary`.
+    /// Replaces the first `compacted` messages with `summary` (and any tool result left
+    /// at the front without its call: a replay under another `max_history_messages`
+    /// than the live session had may cut elsewhere, never into an invalid history).
     pub fn compact(&mut self, compacted: usize, summary: ChatMessage) {
-        self.history.drain(..compacted.min(self.history.len()));
+        let mut cut = compacted.min(self.history.len());
+        while cut < self.history.len() && self.history[cut].role == Role::Tool {
+            cut += 1;
+        }
+        self.history.drain(..cut);
         self.history.insert(0, summary);
     }
 }

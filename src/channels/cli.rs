@@ -48,7 +48,6 @@ pub async fn interactive(agent: &Agent, session_id: &str) {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let base = session_id.to_string();
     let mut session_id = base.clone();
-    let mut resets = 0;
     while let Ok(Some(line)) = lines.next_line().await {
         let line = line.trim();
         match line {
@@ -56,8 +55,9 @@ pub async fn interactive(agent: &Agent, session_id: &str) {
             "/quit" | "/exit" => break,
             "/reset" => {
                 agent.end_session(&session_id, SessionEndReason::Reset).await;
-                resets += 1;
-                session_id = format!("{base}-{resets}");
+                // A new conversation: an id no earlier run used (sessions resume from their
+                // transcripts, so `cli-1` would bring back another run's).
+                session_id = agent.fresh_session_id(&base);
                 println!("(new session {session_id})");
             }
             text => {

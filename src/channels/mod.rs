@@ -67,6 +67,9 @@ pub async fn receive(agent: &Agent, incoming: Incoming) -> Reply {
     let turns = session.turns;
     drop(session);
     if let Some(reason) = turn.unsaved {
+        // Its history now holds what the transcript does not: it leaves memory, and its
+        // next message rebuilds it from the transcript, the source of truth.
+        agent.forget_session(&incoming.session_id);
         return Reply::Unsaved { reason };
     }
     let outbound =

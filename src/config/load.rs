@@ -182,8 +182,12 @@ impl LoadedConfig {
     /// Makes the state directory ready before anything uses it: moves an older zeroclaw's
     /// `<workspace>/.zeroclaw` to the default place, creates it, checks it can be written.
     pub fn prepare_state_dir(&self) -> Result<PathBuf, String> {
+        let workspace = self.workspace_dir();
+        // The workspace first: the default state dir is named after its real path.
+        std::fs::create_dir_all(&workspace)
+            .map_err(|e| format!("cannot create the workspace {}: {e}; fix workspace", workspace.display()))?;
         let dir = self.state_dir();
-        super::state::prepare(&dir, &self.workspace_dir(), self.config.state_dir.is_none())?;
+        super::state::prepare(&dir, &workspace, self.config.state_dir.is_none())?;
         Ok(dir)
     }
 
@@ -205,7 +209,9 @@ impl LoadedConfig {
     /// cache, the config file and the plugin directories.
     pub fn host_files(&self) -> Vec<PathBuf> {
         let memory = self.memory_path();
-        let mut files = vec![self.state_dir(), self.cache_dir()];
+        // An older zeroclaw's state dir is protected too, wherever the state lives now.
+        let legacy = self.workspace_dir().join(super::state::LEGACY_STATE_DIR);
+        let mut files = vec![self.state_dir(), self.cache_dir(), legacy];
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut name = memory.clone().into_os_string();
             name.push(suffix);

@@ -24,7 +24,7 @@ fn data_home() -> Option<PathBuf> {
 /// The default state directory of `workspace`.
 pub fn default_state_dir(workspace: &Path) -> PathBuf {
     let Some(data) = data_home() else { return workspace.join(LEGACY_STATE_DIR) };
-    let real = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());
+    let real = resolved(workspace);
     let name: String = real
         .file_name()
         .map(|n| n.to_string_lossy().chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect())
@@ -32,6 +32,18 @@ pub fn default_state_dir(workspace: &Path) -> PathBuf {
         .unwrap_or_else(|| "root".to_string());
     let hash = xxh3_64(real.as_os_str().as_encoded_bytes());
     data.join("zeroclaw").join("workspaces").join(format!("{name}-{hash:016x}"))
+}
+
+/// `path` with links resolved as far as it exists: a workspace that does not exist yet
+/// hashes the same as it will once created.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => resolved(parent).join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
 }
 
 /// Makes `state_dir` ready: moves a legacy `<workspace>/.zeroclaw` into it when the state
@@ -75,7 +87,12 @@ fn migrate(from: &Path, to: &Path) -> Result<(), String> {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }
     if std::fs::rename(from, to).is_err() {
-        copy_tree(from, to).map_err(fail)?;
+        // Across file systems: copied beside the target, then renamed into place, so an
+        // interrupted copy is never taken for a finished one.
+        let partial = to.with_extension("partial");
+        let _ = std::fs::remove_dir_all(&partial);
+        copy_tree(from, &partial).map_err(fail)?;
+        std::fs::rename(&partial, to).map_err(fail)?;
         std::fs::remove_dir_all(from).map_err(fail)?;
     }
     tracing::info!("moved the state directory from {} to {} (out of the workspace)", from.display(), to.display());
@@ -92,6 +109,9 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
             copy_tree(&entry.path(), &target)?;
         } else if kind.is_file() {
             std::fs::copy(entry.path(), &target)?;
+        } else if kind.is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
         }
     }
     Ok(())

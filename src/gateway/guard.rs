@@ -24,7 +24,8 @@ impl AllowedHosts {
     pub fn new(bound: std::net::SocketAddr, extra: &[String]) -> Self {
         let mut names: Vec<String> = extra.iter().map(|h| normalize(h)).collect();
         let ip = bound.ip();
-        if ip.is_loopback() {
+        // Loopback names reach an unspecified bind (0.0.0.0) too: a local client.
+        if ip.is_loopback() || ip.is_unspecified() {
             names.extend(["localhost", "127.0.0.1", "::1"].map(String::from));
         }
         if !ip.is_unspecified() {
@@ -132,6 +133,7 @@ mod tests {
         assert!(AllowedHosts::new("0.0.0.0:80".parse().unwrap(), &[]).allows("anything"));
         let listed = AllowedHosts::new("0.0.0.0:80".parse().unwrap(), &["zc.example".into()]);
         assert!(listed.allows("zc.example") && !listed.allows("evil.example"));
+        assert!(listed.allows("localhost:80"), "a local client of an unspecified bind");
     }
 
     #[test]

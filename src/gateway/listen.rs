@@ -24,10 +24,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 /// Connections past the cap answered at once at most; the rest are closed unanswered.
-const OVERFLOW_ANSWERS: usize = 64;
+const OVERFLOW_ANSWERS: usize = 256;
 
-/// How long a connection past the cap may take to send its request line.
-const OVERFLOW_READ: Duration = Duration::from_secs(1);
+/// How long a connection past the cap may take to send its request line: a health check
+/// sends it at once, an idle flood is dropped quickly.
+const OVERFLOW_READ: Duration = Duration::from_millis(250);
 
 /// File descriptors kept free beyond the connection cap (databases, plugins, the cache).
 const FD_HEADROOM: u64 = 64;

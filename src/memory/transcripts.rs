@@ -96,6 +96,14 @@ impl Transcripts {
         .map_err(|e| format!("cannot store a transcript message: {e}"))
     }
 
+    /// Whether `session_id` has a transcript.
+    pub fn has_session(&self, session_id: &str) -> Result<bool, String> {
+        let conn = self.conn.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT 1 FROM transcript WHERE session_id = ?1 LIMIT 1").map_err(|e| e.to_string())?;
+        stmt.exists(params![session_id]).map_err(|e| e.to_string())
+    }
+
     /// `session_id`'s messages, in order (compaction summaries included, as they came).
     pub fn messages(&self, session_id: &str) -> Result<Vec<ChatMessage>, String> {
         Ok(self.replay(session_id)?.into_iter().map(|r| r.message).collect())

@@ -128,6 +128,8 @@ async fn a_turn_that_cannot_be_stored_is_not_acknowledged() {
     for i in 0..40 {
         match say(&agent, &format!("s{i}"), &big).await {
             Reply::Unsaved { reason } => {
+                let id = format!("s{i}");
+                assert!(!agent.open_sessions().contains(&id), "an unsaved session leaves memory");
                 unsaved = Some(reason);
                 break;
             }
@@ -221,6 +223,16 @@ async fn the_gateway_answers_503_and_health_is_degraded_when_the_transcript_cann
     assert!(refused["error"].as_str().unwrap().contains("could not be stored"), "{refused}");
     assert_eq!(health["status"], "degraded", "{health}");
     assert!(health["reason"].as_str().unwrap().contains("full"), "{health}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_conversation_never_takes_an_id_an_earlier_run_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = Agent::start(edge_config(dir.path(), "fresh-ids", "", "")).await.unwrap();
+    say(&agent, "boot-1", "left by an earlier run").await;
+    agent.end_session("boot-1", zeroclaw_plugin_api::SessionEndReason::Shutdown).await;
+    let restarted = Agent::start(edge_config(dir.path(), "fresh-ids", "", "")).await.unwrap();
+    assert_eq!(restarted.fresh_session_id("boot"), "boot-2", "boot-1 has a transcript");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -38,7 +38,7 @@ use zeroclaw_plugin_api::{
 };
 
 pub use pending::{FLUSH_EVERY, PendingSummaries};
-pub use store::{MemoryError, RecallQuery, Source, Summary, SummaryStore};
+pub use store::{MemoryError, PendingSummary, RecallQuery, Source, Summary, SummaryStore};
 
 /// The plugin name: `hooks.builtin.session_memory`, `[native.session_memory]`.
 pub const PLUGIN: &str = "session_memory";
@@ -115,10 +115,17 @@ struct SessionMemory {
 }
 
 /// What the handler tracks of a session in memory.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct OpenSession {
     /// Its last turns.
     turns: VecDeque<Turn>,
+    /// When this lifetime of it began (its first message since it entered memory): its
+    /// summary replaces only those stored since, never an earlier lifetime's.
+    since_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -212,31 +219,33 @@ impl HookHandler for SessionMemory {
                 Ok(HookOutcome::Continue)
             }
             HookPayload::MessageReceived(message) => {
-                let summary = {
+                let (summary, since) = {
                     let mut turns = self.turns.lock();
-                    let open = turns.entry(session.clone()).or_default();
+                    let open = turns
+                        .entry(session.clone())
+                        .or_insert_with(|| OpenSession { turns: VecDeque::new(), since_ms: now_ms() });
                     open.turns.push_back(Turn { user: message.content.clone(), reply: String::new() });
                     while open.turns.len() > self.config.session_end_turns {
                         open.turns.pop_front();
                     }
-                    self.session_end_summary(&open.turns)
+                    (self.session_end_summary(&open.turns), open.since_ms)
                 };
-                self.pending.set(&session, &channel, summary);
+                self.pending.set(&session, &channel, summary, since);
                 Ok(HookOutcome::Continue)
             }
             HookPayload::MessageSent(message) => {
                 // The session's summary is kept current turn by turn, written in batches
                 // (see `pending`): a session that ends, a shutdown or a crash finds almost
                 // nothing left to write.
-                let summary = {
+                let (summary, since) = {
                     let mut turns = self.turns.lock();
                     let Some(open) = turns.get_mut(&session) else { return Ok(HookOutcome::Continue) };
                     if let Some(turn) = open.turns.back_mut() {
                         turn.reply = message.content.clone();
                     }
-                    self.session_end_summary(&open.turns)
+                    (self.session_end_summary(&open.turns), open.since_ms)
                 };
-                self.pending.set(&session, &channel, summary);
+                self.pending.set(&session, &channel, summary, since);
                 Ok(HookOutcome::Continue)
             }
             HookPayload::SessionEnd(end) => {

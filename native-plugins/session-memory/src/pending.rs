@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::store::{MemoryError, SummaryStore};
+use crate::store::{MemoryError, PendingSummary, SummaryStore};
 
 /// How often pending summaries are written.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -24,8 +24,8 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// The latest summary of each session changed since the last flush.
 pub struct PendingSummaries {
     store: Arc<SummaryStore>,
-    /// session id → (channel, summary).
-    waiting: Mutex<HashMap<String, (String, String)>>,
+    /// By session id.
+    waiting: Mutex<HashMap<String, PendingSummary>>,
     /// Held while writing, so writes happen in the order they were taken.
     writing: tokio::sync::Mutex<()>,
     flusher_started: std::sync::atomic::AtomicBool,
@@ -42,9 +42,11 @@ impl PendingSummaries {
         })
     }
 
-    /// Makes `summary` session `session_id`'s pending summary (replacing an older one).
-    pub fn set(self: &Arc<Self>, session_id: &str, channel: &str, summary: String) {
-        self.waiting.lock().insert(session_id.to_string(), (channel.to_string(), summary));
+    /// Makes `summary` the pending summary of session `session_id`'s lifetime that began at
+    /// `since_ms` (replacing an older pending one).
+    pub fn set(self: &Arc<Self>, session_id: &str, channel: &str, summary: String, since_ms: i64) {
+        let entry = PendingSummary { session_id: session_id.into(), channel: channel.into(), summary, since_ms };
+        self.waiting.lock().insert(session_id.to_string(), entry);
         if !self.flusher_started.swap(true, std::sync::atomic::Ordering::AcqRel) {
             spawn_flusher(Arc::downgrade(self));
         }
@@ -53,8 +55,7 @@ impl PendingSummaries {
     /// Writes every pending summary in one transaction; returns how many.
     pub async fn flush(&self) -> Result<usize, MemoryError> {
         let _writing = self.writing.lock().await;
-        let batch: Vec<(String, String, String)> =
-            self.waiting.lock().drain().map(|(session, (channel, summary))| (session, channel, summary)).collect();
+        let batch: Vec<PendingSummary> = self.waiting.lock().drain().map(|(_, entry)| entry).collect();
         let count = batch.len();
         if count == 0 {
             return Ok(0);
@@ -62,8 +63,8 @@ impl PendingSummaries {
         if let Err(e) = self.write(batch.clone()).await {
             // Kept for the next flush, unless a newer summary of the session came meanwhile.
             let mut waiting = self.waiting.lock();
-            for (session, channel, summary) in batch {
-                waiting.entry(session).or_insert((channel, summary));
+            for entry in batch {
+                waiting.entry(entry.session_id.clone()).or_insert(entry);
             }
             return Err(e);
         }
@@ -73,11 +74,11 @@ impl PendingSummaries {
     /// Writes session `session_id`'s pending summary now, if it has one (it is ending).
     pub async fn finish(&self, session_id: &str) -> Result<(), MemoryError> {
         let _writing = self.writing.lock().await;
-        let Some((channel, summary)) = self.waiting.lock().remove(session_id) else { return Ok(()) };
-        self.write(vec![(session_id.to_string(), channel, summary)]).await
+        let Some(entry) = self.waiting.lock().remove(session_id) else { return Ok(()) };
+        self.write(vec![entry]).await
     }
 
-    async fn write(&self, batch: Vec<(String, String, String)>) -> Result<(), MemoryError> {
+    async fn write(&self, batch: Vec<PendingSummary>) -> Result<(), MemoryError> {
         let store = self.store.clone();
         let path = store.path().to_path_buf();
         tokio::task::spawn_blocking(move || store.set_session_summaries(&batch))
@@ -108,9 +109,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SummaryStore::new(&dir.path().join("m.sqlite3")));
         let pending = PendingSummaries::new(store.clone());
-        pending.set("a", "cli", "a1".into());
-        pending.set("a", "cli", "a2".into()); // the newer one replaces it
-        pending.set("b", "cli", "b1".into());
+        pending.set("a", "cli", "a1".into(), 0);
+        pending.set("a", "cli", "a2".into(), 0); // the newer one replaces it
+        pending.set("b", "cli", "b1".into(), 0);
         pending.finish("a").await.unwrap();
         let stored = |store: &SummaryStore| -> Vec<String> {
             store.list(None).unwrap().into_iter().map(|s| format!("{}={}", s.session_id, s.summary)).collect()

@@ -90,6 +90,20 @@ pub struct Summary {
     pub summary: String,
 }
 
+/// A session's current summary, to be stored (see [`SummaryStore::set_session_summaries`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingSummary {
+    /// The session.
+    pub session_id: String,
+    /// Its channel.
+    pub channel: String,
+    /// The summary text.
+    pub summary: String,
+    /// When this lifetime of the session began (ms since the Unix epoch): the summary
+    /// replaces only the ones stored since.
+    pub since_ms: i64,
+}
+
 /// What a recall looks for.
 #[derive(Clone, Debug)]
 pub struct RecallQuery<'a> {
@@ -260,27 +274,46 @@ impl SummaryStore {
             .collect())
     }
 
-    /// Stores `summary` as session `session_id`'s current session-end summary, replacing
-    /// the one stored before.
-    pub fn set_session_summary(&self, session_id: &str, channel: &str, summary: &str) -> Result<(), MemoryError> {
-        self.set_session_summaries(&[(session_id.to_string(), channel.to_string(), summary.to_string())])
+    /// Stores `summary` as session `session_id`'s current session-end summary, replacing the
+    /// one stored since `since_ms` (the summaries of its earlier lifetimes, before an
+    /// eviction or a restart, are kept).
+    pub fn set_session_summary(
+        &self,
+        session_id: &str,
+        channel: &str,
+        summary: &str,
+        since_ms: i64,
+    ) -> Result<(), MemoryError> {
+        let entry = PendingSummary {
+            session_id: session_id.into(),
+            channel: channel.into(),
+            summary: summary.into(),
+            since_ms,
+        };
+        self.set_session_summaries(&[entry])
     }
 
-    /// [`set_session_summary`](Self::set_session_summary) for each `(session, channel,
-    /// summary)`, in one transaction.
-    pub fn set_session_summaries(&self, batch: &[(String, String, String)]) -> Result<(), MemoryError> {
+    /// [`set_session_summary`](Self::set_session_summary) for each entry, in one transaction.
+    pub fn set_session_summaries(&self, batch: &[PendingSummary]) -> Result<(), MemoryError> {
         self.with(|conn| {
             let tx = conn.transaction()?;
             {
-                let mut delete =
-                    tx.prepare_cached("DELETE FROM memory_summaries WHERE session_id = ?1 AND source = ?2")?;
+                let mut delete = tx.prepare_cached(
+                    "DELETE FROM memory_summaries WHERE session_id = ?1 AND source = ?2 AND created_at >= ?3",
+                )?;
                 let mut insert = tx.prepare_cached(
                     "INSERT INTO memory_summaries (session_id, channel, created_at, source, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?;
                 let now = now_ms();
-                for (session, channel, summary) in batch {
-                    delete.execute(params![session, Source::SessionEnd.as_str()])?;
-                    insert.execute(params![session, channel, now, Source::SessionEnd.as_str(), summary])?;
+                for entry in batch {
+                    delete.execute(params![entry.session_id, Source::SessionEnd.as_str(), entry.since_ms])?;
+                    insert.execute(params![
+                        entry.session_id,
+                        entry.channel,
+                        now.max(entry.since_ms),
+                        Source::SessionEnd.as_str(),
+                        entry.summary
+                    ])?;
                 }
             }
             tx.commit()
@@ -347,10 +380,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SummaryStore::new(&dir.path().join("m.sqlite3"));
         store.insert("s", "cli", Source::Compaction, "a compaction").unwrap();
-        store.set_session_summary("s", "cli", "Last 1 turn(s)").unwrap();
-        store.set_session_summary("s", "cli", "Last 2 turn(s)").unwrap();
+        store.set_session_summary("s", "cli", "first life", 0).unwrap();
+        let second_life = now_ms() + 1;
+        store.set_session_summary("s", "cli", "Last 1 turn(s)", second_life).unwrap();
+        store.set_session_summary("s", "cli", "Last 2 turn(s)", second_life).unwrap();
         let texts: Vec<String> = store.list(Some("s")).unwrap().into_iter().map(|s| s.summary).collect();
-        assert_eq!(texts, ["a compaction", "Last 2 turn(s)"]);
+        assert_eq!(texts, ["a compaction", "first life", "Last 2 turn(s)"], "an earlier life's summary is kept");
     }
 
     #[test]

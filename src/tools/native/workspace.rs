@@ -53,6 +53,9 @@ impl Workspace {
         let path = checked_relative(relative)?;
         let name = path.file_name().ok_or_else(|| denied(format!("`{relative}` names no file")))?;
         let parent = self.parent_dir(relative, path.parent().unwrap_or(Path::new("")))?;
+        // A host file that does not exist yet (a plugins dir not created) must not be
+        // created here, even empty: check the name in the checked parent before opening.
+        self.refuse(relative, handle_path(&parent).map(|dir| dir.join(name)))?;
         let mut options = OpenOptions::new();
         options.write(true).create(true).truncate(false);
         // Never through a link: the parent was checked, the name must be a file in it.
@@ -230,6 +233,9 @@ mod tests {
         for path in [".zeroclaw/memory.sqlite3", ".zeroclaw/new/file", "innocent", "zeroclaw.toml"] {
             assert!(is_denied(ws.write(path, b"garbage")), "write {path}");
         }
+        let missing = Workspace::open(dir.path(), &[dir.path().join("plugins")]).unwrap();
+        assert!(is_denied(missing.write("plugins", b"x")), "a host path not created yet");
+        assert!(!dir.path().join("plugins").exists(), "and not created by the refusal");
         assert_eq!(std::fs::read(state.join("memory.sqlite3")).unwrap(), b"SQLite format 3\0secret");
         assert!(!state.join("new").exists(), "nothing was created in the state dir");
     }

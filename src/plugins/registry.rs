@@ -60,12 +60,27 @@ pub struct ToolEntry {
     pub fallback: Option<Arc<ToolEntry>>,
     /// Its counters.
     pub stats: Arc<CallStats>,
+    /// Its arguments' JSON Schema, compiled once when the entry is made (or why it cannot
+    /// be): calls only run it.
+    pub validator: Arc<Result<jsonschema::Validator, String>>,
 }
 
 impl ToolEntry {
     /// An entry that the policy judges by its spec's own effect (native tools, tests).
     pub fn new(spec: ToolSpec, owner: Owner, tool: Arc<dyn Tool>, stats: Arc<CallStats>) -> Self {
-        ToolEntry { effect: spec.effect, spec, owner, tool, fallback: None, stats }
+        let validator =
+            jsonschema::validator_for(&spec.parameters).map_err(|e| format!("the tool's schema is invalid: {e}"));
+        ToolEntry { effect: spec.effect, spec, owner, tool, fallback: None, stats, validator: Arc::new(validator) }
+    }
+
+    /// Checks `args` against the tool's schema; the error lists every problem.
+    pub fn validate(&self, args: &serde_json::Value) -> Result<(), String> {
+        let validator = self.validator.as_ref().as_ref().map_err(Clone::clone)?;
+        if validator.is_valid(args) {
+            return Ok(());
+        }
+        let problems: Vec<String> = validator.iter_errors(args).map(|e| e.to_string()).collect();
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
     }
 
     /// Invokes this entry's tool (never its fallback) and counts the call.

@@ -17,7 +17,7 @@
 use std::time::Instant;
 
 use zeroclaw_plugin_api::{
-    AfterToolCall, HookContext, HookPayload, ToolCall, ToolError, ToolResult, ToolResultPersist,
+    AfterToolCall, HookContext, HookPayload, HookPoint, ToolCall, ToolError, ToolResult, ToolResultPersist,
 };
 
 use crate::hooks::{HookFlow, HookRunner};
@@ -65,8 +65,11 @@ impl ToolExecutor<'_> {
             success: !persisted.is_error,
             duration_ms,
         });
-        let done = AfterToolCall { call: call.clone(), result: persisted.clone(), owner: owner.clone(), duration_ms };
-        self.runner.fire(ctx, &HookPayload::AfterToolCall(done)).await;
+        if self.runner.has_handlers(HookPoint::AfterToolCall) {
+            let done =
+                AfterToolCall { call: call.clone(), result: persisted.clone(), owner: owner.clone(), duration_ms };
+            self.runner.fire(ctx, &HookPayload::AfterToolCall(done)).await;
+        }
         Executed { call, result: persisted, owner, ran }
     }
 
@@ -77,13 +80,18 @@ impl ToolExecutor<'_> {
         ctx: &HookContext,
         call: ToolCall,
     ) -> (ToolCall, ToolResult, String, bool) {
-        let call = match self.runner.run(ctx, HookPayload::BeforeToolCall(call.clone())).await {
-            HookFlow::Continue(HookPayload::BeforeToolCall(rewritten)) => rewritten,
-            HookFlow::Continue(_) => call,
-            HookFlow::Cancelled { reason, by } => {
-                let content = format!("The call to `{}` was blocked by {by}: {reason}", call.name);
-                return (call.clone(), error_result(&call, content), String::new(), false);
+        // With no handler on a point, its payload is not even built.
+        let call = if self.runner.has_handlers(HookPoint::BeforeToolCall) {
+            match self.runner.run(ctx, HookPayload::BeforeToolCall(call.clone())).await {
+                HookFlow::Continue(HookPayload::BeforeToolCall(rewritten)) => rewritten,
+                HookFlow::Continue(_) => call,
+                HookFlow::Cancelled { reason, by } => {
+                    let content = format!("The call to `{}` was blocked by {by}: {reason}", call.name);
+                    return (call.clone(), error_result(&call, content), String::new(), false);
+                }
             }
+        } else {
+            call
         };
         let Some(entry) = snapshot.tool(&call.name) else {
             let known: Vec<&str> = snapshot.tools().map(|t| t.spec.name.as_str()).collect();
@@ -122,8 +130,7 @@ impl ToolExecutor<'_> {
         self.policy
             .check(&entry.spec.name, entry.effect)
             .map_err(|why| format!("The call to `{}` is not permitted: {why}.", call.name))?;
-        validate(&entry.spec.parameters, &call.arguments)
-            .map_err(|why| format!("Invalid arguments for `{}`: {why}", call.name))
+        entry.validate(&call.arguments).map_err(|why| format!("Invalid arguments for `{}`: {why}", call.name))
     }
 
     /// Step 5 for one entry: its output, or its error (a runtime failure is also reported
@@ -150,6 +157,9 @@ impl ToolExecutor<'_> {
 
     /// Step 6: `tool_result_persist`.
     async fn persist(&self, ctx: &HookContext, call: &ToolCall, result: ToolResult) -> ToolResult {
+        if !self.runner.has_handlers(HookPoint::ToolResultPersist) {
+            return result;
+        }
         let payload = HookPayload::ToolResultPersist(ToolResultPersist { call: call.clone(), result: result.clone() });
         match self.runner.run(ctx, payload).await {
             HookFlow::Continue(HookPayload::ToolResultPersist(persist)) => persist.result,
@@ -159,11 +169,4 @@ impl ToolExecutor<'_> {
             }
         }
     }
-}
-
-/// Checks `args` against a JSON Schema; the error lists every problem.
-fn validate(schema: &serde_json::Value, args: &serde_json::Value) -> Result<(), String> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| format!("the tool's schema is invalid: {e}"))?;
-    let problems: Vec<String> = validator.iter_errors(args).map(|e| e.to_string()).collect();
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
 }

@@ -240,8 +240,9 @@ fn overridden_clock(
     native_schema: serde_json::Value,
 ) -> zeroclaw::plugins::Snapshot {
     let mut builder = SnapshotBuilder::new(1);
-    let mut native = tool("clock", Owner::native("clock"));
-    native.spec.parameters = native_schema;
+    let mut spec = tool("clock", Owner::native("clock")).spec;
+    spec.parameters = native_schema;
+    let mut native = ToolEntry::new(spec.clone(), Owner::native("clock"), Arc::new(Named(spec)), Arc::default());
     native.effect = native_effect;
     let mut plugin = tool("clock", Owner::wasm("clock2", "1.0.0", 1));
     plugin.tool = Arc::new(Trapping(plugin.spec.clone()));

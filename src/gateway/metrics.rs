@@ -59,6 +59,11 @@ pub fn render(agent: &Agent) -> String {
             series(&mut out, "tool", &labels, &e.stats.view());
         }
     }
+    out.push_str("# HELP zeroclaw_provider_calls_total Provider calls, per provider and owner.\n# TYPE zeroclaw_provider_calls_total counter\n");
+    for entry in snapshot.providers() {
+        let labels = format!("plugin=\"{}\",provider=\"{}\"", escape(&entry.owner.to_string()), escape(&entry.name));
+        series(&mut out, "provider", &labels, &entry.stats.view());
+    }
     let _ = writeln!(
         out,
         "# HELP zeroclaw_observer_bridge_events_total Observer events forwarded to plugins, and dropped on a full queue.\n# TYPE zeroclaw_observer_bridge_events_total counter"

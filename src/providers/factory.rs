@@ -62,6 +62,10 @@ pub fn unresolved_names(snapshot: &Snapshot, agent: &AgentConfig, providers: &Pr
     problems
 }
 
+fn counted(provider: Arc<dyn Provider>, stats: Arc<crate::plugins::stats::CallStats>) -> Arc<dyn Provider> {
+    Arc::new(super::counted::CountedProvider::new(provider, stats))
+}
+
 /// Builds providers from one snapshot.
 pub struct ProviderFactory<'a> {
     snapshot: &'a Snapshot,
@@ -76,7 +80,7 @@ impl<'a> ProviderFactory<'a> {
 
     /// The provider named `name`, native or plugin.
     pub fn provider(&self, name: &str) -> Result<Arc<dyn Provider>, ProviderError> {
-        self.snapshot.provider(name).map(|e| e.provider.clone()).ok_or_else(|| {
+        self.snapshot.provider(name).map(|e| counted(e.provider.clone(), e.stats.clone())).ok_or_else(|| {
             let known: Vec<&str> = self.snapshot.providers().map(|p| p.name.as_str()).collect();
             ProviderError::Permanent(format!("no provider named `{name}` (providers: {})", known.join(", ")))
         })

@@ -2,6 +2,7 @@
 //! (`reliable`: retries and a fallback chain; `router`: model hints), and the factory that
 //! assembles them from the snapshot and the config.
 
+mod counted;
 mod factory;
 mod offline;
 mod openai;

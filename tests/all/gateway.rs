@@ -147,6 +147,11 @@ async fn routes_guard_limits_and_errors() {
         "{metrics}"
     );
     assert!(metrics.contains("zeroclaw_hook_duration_seconds_bucket{plugin=\"native:test_recorder\",hook=\"agent_end\",handler=\"record\",le=\"+Inf\"} 1"), "{metrics}");
+    let provider_calls = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("zeroclaw_provider_calls_total{plugin=\"native:offline\",provider=\"offline\"} "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert_eq!(provider_calls, Some(2), "the turn's two provider calls are counted: {metrics}");
     running.stop.send(()).unwrap();
     running.served.await.unwrap().unwrap();
 }

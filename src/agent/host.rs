@@ -45,6 +45,8 @@ pub struct Agent {
     sessions: Sessions,
     /// Why the last transcript write failed, until one succeeds again (`/health`).
     store_error: Mutex<Option<String>>,
+    /// The agent's provider chain and the snapshot generation it was built for.
+    pub(super) provider_chain: Mutex<Option<(u64, crate::providers::ResolvedModel)>>,
     isolated: AtomicU64,
     watcher: Mutex<Option<WatchHandle>>,
 }
@@ -108,6 +110,7 @@ impl Agent {
             bridge,
             sessions: Sessions::new(max_sessions),
             store_error: Mutex::new(None),
+            provider_chain: Mutex::new(None),
             isolated: AtomicU64::new(0),
             watcher: Mutex::new(None),
         });

@@ -3,14 +3,15 @@
 use std::time::Instant;
 
 use zeroclaw_plugin_api::{
-    AgentEnd, AgentStart, ChatMessage, ChatRequest, HookContext, HookPayload, LlmCall, LlmOutput, TokenUsage,
+    AgentEnd, AgentStart, ChatMessage, ChatRequest, HookContext, HookPayload, LlmCall, LlmOutput, ProviderError,
+    TokenUsage,
 };
 
 use super::host::Agent;
 use super::session::Session;
 use crate::hooks::HookFlow;
 use crate::observability::Event;
-use crate::providers::ProviderFactory;
+use crate::providers::{ProviderFactory, ResolvedModel};
 use crate::tools::{Executed, ToolExecutor};
 
 /// How a turn ended.
@@ -69,6 +70,22 @@ impl Agent {
         outcome
     }
 
+    /// The agent's provider chain for `snapshot`: built once per snapshot generation (the
+    /// router over reliable chains), then only looked up.
+    fn agent_provider(&self, snapshot: &crate::plugins::Snapshot) -> Result<ResolvedModel, ProviderError> {
+        let generation = snapshot.generation();
+        if let Some((built_for, resolved)) = self.provider_chain.lock().as_ref()
+            && *built_for == generation
+        {
+            return Ok(resolved.clone());
+        }
+        let agent = &self.config.config.agent;
+        let resolved =
+            ProviderFactory::new(snapshot, &self.config.config.providers).for_agent(&agent.provider, &agent.model)?;
+        *self.provider_chain.lock() = Some((generation, resolved.clone()));
+        Ok(resolved)
+    }
+
     /// Appends to the history and the transcript.
     /// A failed write marks the turn unsaved (and the host degraded until a write succeeds).
     pub(super) fn remember(&self, session: &mut Session, message: ChatMessage) {
@@ -109,8 +126,7 @@ impl Agent {
         for _ in 0..agent.max_iterations {
             self.maybe_compact(session, ctx).await;
             let snapshot = self.runtime.registry().current();
-            let factory = ProviderFactory::new(&snapshot, &self.config.config.providers);
-            let resolved = match factory.for_agent(&agent.provider, &agent.model) {
+            let resolved = match self.agent_provider(&snapshot) {
                 Ok(resolved) => resolved,
                 Err(e) => {
                     self.observer.record(&Event::Error { component: "providers".into(), message: e.to_string() });

@@ -14,6 +14,7 @@ use crate::config::{AgentConfig, ProvidersConfig};
 use crate::plugins::Snapshot;
 
 /// What a model string resolves to.
+#[derive(Clone)]
 pub struct ResolvedModel {
     /// The provider to call (a router over reliable chains).
     pub provider: Arc<dyn Provider>,

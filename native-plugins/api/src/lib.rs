@@ -13,6 +13,7 @@
 //!
 //! It must never depend on the host, on wasmtime or on WIT-generated types: the wasm
 //! backend converts between these types and its bindings on its own side.
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod catalog;

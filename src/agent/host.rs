@@ -219,7 +219,7 @@ impl Agent {
         loop {
             let n = self.isolated.fetch_add(1, Ordering::Relaxed) + 1;
             let id = format!("{base}-{n}");
-            let in_memory = self.sessions.ids().binary_search(&id).is_ok();
+            let in_memory = self.sessions.contains(&id);
             let stored = self.transcripts.as_ref().is_some_and(|t| t.has_session(&id).unwrap_or(true));
             if !in_memory && !stored {
                 return id;

@@ -97,6 +97,11 @@ impl Sessions {
         ids.into_iter().filter_map(|id| map.remove(&id)).map(|c| c.session).collect()
     }
 
+    /// Whether session `id` is in memory.
+    pub fn contains(&self, id: &str) -> bool {
+        self.map.lock().contains_key(id)
+    }
+
     /// Ids of the sessions in memory, sorted.
     pub fn ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self.map.lock().keys().cloned().collect();

@@ -437,7 +437,7 @@ limits! {
     /// Calls of one plugin running at once; more wait up to their timeout.
     max_concurrency: u64 = 8, "range::<_, 1, 4096>", "range_override::<_, 1, 4096>";
     /// Fuel per call (instructions, roughly); unset means no fuel metering.
-    fuel: Option<u64> = None, "positive_opt", "override_of";
+    fuel: Option<u64> = None, "positive_opt", "fuel_override";
     /// Largest payload sent into one call, in bytes.
     max_payload_bytes: u64 = 4 * 1024 * 1024, "range::<_, 1, 1_073_741_824>", "range_override::<_, 1, 1_073_741_824>";
     /// Largest result one call may return, in bytes.
@@ -527,13 +527,9 @@ fn positive_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error
     positive(d).map(Some)
 }
 
-/// An override is present only when written; its value follows the same rule as the default.
-fn override_of<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: OverrideValue,
-{
-    T::parse(d).map(Some)
+/// A per-plugin `fuel`: present only when written, positive like the default.
+fn fuel_override<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    positive_opt(d).map(Some)
 }
 
 /// Refuses a per-plugin override of a limit that is fixed for the whole engine.
@@ -541,23 +537,6 @@ fn engine_wide<'de, D: Deserializer<'de>, T>(_d: D) -> Result<Option<T>, D::Erro
     Err(serde::de::Error::custom(
         "is engine-wide (it is compiled into every plugin's code): set it in [plugins.limits], not per plugin",
     ))
-}
-
-/// How a limit's type parses in an override (same checks as the default).
-trait OverrideValue: Sized {
-    fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
-}
-
-impl OverrideValue for u64 {
-    fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        positive(d)
-    }
-}
-
-impl OverrideValue for Option<u64> {
-    fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        positive_opt(d)
-    }
 }
 
 #[cfg(test)]

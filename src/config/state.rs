@@ -34,9 +34,10 @@ pub fn default_state_dir(workspace: &Path) -> PathBuf {
     data.join("zeroclaw").join("workspaces").join(format!("{name}-{hash:016x}"))
 }
 
-/// `path` with links resolved as far as it exists: a workspace that does not exist yet
-/// hashes the same as it will once created.
-fn resolved(path: &Path) -> PathBuf {
+/// `path` with links resolved as far as it exists, the rest appended as written: a path
+/// that does not exist yet resolves as it will once created (a workspace's hash, a host
+/// file the file tools must recognise).
+pub fn resolved(path: &Path) -> PathBuf {
     if let Ok(real) = std::fs::canonicalize(path) {
         return real;
     }

@@ -38,7 +38,8 @@ pub async fn say(agent: &Agent, session: &str, text: &str) -> Reply {
     reply
 }
 
-fn text(reply: &Reply) -> &str {
+/// The text of a delivered reply (panics on any other outcome).
+pub fn text(reply: &Reply) -> &str {
     match reply {
         Reply::Send { text, .. } => text,
         other => panic!("expected a reply, got {other:?}"),

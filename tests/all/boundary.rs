@@ -11,7 +11,7 @@ use zeroclaw::plugins::wasm::RuntimeEvent;
 use zeroclaw::plugins::{PluginRuntime, Snapshot};
 use zeroclaw_plugin_api::{FailureKind, ToolEffect, ToolError};
 
-use crate::agent::{config, say};
+use crate::agent::{config, say, text};
 use crate::guests::{guest, plugin_config};
 
 /// Installs the fault zoo as plugin `id` serving one tool `tool` that claims `effect`,
@@ -39,13 +39,6 @@ fn impostor_entry(id: &str, tool: &str, effect: &str, fault: &str, more: &str) -
     )
 }
 
-fn reply_text(reply: &Reply) -> &str {
-    match reply {
-        Reply::Send { text, .. } => text,
-        other => panic!("expected a reply, got {other:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trapping_impostor_cannot_write_through_its_native_fallback_under_read_only() {
     let dir = tempfile::tempdir().unwrap();
@@ -61,7 +54,7 @@ async fn a_trapping_impostor_cannot_write_through_its_native_fallback_under_read
 
     let reply = say(&agent, "s", "write pwned.txt: pwned").await;
     assert!(!dir.path().join("pwned.txt").exists(), "nothing was written");
-    let text = reply_text(&reply);
+    let text = text(&reply);
     assert!(text.contains("not permitted") && text.contains("security.autonomy is read_only"), "{text}");
     assert_eq!(entry.stats.view().calls, 0, "the impostor never ran");
     assert_eq!(entry.fallback.as_ref().unwrap().stats.view().calls, 0, "nor did the native tool");
@@ -78,7 +71,7 @@ async fn a_well_behaved_overriding_tool_is_refused_where_the_native_one_would_be
         );
         let agent = Agent::start(config(dir.path(), &format!("polite-{autonomy}"), true, "", &rest)).await.unwrap();
         let reply = say(&agent, "s", "write polite.txt: hello").await;
-        let text = reply_text(&reply);
+        let text = text(&reply);
         assert_eq!(text.contains("not permitted"), refused, "{autonomy}: {text}");
         if !refused {
             assert!(text.contains("fine"), "the plugin answered under full autonomy: {text}");

@@ -20,10 +20,7 @@ fn edge_config(root: &std::path::Path, id: &str, agent: &str, rest: &str) -> zer
 }
 
 fn text(reply: &Reply) -> String {
-    match reply {
-        Reply::Send { text, .. } => text.clone(),
-        other => panic!("expected a reply, got {other:?}"),
-    }
+    crate::agent::text(reply).to_string()
 }
 
 /// An agent whose state dir sits inside its workspace (`.zeroclaw`, as older defaults had

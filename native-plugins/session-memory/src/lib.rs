@@ -40,6 +40,8 @@ use zeroclaw_plugin_api::{
 pub use pending::{FLUSH_EVERY, PendingSummaries};
 pub use store::{MemoryError, PendingSummary, RecallQuery, Source, Summary, SummaryStore};
 
+use store::now_ms;
+
 /// The plugin name: `hooks.builtin.session_memory`, `[native.session_memory]`.
 pub const PLUGIN: &str = "session_memory";
 
@@ -122,10 +124,6 @@ struct OpenSession {
     /// When this lifetime of it began (its first message since it entered memory): its
     /// summary replaces only those stored since, never an earlier lifetime's.
     since_ms: i64,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 fn clip(text: &str, max: usize) -> String {

@@ -128,7 +128,8 @@ pub struct SummaryStore {
     conn: Mutex<Option<Connection>>,
 }
 
-fn now_ms() -> i64 {
+/// Milliseconds since the Unix epoch, as summaries are timed.
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 

@@ -17,6 +17,8 @@ use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::fs::{Dir, OpenOptions};
 use zeroclaw_plugin_api::ToolError;
 
+use crate::config::state::resolved;
+
 /// The workspace root and the host files inside it that no tool may reach.
 pub struct Workspace {
     root: Dir,
@@ -30,7 +32,7 @@ impl Workspace {
     pub fn open(root: &Path, host_files: &[PathBuf]) -> std::io::Result<Self> {
         std::fs::create_dir_all(root)?;
         let dir = Dir::open_ambient_dir(root, cap_std::ambient_authority())?;
-        Ok(Workspace { root: dir, host_files: host_files.iter().map(|p| real_or_lexical(p)).collect() })
+        Ok(Workspace { root: dir, host_files: host_files.iter().map(|p| resolved(p)).collect() })
     }
 
     /// Reads at most `max` bytes of `relative`; returns them and the file's full size.
@@ -139,18 +141,6 @@ fn handle_path(handle: &impl std::os::fd::AsRawFd) -> Option<PathBuf> {
 fn handle_path(_handle: &impl std::any::Any) -> Option<PathBuf> {
     // Without a way to name an open handle, nothing can be proven about it.
     None
-}
-
-/// `path` with its links resolved, or (when it does not exist yet) its parent's resolved
-/// and its name appended.
-fn real_or_lexical(path: &Path) -> PathBuf {
-    if let Ok(real) = std::fs::canonicalize(path) {
-        return real;
-    }
-    match (path.parent(), path.file_name()) {
-        (Some(parent), Some(name)) => real_or_lexical(parent).join(name),
-        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-    }
 }
 
 fn denied(message: String) -> ToolError {

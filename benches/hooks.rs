@@ -81,7 +81,7 @@ fn bench(c: &mut Criterion) {
     for n in [1usize, 8] {
         let (runner, handlers) = runner(HookPoint::BeforeAgentStart, n);
         group.bench_with_input(BenchmarkId::new("modifying/runner", n), &n, |b, _| {
-            b.to_async(&rt).iter(|| runner.run(&ctx, start.clone()))
+            b.to_async(&rt).iter(|| runner.run_payload(&ctx, start.clone()))
         });
         group.bench_with_input(BenchmarkId::new("modifying/direct", n), &n, |b, _| {
             b.to_async(&rt).iter(|| async {
@@ -94,7 +94,7 @@ fn bench(c: &mut Criterion) {
         });
     }
     let (runner, handlers) = runner(HookPoint::AgentEnd, 8);
-    group.bench_function("void_fanout/runner/8", |b| b.to_async(&rt).iter(|| runner.fire(&ctx, &end)));
+    group.bench_function("void_fanout/runner/8", |b| b.to_async(&rt).iter(|| runner.fire_payload(&ctx, &end)));
     group.bench_function("void_fanout/direct/8", |b| {
         b.to_async(&rt).iter(|| async {
             let calls = handlers.iter().map(|h| h.handle(&ctx, &end));

@@ -137,7 +137,7 @@ fn bench(c: &mut Criterion) {
     let extra = "[plugins.entries.noop]\ninstances = \"warm\"\n[plugins.entries.fault-zoo.limits]\ntimeout_ms = 2000\nfailure_threshold = 1000000\n";
     let runtime = rt.block_on(PluginRuntime::start(config(dir.path(), extra))).unwrap();
     let runner = HookRunner::new(runtime.registry().clone());
-    group.bench_function("idle", |b| b.to_async(&rt).iter(|| runner.run(&ctx, agent_start())));
+    group.bench_function("idle", |b| b.to_async(&rt).iter(|| runner.run_payload(&ctx, agent_start())));
     let stop = Arc::new(AtomicBool::new(false));
     let spinning = {
         let (stop, snapshot) = (stop.clone(), runtime.snapshot());
@@ -150,7 +150,7 @@ fn bench(c: &mut Criterion) {
         })
     };
     std::thread::sleep(Duration::from_millis(100));
-    group.bench_function("while_another_spins", |b| b.to_async(&rt).iter(|| runner.run(&ctx, agent_start())));
+    group.bench_function("while_another_spins", |b| b.to_async(&rt).iter(|| runner.run_payload(&ctx, agent_start())));
     stop.store(true, Ordering::Relaxed);
     rt.block_on(spinning).unwrap();
     group.finish();

@@ -59,7 +59,7 @@ fn bench(c: &mut Criterion) {
         let runtime = rt.block_on(PluginRuntime::start(config(dir.path(), &extra))).unwrap();
         let runner = HookRunner::new(runtime.registry().clone());
         group.bench_function(format!("runner/{policy}_instance"), |b| {
-            b.to_async(&rt).iter(|| runner.run(&ctx, agent_start()))
+            b.to_async(&rt).iter(|| runner.run_payload(&ctx, agent_start()))
         });
     }
     group.finish();

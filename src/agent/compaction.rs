@@ -5,7 +5,7 @@
 //! then nothing changes); `after_compaction` sees the summary (it may rewrite it, or cancel:
 //! then nothing changes). A provider failure also leaves the history intact.
 
-use zeroclaw_plugin_api::{ChatMessage, ChatRequest, Compaction, CompactionSummary, HookContext, HookPayload, Role};
+use zeroclaw_plugin_api::{ChatMessage, ChatRequest, Compaction, CompactionSummary, HookContext, Role, hooks};
 
 use super::host::Agent;
 use super::session::Session;
@@ -48,9 +48,8 @@ impl Agent {
             return;
         }
         let slice = Compaction { session_id: session.id.clone(), messages: session.history[..split].to_vec() };
-        let slice = match self.runner.run(ctx, HookPayload::BeforeCompaction(slice.clone())).await {
-            HookFlow::Continue(HookPayload::BeforeCompaction(slice)) => slice,
-            HookFlow::Continue(_) => slice,
+        let slice = match self.runner.run::<hooks::BeforeCompaction>(ctx, slice).await {
+            HookFlow::Continue(slice) => slice,
             HookFlow::Cancelled { reason, by } => {
                 tracing::info!(session = %session.id, "compaction skipped: cancelled by {by}: {reason}");
                 return;
@@ -82,9 +81,8 @@ impl Agent {
         };
         let compacted = split as u32;
         let written = CompactionSummary { session_id: session.id.clone(), summary, compacted_messages: compacted };
-        let written = match self.runner.run(ctx, HookPayload::AfterCompaction(written.clone())).await {
-            HookFlow::Continue(HookPayload::AfterCompaction(written)) => written,
-            HookFlow::Continue(_) => written,
+        let written = match self.runner.run::<hooks::AfterCompaction>(ctx, written).await {
+            HookFlow::Continue(written) => written,
             HookFlow::Cancelled { reason, by } => {
                 tracing::info!(session = %session.id, "compaction dropped: cancelled by {by}: {reason}");
                 return;

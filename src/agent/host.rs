@@ -8,9 +8,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use zeroclaw_plugin_api::{
-    HookContext, HookPayload, HostLink, HostServices, SessionEnd, SessionEndReason, SessionStart,
-};
+use zeroclaw_plugin_api::{HookContext, HostLink, HostServices, SessionEnd, SessionEndReason, SessionStart, hooks};
 
 use super::session::Session;
 use super::sessions::{Lookup, Sessions, SharedSession};
@@ -190,8 +188,8 @@ impl Agent {
         if let Some(evicted) = evicted {
             self.finish(evicted, SessionEndReason::Evicted).await;
         }
-        let payload = HookPayload::SessionStart(SessionStart { session_id: id.into(), channel: channel.into() });
-        self.runner.fire(&self.context(id, channel), &payload).await;
+        let start = SessionStart { session_id: id.into(), channel: channel.into() };
+        self.runner.fire::<hooks::SessionStart>(&self.context(id, channel), start).await;
         session
     }
 
@@ -248,13 +246,13 @@ impl Agent {
     /// Fires `session_end` for a session already out of memory.
     async fn finish(&self, session: SharedSession, reason: SessionEndReason) {
         let session = session.lock().await;
-        let payload = HookPayload::SessionEnd(SessionEnd {
+        let end = SessionEnd {
             session_id: session.id.clone(),
             channel: session.channel.clone(),
             reason,
             turns: session.turns,
-        });
-        self.runner.fire(&self.context(&session.id, &session.channel), &payload).await;
+        };
+        self.runner.fire::<hooks::SessionEnd>(&self.context(&session.id, &session.channel), end).await;
     }
 
     /// Why the host is degraded, if it is: the last transcript write failed.

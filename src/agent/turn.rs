@@ -3,8 +3,7 @@
 use std::time::Instant;
 
 use zeroclaw_plugin_api::{
-    AgentEnd, AgentStart, ChatMessage, ChatRequest, HookContext, HookPayload, LlmCall, LlmOutput, ProviderError,
-    TokenUsage,
+    AgentEnd, AgentStart, ChatMessage, ChatRequest, HookContext, LlmCall, LlmOutput, ProviderError, TokenUsage, hooks,
 };
 
 use super::host::Agent;
@@ -58,7 +57,7 @@ impl Agent {
             duration_ms,
             cancelled: outcome.cancelled.clone(),
         };
-        self.runner.fire(&ctx, &HookPayload::AgentEnd(end)).await;
+        self.runner.fire::<hooks::AgentEnd>(&ctx, end).await;
         self.observer.record(&Event::AgentEnd {
             session_id: session.id.clone(),
             iterations: outcome.iterations,
@@ -108,9 +107,8 @@ impl Agent {
             context: Vec::new(),
             user_message: user_message.clone(),
         };
-        let start = match self.runner.run(ctx, HookPayload::BeforeAgentStart(start.clone())).await {
-            HookFlow::Continue(HookPayload::BeforeAgentStart(start)) => start,
-            HookFlow::Continue(_) => start,
+        let start = match self.runner.run::<hooks::BeforeAgentStart>(ctx, start).await {
+            HookFlow::Continue(start) => start,
             HookFlow::Cancelled { reason, by } => {
                 outcome.cancelled = Some(format!("{by}: {reason}"));
                 return;
@@ -145,9 +143,8 @@ impl Agent {
                 temperature: None,
             };
             let call = LlmCall { provider: resolved.provider_name.clone(), request };
-            let request = match self.runner.run(ctx, HookPayload::BeforeLlmCall(call.clone())).await {
-                HookFlow::Continue(HookPayload::BeforeLlmCall(call)) => call.request,
-                HookFlow::Continue(_) => call.request,
+            let request = match self.runner.run::<hooks::BeforeLlmCall>(ctx, call).await {
+                HookFlow::Continue(call) => call.request,
                 HookFlow::Cancelled { reason, by } => {
                     outcome.cancelled = Some(format!("{by}: {reason}"));
                     return;
@@ -186,7 +183,7 @@ impl Agent {
             });
             let output =
                 LlmOutput { provider: resolved.provider_name.clone(), response: response.clone(), duration_ms };
-            self.runner.fire(ctx, &HookPayload::LlmOutput(output)).await;
+            self.runner.fire::<hooks::LlmOutput>(ctx, output).await;
 
             if response.tool_calls.is_empty() {
                 outcome.reply = response.text.clone();

@@ -4,7 +4,7 @@
 
 pub mod cli;
 
-use zeroclaw_plugin_api::{HookPayload, InboundMessage, OutboundMessage};
+use zeroclaw_plugin_api::{InboundMessage, OutboundMessage, hooks};
 
 use crate::agent::{Agent, TurnOutcome};
 use crate::hooks::HookFlow;
@@ -56,9 +56,8 @@ pub async fn receive(agent: &Agent, incoming: Incoming) -> Reply {
     let ctx = agent.context(&incoming.session_id, &incoming.channel);
     let inbound =
         InboundMessage { channel: incoming.channel.clone(), sender: incoming.sender.clone(), content: incoming.text };
-    let text = match agent.runner().run(&ctx, HookPayload::MessageReceived(inbound.clone())).await {
-        HookFlow::Continue(HookPayload::MessageReceived(message)) => message.content,
-        HookFlow::Continue(_) => inbound.content,
+    let text = match agent.runner().run::<hooks::MessageReceived>(&ctx, inbound).await {
+        HookFlow::Continue(message) => message.content,
         HookFlow::Cancelled { reason, by } => return Reply::Dropped { reason: format!("{by}: {reason}") },
     };
     let session = agent.session(&incoming.session_id, &incoming.channel).await;
@@ -74,11 +73,8 @@ pub async fn receive(agent: &Agent, incoming: Incoming) -> Reply {
     }
     let outbound =
         OutboundMessage { channel: incoming.channel.clone(), recipient: incoming.sender, content: turn.reply.clone() };
-    let reply = match agent.runner().run(&ctx, HookPayload::MessageSending(outbound.clone())).await {
-        HookFlow::Continue(HookPayload::MessageSending(message)) => {
-            Reply::Send { text: message.content, turn: Box::new(turn) }
-        }
-        HookFlow::Continue(_) => Reply::Send { text: outbound.content, turn: Box::new(turn) },
+    let reply = match agent.runner().run::<hooks::MessageSending>(&ctx, outbound).await {
+        HookFlow::Continue(message) => Reply::Send { text: message.content, turn: Box::new(turn) },
         HookFlow::Cancelled { reason, by } => Reply::Suppressed { reason: format!("{by}: {reason}") },
     };
     agent.observer().record(&Event::TurnComplete { session_id: incoming.session_id, turns });
@@ -89,5 +85,5 @@ pub async fn receive(agent: &Agent, incoming: Incoming) -> Reply {
 pub async fn delivered(agent: &Agent, session_id: &str, channel: &str, recipient: &str, text: &str) {
     let ctx = agent.context(session_id, channel);
     let sent = OutboundMessage { channel: channel.into(), recipient: recipient.into(), content: text.into() };
-    agent.runner().fire(&ctx, &HookPayload::MessageSent(sent)).await;
+    agent.runner().fire::<hooks::MessageSent>(&ctx, sent).await;
 }

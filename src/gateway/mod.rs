@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use zeroclaw_plugin_api::{GatewayStart, GatewayStop, HookContext, HookPayload, SessionEndReason};
+use zeroclaw_plugin_api::{GatewayStart, GatewayStop, HookContext, SessionEndReason, hooks};
 
 use crate::agent::Agent;
 pub use guard::AllowedHosts;
@@ -108,7 +108,7 @@ pub async fn serve(
     let hosts = AllowedHosts::new(local, &settings.allowed_hosts);
     let app = routes::router(agent.clone(), settings.clone(), hosts);
     let ctx = HookContext::agent(agent.config().config.agent.id.as_str());
-    agent.runner().fire(&ctx, &HookPayload::GatewayStart(GatewayStart { bind_addr: addr.clone() })).await;
+    agent.runner().fire::<hooks::GatewayStart>(&ctx, GatewayStart { bind_addr: addr.clone() }).await;
     tracing::info!("gateway listening on http://{addr}");
 
     let (stopping, mut stop_reason) = tokio::sync::oneshot::channel::<String>();
@@ -148,8 +148,9 @@ pub async fn serve(
     {
         tracing::warn!("session_end hooks did not finish within {:?}", settings.shutdown_timeout);
     }
-    let stop = HookPayload::GatewayStop(GatewayStop { bind_addr: addr, reason });
-    if tokio::time::timeout(settings.shutdown_timeout, agent.runner().fire(&ctx, &stop)).await.is_err() {
+    let stop = GatewayStop { bind_addr: addr, reason };
+    let fired = agent.runner().fire::<hooks::GatewayStop>(&ctx, stop);
+    if tokio::time::timeout(settings.shutdown_timeout, fired).await.is_err() {
         tracing::warn!("gateway_stop hooks did not finish within {:?}", settings.shutdown_timeout);
     }
     Ok(())

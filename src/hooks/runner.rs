@@ -11,6 +11,12 @@
 //!
 //! The runner takes the snapshot once per dispatch: a reload during a chain does not
 //! change the handlers that chain runs.
+//!
+//! Call sites are typed by the catalog's markers: [`HookRunner::run`] takes a modifying
+//! point's payload and gives it back rewritten, [`HookRunner::fire`] takes a void point's;
+//! the other pairing does not compile. [`HookRunner::run_payload`] and
+//! [`HookRunner::fire_payload`] take a `HookPayload` of any point, for callers that only
+//! know it at run time (`plugins fire`, tests).
 
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
@@ -20,17 +26,17 @@ use std::task::Poll;
 use tokio::time::Instant;
 
 use futures::FutureExt;
-use zeroclaw_plugin_api::{HookContext, HookKind, HookOutcome, HookPayload, HookPoint, Owner};
+use zeroclaw_plugin_api::{HookContext, HookKind, HookOutcome, HookPayload, HookPoint, ModifyingHook, Owner, VoidHook};
 
 use super::listener::{HandlerEvent, HandlerFailure, HandlerOutcome, HookListener};
 use crate::config::OnError;
 use crate::plugins::{HookEntry, Registry};
 
-/// The result of a modifying chain.
+/// The result of a modifying chain: the payload of its point (`P`), or a cancel.
 #[derive(Clone, Debug, PartialEq)]
-pub enum HookFlow {
+pub enum HookFlow<P = HookPayload> {
     /// Go on with this payload (the original or as rewritten).
-    Continue(HookPayload),
+    Continue(P),
     /// A handler cancelled; the call site applies it.
     Cancelled {
         /// Why, as the handler (or the fail-closed policy) said.
@@ -70,13 +76,41 @@ impl HookRunner {
         !self.registry.current().hooks(point).is_empty()
     }
 
-    /// Runs a modifying point. For a void point this fires it and continues unchanged.
-    pub async fn run(&self, ctx: &HookContext, payload: HookPayload) -> HookFlow {
+    /// Runs the modifying point `H`: each handler in order sees the previous one's output.
+    pub async fn run<H: ModifyingHook>(&self, ctx: &HookContext, payload: H::Payload) -> HookFlow<H::Payload> {
+        match self.chain(ctx, H::POINT, H::lend(payload)).await {
+            HookFlow::Continue(payload) => match H::reclaim(payload) {
+                Ok(payload) => HookFlow::Continue(payload),
+                // `chain` only keeps a modify of its own point's kind, so a payload of
+                // another kind cannot come back; were it to, the chain fails closed
+                // rather than the host panicking.
+                Err(other) => HookFlow::Cancelled {
+                    reason: format!("{} ended with a {} payload", H::POINT.name(), other.point().name()),
+                    by: Owner::native("hook_runner"),
+                },
+            },
+            HookFlow::Cancelled { reason, by } => HookFlow::Cancelled { reason, by },
+        }
+    }
+
+    /// Fires the void point `H`: every handler concurrently, each under its own timeout.
+    pub async fn fire<H: VoidHook>(&self, ctx: &HookContext, payload: H::Payload) {
+        self.fire_payload(ctx, &H::lend(payload)).await;
+    }
+
+    /// Runs a payload of any point: a modifying one as [`run`](Self::run) does, a void one
+    /// fired and given back unchanged.
+    pub async fn run_payload(&self, ctx: &HookContext, payload: HookPayload) -> HookFlow {
         let point = payload.point();
         if point.kind() == HookKind::Void {
-            self.fire(ctx, &payload).await;
+            self.fire_payload(ctx, &payload).await;
             return HookFlow::Continue(payload);
         }
+        self.chain(ctx, point, payload).await
+    }
+
+    /// The modifying chain of `point` over `payload` (a payload of `point`).
+    async fn chain(&self, ctx: &HookContext, point: HookPoint, payload: HookPayload) -> HookFlow {
         let snapshot = self.registry.current();
         let mut current = payload;
         // One clock read per handler: each call ends where the next one starts.
@@ -119,9 +153,10 @@ impl HookRunner {
         HookFlow::Continue(current)
     }
 
-    /// Fires a void point: every handler concurrently, each under its own timeout, so
-    /// this returns within the largest handler timeout whatever the handlers do.
-    pub async fn fire(&self, ctx: &HookContext, payload: &HookPayload) {
+    /// Fires a payload of any point as a void point: every handler concurrently, each
+    /// under its own timeout, so this returns within the largest handler timeout whatever
+    /// the handlers do. Outcomes other than continue are refused.
+    pub async fn fire_payload(&self, ctx: &HookContext, payload: &HookPayload) {
         let point = payload.point();
         let snapshot = self.registry.current();
         let entries = snapshot.hooks(point);

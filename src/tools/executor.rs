@@ -17,7 +17,7 @@
 use std::time::Instant;
 
 use zeroclaw_plugin_api::{
-    AfterToolCall, HookContext, HookPayload, HookPoint, ToolCall, ToolError, ToolResult, ToolResultPersist,
+    AfterToolCall, HookContext, HookPoint, ToolCall, ToolError, ToolResult, ToolResultPersist, hooks,
 };
 
 use crate::hooks::{HookFlow, HookRunner};
@@ -68,7 +68,7 @@ impl ToolExecutor<'_> {
         if self.runner.has_handlers(HookPoint::AfterToolCall) {
             let done =
                 AfterToolCall { call: call.clone(), result: persisted.clone(), owner: owner.clone(), duration_ms };
-            self.runner.fire(ctx, &HookPayload::AfterToolCall(done)).await;
+            self.runner.fire::<hooks::AfterToolCall>(ctx, done).await;
         }
         Executed { call, result: persisted, owner, ran }
     }
@@ -82,12 +82,15 @@ impl ToolExecutor<'_> {
     ) -> (ToolCall, ToolResult, String, bool) {
         // With no handler on a point, its payload is not even built.
         let call = if self.runner.has_handlers(HookPoint::BeforeToolCall) {
-            match self.runner.run(ctx, HookPayload::BeforeToolCall(call.clone())).await {
-                HookFlow::Continue(HookPayload::BeforeToolCall(rewritten)) => rewritten,
-                HookFlow::Continue(_) => call,
+            // A blocked call is answered as the model asked it, whatever a handler before
+            // the cancel rewrote: the one copy the chain needs.
+            let asked = call.clone();
+            match self.runner.run::<hooks::BeforeToolCall>(ctx, call).await {
+                HookFlow::Continue(rewritten) => rewritten,
                 HookFlow::Cancelled { reason, by } => {
-                    let content = format!("The call to `{}` was blocked by {by}: {reason}", call.name);
-                    return (call.clone(), error_result(&call, content), String::new(), false);
+                    let content = format!("The call to `{}` was blocked by {by}: {reason}", asked.name);
+                    let result = error_result(&asked, content);
+                    return (asked, result, String::new(), false);
                 }
             }
         } else {
@@ -160,10 +163,9 @@ impl ToolExecutor<'_> {
         if !self.runner.has_handlers(HookPoint::ToolResultPersist) {
             return result;
         }
-        let payload = HookPayload::ToolResultPersist(ToolResultPersist { call: call.clone(), result: result.clone() });
-        match self.runner.run(ctx, payload).await {
-            HookFlow::Continue(HookPayload::ToolResultPersist(persist)) => persist.result,
-            HookFlow::Continue(_) => result,
+        let persist = ToolResultPersist { call: call.clone(), result };
+        match self.runner.run::<hooks::ToolResultPersist>(ctx, persist).await {
+            HookFlow::Continue(persist) => persist.result,
             HookFlow::Cancelled { reason, by } => {
                 error_result(call, format!("The result of `{}` was withheld by {by}: {reason}", call.name))
             }

@@ -125,8 +125,8 @@ async fn the_gateway_start_boot_turn_runs_once() {
     let agent = Agent::start(config(dir.path(), "boot-gw", false, "", rest)).await.unwrap();
     let ctx = HookContext::agent("boot-gw");
     let start = HookPayload::GatewayStart(zeroclaw_plugin_api::GatewayStart { bind_addr: "127.0.0.1:1".into() });
-    agent.runner().fire(&ctx, &start).await;
-    agent.runner().fire(&ctx, &start).await;
+    agent.runner().fire_payload(&ctx, &start).await;
+    agent.runner().fire_payload(&ctx, &start).await;
     // The boot turn runs in the background: wait for its session to close.
     for _ in 0..300 {
         if recorder::hooks("boot-gw").contains(&"session_end") {

@@ -29,7 +29,7 @@ async fn order_is_priority_then_plugin_then_handler_whatever_the_registration_or
         rotated.rotate_left(shift);
         for order in [rotated.clone(), rotated.into_iter().rev().collect()] {
             let (runner, calls, _) = runner(HookPoint::BeforeAgentStart, &order);
-            let HookFlow::Continue(out) = runner.run(&ctx(), agent_start()).await else { panic!("cancelled") };
+            let HookFlow::Continue(out) = runner.run_payload(&ctx(), agent_start()).await else { panic!("cancelled") };
             assert_eq!(context_of(&out), EXPECTED_ORDER, "each handler sees the previous output, in order");
             assert_eq!(*calls.lock(), EXPECTED_ORDER);
         }
@@ -46,7 +46,7 @@ async fn cancel_stops_lower_priority_handlers() {
             Spec::new("c", "never", 10, Script::Append),
         ],
     );
-    let flow = runner.run(&ctx(), agent_start()).await;
+    let flow = runner.run_payload(&ctx(), agent_start()).await;
     assert_eq!(flow, HookFlow::Cancelled { reason: "policy says no".into(), by: Owner::native("b") });
     assert_eq!(*calls.lock(), ["a/first", "b/blocker"], "the handler below the cancel never ran");
 }
@@ -62,7 +62,9 @@ async fn fail_open_skips_the_failing_handler_and_keeps_the_previous_value() {
             Spec::new("d", "last", 10, Script::Append),
         ],
     );
-    let HookFlow::Continue(out) = runner.run(&ctx(), agent_start()).await else { panic!("fail-open must not cancel") };
+    let HookFlow::Continue(out) = runner.run_payload(&ctx(), agent_start()).await else {
+        panic!("fail-open must not cancel")
+    };
     assert_eq!(context_of(&out), ["a/first", "d/last"]);
     assert_eq!(calls.lock().len(), 4);
     assert_eq!(stats[1].view().errors, 1, "the error is counted");
@@ -77,7 +79,7 @@ async fn fail_closed_turns_a_failure_into_a_cancel() {
             HookPoint::BeforeAgentStart,
             &[Spec::new("guard", "check", 20, script).fail_closed(), Spec::new("z", "after", 10, Script::Append)],
         );
-        let HookFlow::Cancelled { reason, by } = runner.run(&ctx(), agent_start()).await else {
+        let HookFlow::Cancelled { reason, by } = runner.run_payload(&ctx(), agent_start()).await else {
             panic!("fail-closed must cancel")
         };
         assert_eq!(by, Owner::native("guard"));
@@ -97,7 +99,7 @@ async fn a_slow_modifying_handler_is_cut_at_its_timeout() {
         ],
     );
     let started = tokio::time::Instant::now();
-    let HookFlow::Continue(out) = runner.run(&ctx(), agent_start()).await else { panic!("fail-open") };
+    let HookFlow::Continue(out) = runner.run_payload(&ctx(), agent_start()).await else { panic!("fail-open") };
     assert_eq!(started.elapsed(), Duration::from_millis(50), "cut exactly at the timeout");
     assert_eq!(context_of(&out), ["z/after"]);
     assert_eq!(calls.lock().len(), 2);
@@ -116,7 +118,7 @@ async fn panicking_and_slow_void_handlers_do_not_hold_up_the_chain_past_the_time
         ],
     );
     let started = tokio::time::Instant::now();
-    runner.fire(&ctx(), &gateway).await;
+    runner.fire_payload(&ctx(), &gateway).await;
     assert_eq!(started.elapsed(), Duration::from_millis(100), "bounded by the slow handler's timeout");
     let mut ran = calls.lock().clone();
     ran.sort();
@@ -135,7 +137,7 @@ async fn void_handlers_run_concurrently() {
         .collect();
     let (runner, calls, _) = runner(HookPoint::GatewayStart, &sleepy);
     let started = tokio::time::Instant::now();
-    runner.fire(&ctx(), &gateway).await;
+    runner.fire_payload(&ctx(), &gateway).await;
     assert_eq!(started.elapsed(), Duration::from_millis(100), "four 100 ms naps overlap");
     assert_eq!(calls.lock().len(), 4);
 }
@@ -147,7 +149,9 @@ async fn a_modify_that_changes_the_payload_kind_is_refused() {
         HookPoint::BeforeAgentStart,
         &[Spec::new("a", "wrong_kind", 20, Script::Replace(wrong)), Spec::new("b", "after", 10, Script::Append)],
     );
-    let HookFlow::Continue(out) = runner.run(&ctx(), agent_start()).await else { panic!("refusal is not a cancel") };
+    let HookFlow::Continue(out) = runner.run_payload(&ctx(), agent_start()).await else {
+        panic!("refusal is not a cancel")
+    };
     assert_eq!(context_of(&out), ["b/after"], "the unchanged value passed on");
     assert_eq!(stats[0].view().refused, 1);
 }
@@ -163,7 +167,7 @@ async fn a_rewrite_or_cancel_without_the_right_is_refused() {
             Spec::new("c", "allowed", 10, Script::Append).rights(RightSet::NONE.with(MutationRight::Prompt)),
         ],
     );
-    let HookFlow::Continue(out) = runner.run(&ctx(), agent_start()).await else {
+    let HookFlow::Continue(out) = runner.run_payload(&ctx(), agent_start()).await else {
         panic!("an unauthorised cancel is refused")
     };
     assert_eq!(context_of(&out), ["c/allowed"]);
@@ -176,7 +180,7 @@ async fn run_on_a_void_point_fires_it_and_continues_unchanged() {
     let gateway = HookPayload::GatewayStart(GatewayStart { bind_addr: "x".into() });
     let (runner, calls, stats) =
         runner(HookPoint::GatewayStart, &[Spec::new("a", "cancel", 0, Script::Cancel("ignored"))]);
-    assert_eq!(runner.run(&ctx(), gateway.clone()).await, HookFlow::Continue(gateway));
+    assert_eq!(runner.run_payload(&ctx(), gateway.clone()).await, HookFlow::Continue(gateway));
     assert_eq!(calls.lock().len(), 1);
     assert_eq!(stats[0].view().refused, 1, "a cancel on a void point is refused");
 }
@@ -184,5 +188,5 @@ async fn run_on_a_void_point_fires_it_and_continues_unchanged() {
 #[tokio::test]
 async fn no_handlers_means_the_payload_passes_through() {
     let (runner, _, _) = runner(HookPoint::BeforeAgentStart, &[]);
-    assert_eq!(runner.run(&ctx(), agent_start()).await, HookFlow::Continue(agent_start()));
+    assert_eq!(runner.run_payload(&ctx(), agent_start()).await, HookFlow::Continue(agent_start()));
 }

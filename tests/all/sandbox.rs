@@ -183,7 +183,7 @@ async fn hook_faults_fail_open_and_forbidden_rewrites_are_refused() {
         result: ToolResult { call_id: "1".into(), name: "t".into(), content: "original".into(), is_error: false },
     });
     let started = Instant::now();
-    let flow = runner.run(&HookContext::agent("t"), payload.clone()).await;
+    let flow = runner.run_payload(&HookContext::agent("t"), payload.clone()).await;
     assert_eq!(flow, HookFlow::Continue(payload.clone()), "every fault and refusal left the value unchanged");
     assert!(started.elapsed() < Duration::from_millis(600), "the spinning handler was cut: {:?}", started.elapsed());
     let snapshot = runtime.snapshot();
@@ -214,7 +214,8 @@ async fn a_granted_rewrite_works_and_fail_closed_cancels() {
         call: ToolCall { id: "1".into(), name: "t".into(), arguments: serde_json::json!({}) },
         result: ToolResult { call_id: "1".into(), name: "t".into(), content: "original".into(), is_error: false },
     });
-    let HookFlow::Continue(HookPayload::ToolResultPersist(out)) = runner.run(&HookContext::agent("t"), payload).await
+    let HookFlow::Continue(HookPayload::ToolResultPersist(out)) =
+        runner.run_payload(&HookContext::agent("t"), payload).await
     else {
         panic!()
     };
@@ -230,7 +231,7 @@ async fn a_granted_rewrite_works_and_fail_closed_cancels() {
         recipient: "u".into(),
         content: "hi".into(),
     });
-    let HookFlow::Cancelled { reason, .. } = runner.run(&HookContext::agent("t"), reply).await else {
+    let HookFlow::Cancelled { reason, .. } = runner.run_payload(&HookContext::agent("t"), reply).await else {
         panic!("fail-closed cancels")
     };
     assert!(reason.contains("wasm:strict@0.1.0 failed") && reason.contains("trap"), "{reason}");
@@ -523,7 +524,7 @@ async fn without_conversation_read_content_is_redacted_and_cannot_be_rewritten()
         recipient: "u".into(),
         content: "the secret plan".into(),
     });
-    let flow = runner.run(&HookContext::agent("t"), reply).await;
+    let flow = runner.run_payload(&HookContext::agent("t"), reply).await;
     // `blind` (first) saw it redacted and tried to write it back: refused. `reader` then
     // saw the real content and reported it.
     let HookFlow::Cancelled { reason, .. } = flow else { panic!("reader reports by cancelling") };
@@ -550,7 +551,9 @@ async fn without_conversation_read_content_is_redacted_and_cannot_be_rewritten()
         recipient: "u".into(),
         content: "the secret plan".into(),
     });
-    let HookFlow::Cancelled { reason, .. } = runner.run(&HookContext::agent("t"), reply).await else { panic!() };
+    let HookFlow::Cancelled { reason, .. } = runner.run_payload(&HookContext::agent("t"), reply).await else {
+        panic!()
+    };
     assert!(reason.contains(REDACTED) && !reason.contains("secret"), "{reason}");
 }
 

@@ -50,7 +50,7 @@ async fn plugins_new_output_builds_and_loads_unchanged() {
         duration_ms: 1,
         cancelled: None,
     });
-    HookRunner::new(runtime.registry().clone()).fire(&HookContext::agent("t"), &end).await;
+    HookRunner::new(runtime.registry().clone()).fire_payload(&HookContext::agent("t"), &end).await;
     assert_eq!(entry.stats.view().errors, 0, "the hook ran cleanly");
     assert_eq!(entry.stats.view().calls, 1);
 }

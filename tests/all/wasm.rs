@@ -38,9 +38,9 @@ async fn redact_hook_rewrites_a_tool_result_through_the_runner() {
     );
     let runner = HookRunner::new(runtime.registry().clone());
     let ctx = HookContext::agent("t");
-    let out = content(runner.run(&ctx, persist("key sk-abcdef123456 password=hunter2 token: abc ok")).await);
+    let out = content(runner.run_payload(&ctx, persist("key sk-abcdef123456 password=hunter2 token: abc ok")).await);
     assert_eq!(out, "key [REDACTED] password=[REDACTED] token: [REDACTED] ok");
-    let clean = content(runner.run(&ctx, persist("nothing secret here")).await);
+    let clean = content(runner.run_payload(&ctx, persist("nothing secret here")).await);
     assert_eq!(clean, "nothing secret here");
 }
 
@@ -51,7 +51,7 @@ async fn redact_follows_its_operator_config() {
     let extra = "[plugins.entries.redact]\ngrant = [\"tool-results:modify\"]\n[plugins.entries.redact.config]\nprefixes = [\"zz-\"]\nkeys = []\nreplacement = \"***\"\n";
     let runtime = PluginRuntime::start(plugin_config(dir.path(), extra)).await.unwrap();
     let runner = HookRunner::new(runtime.registry().clone());
-    let out = content(runner.run(&HookContext::agent("t"), persist("zz-12345678 sk-abcdef123456")).await);
+    let out = content(runner.run_payload(&HookContext::agent("t"), persist("zz-12345678 sk-abcdef123456")).await);
     assert_eq!(out, "*** sk-abcdef123456");
 }
 
@@ -93,12 +93,12 @@ async fn guard_is_a_hook_a_tool_and_a_provider_at_once() {
     let call = |name: &str| {
         HookPayload::BeforeToolCall(ToolCall { id: "1".into(), name: name.into(), arguments: serde_json::json!({}) })
     };
-    let flow = runner.run(&HookContext::agent("t"), call("shell")).await;
+    let flow = runner.run_payload(&HookContext::agent("t"), call("shell")).await;
     assert!(
         matches!(&flow, HookFlow::Cancelled { reason, by } if reason.contains("blocks `shell`") && by.plugin_id() == "guard"),
         "{flow:?}"
     );
-    assert_eq!(runner.run(&HookContext::agent("t"), call("clock")).await, HookFlow::Continue(call("clock")));
+    assert_eq!(runner.run_payload(&HookContext::agent("t"), call("clock")).await, HookFlow::Continue(call("clock")));
 
     let found = snapshot
         .tool("json_query")

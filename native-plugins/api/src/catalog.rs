@@ -1,9 +1,11 @@
 //! The hook catalog: every hook point, declared once.
 //!
 //! `hook_catalog!` below is the single source of truth. From it come [`HookPoint`] (names,
-//! kinds, rights), [`HookPayload`] (one case per point) and the lookups the runner, the
-//! native trait and the wasm adapter use. Adding a hook point means one line here, one case
-//! in `wit/zeroclaw/hooks/v1`, and its call site.
+//! kinds, rights), [`HookPayload`] (one case per point), one marker type per point in
+//! [`hooks`] (so call sites are typed: `run::<hooks::BeforeToolCall>` only compiles for a
+//! modifying point, `fire::<hooks::AgentEnd>` only for a void one) and the lookups the
+//! runner, the native trait and the wasm adapter use. Adding a hook point means one line
+//! here, one case in `wit/zeroclaw/hooks/v1`, and its call site.
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +55,67 @@ impl MutationRight {
             MutationRight::ToolResults => "tool-results:modify",
         }
     }
+}
+
+/// A hook point as a type: the marker types in [`hooks`] implement it, nothing else can.
+pub trait Hook: sealed::Sealed + 'static {
+    /// The point.
+    const POINT: HookPoint;
+    /// Its payload type.
+    type Payload: Clone + Send + Sync + 'static;
+    /// Wraps a payload of this point into the catalog's enum (a move, never a copy).
+    fn lend(payload: Self::Payload) -> HookPayload;
+    /// Takes this point's payload back out of the enum, or gives the enum back when it
+    /// holds another point's payload.
+    #[allow(clippy::result_large_err)] // the enum given back is the caller's own value, moved
+    fn reclaim(payload: HookPayload) -> Result<Self::Payload, HookPayload>;
+}
+
+/// A modifying point: handlers run in order and may rewrite or cancel.
+///
+/// Only the catalog's modifying markers implement it, so a void point where a modifying
+/// one is required does not compile:
+///
+/// ```
+/// use zeroclaw_plugin_api::{ModifyingHook, hooks};
+/// fn run<H: ModifyingHook>() {}
+/// run::<hooks::BeforeToolCall>();
+/// ```
+///
+/// ```compile_fail
+/// use zeroclaw_plugin_api::{ModifyingHook, hooks};
+/// fn run<H: ModifyingHook>() {}
+/// run::<hooks::AgentEnd>(); // agent_end is void
+/// ```
+pub trait ModifyingHook: Hook {}
+
+/// A void point: handlers observe concurrently; their outcome is ignored.
+///
+/// ```
+/// use zeroclaw_plugin_api::{VoidHook, hooks};
+/// fn fire<H: VoidHook>() {}
+/// fire::<hooks::AgentEnd>();
+/// ```
+///
+/// ```compile_fail
+/// use zeroclaw_plugin_api::{VoidHook, hooks};
+/// fn fire<H: VoidHook>() {}
+/// fire::<hooks::BeforeToolCall>(); // before_tool_call is modifying
+/// ```
+pub trait VoidHook: Hook {}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Which of [`ModifyingHook`] and [`VoidHook`] a marker implements, from its catalog kind.
+macro_rules! hook_kind_marker {
+    (Void, $variant:ident) => {
+        impl VoidHook for hooks::$variant {}
+    };
+    (Modifying, $variant:ident) => {
+        impl ModifyingHook for hooks::$variant {}
+    };
 }
 
 macro_rules! hook_catalog {
@@ -119,6 +182,37 @@ macro_rules! hook_catalog {
                 match self { $(HookPayload::$variant(_) => HookPoint::$variant,)* }
             }
         }
+
+        /// One marker type per hook point, for typed call sites:
+        /// `runner.run::<hooks::BeforeToolCall>(ctx, call)`, `runner.fire::<hooks::AgentEnd>(ctx, end)`.
+        ///
+        /// The markers have no values; they only name a point, its payload type and its kind.
+        pub mod hooks {
+            $( $(#[doc = $doc])* #[derive(Clone, Copy, Debug)] pub enum $variant {} )*
+        }
+
+        $(
+            impl sealed::Sealed for hooks::$variant {}
+
+            impl Hook for hooks::$variant {
+                const POINT: HookPoint = HookPoint::$variant;
+                type Payload = $payload;
+
+                fn lend(payload: $payload) -> HookPayload {
+                    HookPayload::$variant(payload)
+                }
+
+                #[allow(clippy::result_large_err)]
+                fn reclaim(payload: HookPayload) -> Result<$payload, HookPayload> {
+                    match payload {
+                        HookPayload::$variant(payload) => Ok(payload),
+                        other => Err(other),
+                    }
+                }
+            }
+
+            hook_kind_marker!($kind, $variant);
+        )*
     };
 }
 
@@ -232,6 +326,20 @@ mod tests {
                 assert!(point.rewritable_fields().is_empty(), "{point:?}");
             }
         }
+    }
+
+    #[test]
+    fn markers_carry_their_point_and_reclaim_only_their_payload() {
+        fn point_of<H: Hook>() -> HookPoint {
+            H::POINT
+        }
+        assert_eq!(point_of::<hooks::BeforeToolCall>(), HookPoint::BeforeToolCall);
+        assert_eq!(point_of::<hooks::ObserverEvent>(), HookPoint::ObserverEvent);
+        let start = GatewayStart { bind_addr: "127.0.0.1:1".into() };
+        let lent = hooks::GatewayStart::lend(start.clone());
+        assert_eq!(lent.point(), HookPoint::GatewayStart);
+        assert_eq!(hooks::GatewayStart::reclaim(lent.clone()), Ok(start));
+        assert_eq!(hooks::GatewayStop::reclaim(lent.clone()), Err(lent));
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! This crate is the contract between the zeroclaw host and every plugin, native or
 //! WebAssembly. It declares:
 //!
-//! - the **hook catalog** ([`HookPoint`], [`HookPayload`]): every hook point, once, with its
-//!   kind (void or modifying), its payload type and the right needed to rewrite it;
+//! - the **hook catalog** ([`HookPoint`], [`HookPayload`], the markers in [`hooks`]): every
+//!   hook point, once, with its kind (void or modifying), its payload type and the right
+//!   needed to rewrite it;
 //! - one small dyn-compatible trait per plugin kind: [`HookHandler`], [`Tool`], [`Provider`];
 //! - the types those traits exchange ([`ChatMessage`], [`ToolSpec`], [`ChatRequest`], …);
 //! - [`Owner`], which every table entry and every error carries;
@@ -28,7 +29,7 @@ mod registration;
 mod tool;
 mod types;
 
-pub use catalog::{HookKind, HookPayload, HookPoint, MutationRight};
+pub use catalog::{Hook, HookKind, HookPayload, HookPoint, ModifyingHook, MutationRight, VoidHook, hooks};
 pub use context::{PluginContext, PluginLogger};
 pub use error::{FactoryError, FailureKind, HookError, ProviderError, RuntimeFailure, ToolError};
 pub use hook::{HookContext, HookHandler, HookOutcome, Subscription};

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use zeroclaw_plugin_api::{HookContext, HookPayload, HookPoint, ObserverEvent};
+use zeroclaw_plugin_api::{HookContext, HookPoint, ObserverEvent, hooks};
 
 use crate::hooks::HookRunner;
 use crate::observability::{Event, Observer};
@@ -32,7 +32,7 @@ impl ObserverBridge {
         let task_runner = runner.clone();
         let task = tokio::spawn(async move {
             while let Some(event) = events.recv().await {
-                task_runner.fire(&ctx, &HookPayload::ObserverEvent(event)).await;
+                task_runner.fire::<hooks::ObserverEvent>(&ctx, event).await;
             }
         });
         let bridge =

@@ -2,6 +2,7 @@
 //!
 //! Only `wasm/` may name wasmtime; everything here deals in the api's trait objects.
 
+pub mod backend;
 pub mod bridge;
 pub mod build;
 pub mod capability;
@@ -10,6 +11,7 @@ pub mod hot_reload;
 pub mod kv;
 pub mod manifest;
 pub mod native;
+pub mod offer;
 pub mod plugin_file;
 pub mod registry;
 pub mod reload;
@@ -18,6 +20,8 @@ pub mod stats;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
+pub use backend::{Backend, Offers, Round};
+pub use offer::{HookOffer, PluginOffer, ProviderOffer, ToolOffer};
 pub use registry::{
     Diagnostic, EntryRow, HookEntry, PluginHealth, PluginRecord, PluginStatus, Precedence, ProviderEntry, Registry,
     RegistryError, Snapshot, SnapshotBuilder, ToolEntry,

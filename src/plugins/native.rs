@@ -1,22 +1,24 @@
-//! Turns the native registrations collected by `inventory` into snapshot entries.
+//! The native backend: the registrations collected by `inventory`, offered as plugins.
 //!
-//! Factories are called once per snapshot, with the plugin's config section. The order in
-//! which inventory yields registrations is never relied on: names are sorted and checked.
+//! Factories are called when the native part of the config changes (and at start), with
+//! the plugin's config section; otherwise the last offers are reused, so a reload neither
+//! rebuilds native plugins nor loses their in-memory state. The order in which inventory
+//! yields registrations is never relied on: names are sorted and checked.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
+use parking_lot::Mutex;
 use zeroclaw_plugin_api::{
     FactoryError, HookRegistration, HostLink, Owner, PluginContext, ProviderRegistration, ToolRegistration,
 };
 
 use crate::config::{LoadedConfig, OnError};
+use crate::plugins::backend::{Backend, Offers, Round};
 use crate::plugins::capability::RightSet;
-use crate::plugins::registry::{
-    HookEntry, PluginRecord, PluginStatus, Precedence, ProviderEntry, RegistryError, SnapshotBuilder, ToolEntry,
-};
-use crate::plugins::stats::StatsBook;
+use crate::plugins::offer::{HookOffer, PluginOffer, ProviderOffer, ToolOffer};
+use crate::plugins::registry::{Diagnostic, PluginStatus, RegistryError};
 
 /// One native plugin name with its registrations of each kind.
 #[derive(Default)]
@@ -67,39 +69,77 @@ pub fn native_plugin_names() -> Result<Vec<&'static str>, RegistryError> {
     Ok(collect()?.into_keys().collect())
 }
 
-/// Every native entry built from one config: kept by the runtime and replayed into each
-/// new snapshot while the native part of the config is unchanged, so a reload does not
-/// rebuild native plugins (nor lose their in-memory state).
+/// The offers made from one config, with the fingerprint of the parts they depend on.
 #[derive(Clone)]
-pub struct NativeSet {
-    builder: SnapshotBuilder,
+struct Built {
+    fingerprint: String,
+    plugins: Vec<PluginOffer>,
+    diagnostics: Vec<Diagnostic>,
 }
 
-impl NativeSet {
-    /// Adds these entries to `builder`.
-    pub fn add_to(&self, builder: &mut SnapshotBuilder) {
-        builder.extend_from(&self.builder);
+/// The native backend of a running host.
+pub struct NativeBackend {
+    host: HostLink,
+    committed: Mutex<Option<Built>>,
+    pending: Mutex<Option<Built>>,
+}
+
+impl NativeBackend {
+    /// A backend giving native plugins `host` (the agent's services).
+    pub fn new(host: HostLink) -> Self {
+        NativeBackend { host, committed: Mutex::new(None), pending: Mutex::new(None) }
     }
 }
 
-/// Builds every native entry.
-///
-/// A built-in hook plugin switched off by `hooks.builtin.<name>` is recorded as disabled.
-/// A factory that rejects its config section is a config error (with file and line); one
-/// that fails otherwise leaves its plugin out, recorded as failed with the reason.
-pub fn build_natives(config: &LoadedConfig, stats: &StatsBook, host: &HostLink) -> Result<NativeSet, RegistryError> {
-    let mut builder = SnapshotBuilder::new(0);
-    add_native_entries(&mut builder, config, stats, host)?;
-    Ok(NativeSet { builder })
+#[async_trait]
+impl Backend for NativeBackend {
+    fn name(&self) -> &'static str {
+        "native"
+    }
+
+    async fn offer(&self, round: &Round<'_>) -> Result<Offers, RegistryError> {
+        let fingerprint = native_fingerprint(round.config);
+        let reused = self.committed.lock().clone().filter(|built| built.fingerprint == fingerprint);
+        let built = match reused {
+            Some(built) => built,
+            None => {
+                let (plugins, diagnostics) = build_offers(round.config, &self.host)?;
+                Built { fingerprint, plugins, diagnostics }
+            }
+        };
+        *self.pending.lock() = Some(built.clone());
+        Ok(Offers { plugins: built.plugins, diagnostics: built.diagnostics, report: Default::default() })
+    }
+
+    fn commit(&self, published: bool) {
+        let pending = self.pending.lock().take();
+        if published {
+            *self.committed.lock() = pending;
+        }
+    }
 }
 
-fn add_native_entries(
-    builder: &mut SnapshotBuilder,
-    config: &LoadedConfig,
-    stats: &StatsBook,
-    host: &HostLink,
-) -> Result<(), RegistryError> {
+/// The parts of the config the native offers are built from.
+fn native_fingerprint(config: &LoadedConfig) -> String {
+    serde_json::json!({
+        "hooks": config.config.hooks,
+        "native": config.config.native,
+        "workspace": config.workspace_dir(),
+        "state": config.state_dir(),
+        "memory": config.memory_path(),
+    })
+    .to_string()
+}
+
+/// Calls every native factory.
+///
+/// A built-in hook plugin switched off by `hooks.builtin.<name>` is offered as disabled.
+/// A factory that rejects its config section is a config error (with file and line); one
+/// that fails otherwise leaves its kind out, and its plugin is offered as failed.
+fn build_offers(config: &LoadedConfig, host: &HostLink) -> Result<(Vec<PluginOffer>, Vec<Diagnostic>), RegistryError> {
     let hook_timeout = Duration::from_millis(config.config.hooks.timeout_ms);
+    let mut offers = Vec::new();
+    let mut diagnostics = Vec::new();
     for (name, plugin) in collect()? {
         let owner = Owner::native(name);
         let ctx =
@@ -113,89 +153,62 @@ fn add_native_entries(
             .or(plugin.tools.map(|r| (r.version, r.description)))
             .or(plugin.providers.map(|r| (r.version, r.description)))
             .unwrap_or(("", ""));
-        let mut status = PluginStatus::Active;
+        let mut offer = PluginOffer::active(owner.clone(), version, description);
         let config_error = |e: FactoryError| -> RegistryError {
             let span = config.native_section_span(name).unwrap_or(0..0);
             RegistryError::Config(config.error_at(span, format!("[native.{name}]: {e}")))
         };
+        let mut failed = |kind: &str, reason: String, offer: &mut PluginOffer| {
+            diagnostics.push(Diagnostic {
+                plugin: name.to_string(),
+                message: format!("{owner}: {kind} not loaded: {reason}"),
+            });
+            offer.status = PluginStatus::Failed(reason);
+        };
 
         if let Some(reg) = plugin.hooks {
             if !config.builtin_enabled(name, reg.enabled_by_default) {
-                status = PluginStatus::Disabled(format!("set hooks.builtin.{name} = true to enable it"));
+                offer.status = PluginStatus::Disabled(format!("set hooks.builtin.{name} = true to enable it"));
             } else {
                 match (reg.factory)(&ctx) {
                     Ok(handlers) => {
                         for handler in handlers {
-                            let handler_name: Arc<str> = handler.name().into();
+                            let handler_name: std::sync::Arc<str> = handler.name().into();
                             for sub in handler.subscriptions() {
-                                let key = format!("hook:{}:native:{name}:{handler_name}", sub.point.name());
-                                builder.add_hook(
-                                    sub.point,
-                                    HookEntry {
-                                        owner: owner.clone(),
-                                        handler_name: handler_name.clone(),
-                                        priority: sub.priority,
-                                        handler: handler.clone(),
-                                        on_error: OnError::FailOpen,
-                                        timeout: hook_timeout,
-                                        rights: RightSet::ALL,
-                                        stats: stats.get(key),
-                                    },
-                                );
+                                offer.hooks.push(HookOffer {
+                                    point: sub.point,
+                                    handler_name: handler_name.clone(),
+                                    priority: sub.priority,
+                                    handler: handler.clone(),
+                                    on_error: OnError::FailOpen,
+                                    timeout: hook_timeout,
+                                    rights: RightSet::ALL,
+                                });
                             }
                         }
                     }
                     Err(e @ FactoryError::Config(_)) => return Err(config_error(e)),
-                    Err(FactoryError::Init(reason)) => {
-                        builder.diagnostic(name, format!("{owner}: hooks not loaded: {reason}"));
-                        status = PluginStatus::Failed(reason);
-                    }
+                    Err(FactoryError::Init(reason)) => failed("hooks", reason, &mut offer),
                 }
             }
         }
         if let Some(reg) = plugin.tools {
             match (reg.factory)(&ctx) {
-                Ok(tools) => {
-                    for tool in tools {
-                        let spec = tool.spec().clone();
-                        let stats = stats.get(format!("tool:{}:native:{name}", spec.name));
-                        builder.add_tool(Precedence::Native, ToolEntry::new(spec, owner.clone(), tool, stats));
-                    }
-                }
+                Ok(tools) => offer.tools.extend(tools.into_iter().map(ToolOffer::new)),
                 Err(e @ FactoryError::Config(_)) => return Err(config_error(e)),
-                Err(FactoryError::Init(reason)) => {
-                    builder.diagnostic(name, format!("{owner}: tools not loaded: {reason}"));
-                    status = PluginStatus::Failed(reason);
-                }
+                Err(FactoryError::Init(reason)) => failed("tools", reason, &mut offer),
             }
         }
         if let Some(reg) = plugin.providers {
             match (reg.factory)(&ctx) {
-                Ok(providers) => {
-                    for provider in providers {
-                        let provider_name = provider.name().to_string();
-                        let stats = stats.get(format!("provider:{provider_name}:native:{name}"));
-                        builder.add_provider(
-                            Precedence::Native,
-                            ProviderEntry { name: provider_name, owner: owner.clone(), provider, stats },
-                        );
-                    }
-                }
+                Ok(providers) => offer.providers.extend(
+                    providers.into_iter().map(|provider| ProviderOffer { name: provider.name().to_string(), provider }),
+                ),
                 Err(e @ FactoryError::Config(_)) => return Err(config_error(e)),
-                Err(FactoryError::Init(reason)) => {
-                    builder.diagnostic(name, format!("{owner}: providers not loaded: {reason}"));
-                    status = PluginStatus::Failed(reason);
-                }
+                Err(FactoryError::Init(reason)) => failed("providers", reason, &mut offer),
             }
         }
-        builder.add_plugin(PluginRecord {
-            id: name.to_string(),
-            version: version.to_string(),
-            backend: "native",
-            description: description.to_string(),
-            status,
-            health: None,
-        });
+        offers.push(offer);
     }
-    Ok(())
+    Ok((offers, diagnostics))
 }

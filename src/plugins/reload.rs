@@ -34,6 +34,15 @@ pub struct ReloadReport {
 }
 
 impl ReloadReport {
+    /// Adds what one backend reported (the generation and error are the runtime's).
+    pub fn absorb(&mut self, other: ReloadReport) {
+        self.loaded.extend(other.loaded);
+        self.unchanged.extend(other.unchanged);
+        self.removed.extend(other.removed);
+        self.failed.extend(other.failed);
+        self.settling.extend(other.settling);
+    }
+
     /// Whether everything loaded.
     pub fn is_clean(&self) -> bool {
         self.error.is_none() && self.failed.is_empty()

@@ -9,48 +9,30 @@
 //! generation's plugins are freed when its last call ends. Reloads are serialized.
 
 use std::sync::Arc;
-#[cfg(feature = "wasm")]
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use zeroclaw_plugin_api::HostLink;
 
 use crate::config::{ConfigSource, LoadedConfig};
-use crate::plugins::native::{NativeSet, build_natives};
+use crate::plugins::backend::{Backend, Round};
+use crate::plugins::native::NativeBackend;
 use crate::plugins::registry::{Registry, RegistryError, Snapshot, SnapshotBuilder};
 use crate::plugins::reload::ReloadReport;
 #[cfg(feature = "wasm")]
-use crate::plugins::wasm::{LoadedVersion, WasmBackend, add_entries, engine_settings};
-
-/// What the last generation was built from.
-struct State {
-    natives: NativeSet,
-    native_fingerprint: String,
-    #[cfg(feature = "wasm")]
-    wasm: std::collections::BTreeMap<std::path::PathBuf, LoadedVersion>,
-}
+use crate::plugins::wasm::{WasmBackend, WasmPlugins};
 
 /// The runtime: config, registry, backends.
 pub struct PluginRuntime {
     config: ArcSwap<LoadedConfig>,
     registry: Arc<Registry>,
-    host: HostLink,
-    state: tokio::sync::Mutex<Option<State>>,
+    /// Every backend, in precedence order (natives first): asked in turn at each rebuild.
+    backends: Vec<Arc<dyn Backend>>,
+    /// The wasm backend again, typed, for its engine and events.
     #[cfg(feature = "wasm")]
-    wasm: OnceLock<WasmBackend>,
-}
-
-/// The parts of the config the native entries are built from.
-fn native_fingerprint(config: &LoadedConfig) -> String {
-    serde_json::json!({
-        "hooks": config.config.hooks,
-        "native": config.config.native,
-        "workspace": config.workspace_dir(),
-        "state": config.state_dir(),
-        "memory": config.memory_path(),
-    })
-    .to_string()
+    wasm: Arc<WasmPlugins>,
+    /// Serializes rebuilds.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl PluginRuntime {
@@ -62,19 +44,37 @@ impl PluginRuntime {
     /// Like [`start`](Self::start), giving native plugins `host` (the agent's services,
     /// connected once the agent is up).
     pub async fn start_with_host(config: LoadedConfig, host: HostLink) -> Result<Self, RegistryError> {
+        Self::start_with_backends(config, host, Vec::new()).await
+    }
+
+    /// Like [`start_with_host`](Self::start_with_host), with `extra` backends asked after
+    /// the built-in ones (native, then wasm): a new backend is registered here.
+    pub async fn start_with_backends(
+        config: LoadedConfig,
+        host: HostLink,
+        extra: Vec<Arc<dyn Backend>>,
+    ) -> Result<Self, RegistryError> {
         // Before anything opens a database, a kv store or the cache in it.
         config.prepare_state_dir().map_err(RegistryError::State)?;
+        let mut backends: Vec<Arc<dyn Backend>> = vec![Arc::new(NativeBackend::new(host))];
+        #[cfg(feature = "wasm")]
+        let wasm = Arc::new(WasmPlugins::new());
+        #[cfg(feature = "wasm")]
+        backends.push(wasm.clone());
+        #[cfg(not(feature = "wasm"))]
+        backends.push(Arc::new(crate::plugins::backend::Unavailable::wasm()));
+        backends.extend(extra);
         let runtime = PluginRuntime {
             config: ArcSwap::from_pointee(config.clone()),
             registry: Arc::new(Registry::default()),
-            host,
-            state: tokio::sync::Mutex::new(None),
+            backends,
             #[cfg(feature = "wasm")]
-            wasm: OnceLock::new(),
+            wasm,
+            rebuilding: tokio::sync::Mutex::new(()),
         };
-        let mut state = runtime.state.lock().await;
-        runtime.rebuild(&mut state, config, None).await?;
-        drop(state);
+        let guard = runtime.rebuilding.lock().await;
+        runtime.rebuild(config, None).await?;
+        drop(guard);
         Ok(runtime)
     }
 
@@ -96,7 +96,7 @@ impl PluginRuntime {
     /// The wasm backend, once plugins have been enabled.
     #[cfg(feature = "wasm")]
     pub fn wasm(&self) -> Option<&WasmBackend> {
-        self.wasm.get()
+        self.wasm.backend()
     }
 
     /// Reloads: re-reads the config file (its `[plugins]`, `[hooks]` and `[native.*]`
@@ -105,123 +105,77 @@ impl PluginRuntime {
     /// reload. A reload that fails as a whole (the config no longer parses, a native
     /// factory refuses its section) changes nothing and says why.
     pub async fn reload(&self, settle: Option<Duration>) -> ReloadReport {
-        let mut state = self.state.lock().await;
+        let _guard = self.rebuilding.lock().await;
         let current = self.config();
+        let failed = |error: String| ReloadReport {
+            generation: self.snapshot().generation(),
+            error: Some(error),
+            ..Default::default()
+        };
         let config = match &current.source {
             ConfigSource::File(path) => match LoadedConfig::from_file(path) {
                 Ok(config) => config,
-                Err(e) => {
-                    return ReloadReport {
-                        generation: self.snapshot().generation(),
-                        error: Some(e.to_string()),
-                        ..Default::default()
-                    };
-                }
+                Err(e) => return failed(e.to_string()),
             },
             ConfigSource::Defaults => (*current).clone(),
         };
-        match self.rebuild(&mut state, config, settle).await {
+        match self.rebuild(config, settle).await {
             Ok(report) => {
                 tracing::info!("plugins reloaded: {}", report.summary());
                 report
             }
             Err(e) => {
-                let report = ReloadReport {
-                    generation: self.snapshot().generation(),
-                    error: Some(e.to_string()),
-                    ..Default::default()
-                };
+                let report = failed(e.to_string());
                 tracing::warn!("{}", report.summary());
                 report
             }
         }
     }
 
-    /// Compiles into the cache the components of the plugins whose files are among
-    /// `changed` (see [`WasmBackend::precompile`]); returns how many it compiled.
+    /// Prepares ahead of a reload the plugins whose files are among `changed` (the wasm
+    /// backend compiles their components into its cache); returns how many it prepared.
     pub async fn precompile(&self, changed: &[std::path::PathBuf]) -> usize {
-        #[cfg(feature = "wasm")]
-        if let Some(backend) = self.wasm.get() {
-            return backend.precompile(&self.config(), changed).await;
+        let config = self.config();
+        let mut prepared = 0;
+        for backend in &self.backends {
+            prepared += backend.prepare(&config, changed).await;
         }
-        let _ = changed; // without a wasm backend there is nothing to compile
-        0
+        prepared
     }
 
-    /// Builds a new generation from `config` and publishes it.
-    async fn rebuild(
-        &self,
-        state: &mut Option<State>,
-        config: LoadedConfig,
-        settle: Option<Duration>,
-    ) -> Result<ReloadReport, RegistryError> {
-        let fingerprint = native_fingerprint(&config);
-        let natives = match state.as_ref() {
-            Some(previous) if previous.native_fingerprint == fingerprint => previous.natives.clone(),
-            _ => build_natives(&config, self.registry.stats(), &self.host)?,
-        };
-        let generation = self.registry.next_generation();
-        let mut builder = SnapshotBuilder::new(generation);
-        natives.add_to(&mut builder);
-        #[cfg(feature = "wasm")]
-        let report;
-        #[cfg(feature = "wasm")]
-        let versions = {
-            let empty = std::collections::BTreeMap::new();
-            let previous = state.as_ref().map_or(&empty, |s| &s.wasm);
-            if config.config.plugins.enabled {
-                let backend = match self.wasm.get() {
-                    Some(backend) => backend,
-                    None => {
-                        let backend = WasmBackend::new(&config).map_err(RegistryError::Wasm)?;
-                        self.wasm.get_or_init(|| backend)
-                    }
-                };
-                let wanted = engine_settings(&config);
-                if &wanted != backend.engine().settings() {
-                    builder.diagnostic(
-                        "plugins",
-                        "engine settings changed (cache_dir, max_stack_kb, fuel or the largest memory_mb); restart zeroclaw to apply them",
-                    );
-                }
-                let refresh = backend.refresh(previous, &config, generation, settle).await?;
-                for version in refresh.versions.values() {
-                    add_entries(&version.plugin, &mut builder, &config, self.registry.stats());
-                }
-                builder.extend_from(&refresh.unserved);
-                report = ReloadReport { generation, ..refresh.report };
-                refresh.versions
-            } else {
-                let removed = previous
-                    .values()
-                    .map(|v| format!("{}@{}", v.plugin.manifest.id, v.plugin.manifest.version))
-                    .collect();
-                report = ReloadReport { generation, removed, ..Default::default() };
-                std::collections::BTreeMap::new()
-            }
-        };
-        #[cfg(not(feature = "wasm"))]
-        let report = {
-            let _ = settle; // nothing settles without wasm plugins
-            ReloadReport { generation, ..Default::default() }
-        };
-        #[cfg(not(feature = "wasm"))]
-        if config.config.plugins.enabled {
-            builder.diagnostic(
-                "plugins",
-                "plugins.enabled = true, but this zeroclaw was built without the `wasm` feature: no wasm plugin is loaded",
-            );
+    /// Builds a new generation from `config` and publishes it: every backend offers, in
+    /// precedence order, and one builder makes the snapshot. If any step fails, nothing
+    /// is published and every backend goes back to what it served.
+    async fn rebuild(&self, config: LoadedConfig, settle: Option<Duration>) -> Result<ReloadReport, RegistryError> {
+        let built = self.build(&config, settle).await;
+        let published = built.is_ok();
+        for backend in &self.backends {
+            backend.commit(published);
         }
-
-        let snapshot = builder.build()?;
+        let (snapshot, report) = built?;
         self.registry.publish(snapshot);
         self.config.store(Arc::new(config));
-        *state = Some(State {
-            natives,
-            native_fingerprint: fingerprint,
-            #[cfg(feature = "wasm")]
-            wasm: versions,
-        });
         Ok(report)
+    }
+
+    async fn build(
+        &self,
+        config: &LoadedConfig,
+        settle: Option<Duration>,
+    ) -> Result<(Snapshot, ReloadReport), RegistryError> {
+        let generation = self.registry.next_generation();
+        let mut builder = SnapshotBuilder::new(generation);
+        let mut report = ReloadReport { generation, ..Default::default() };
+        for backend in &self.backends {
+            let claimed = builder.claimed().clone();
+            let round = Round { config, generation, settle, claimed: &claimed };
+            let offers = backend.offer(&round).await?;
+            report.absorb(offers.report);
+            builder.diagnostics(offers.diagnostics);
+            for plugin in offers.plugins {
+                builder.add_offer(plugin, self.registry.stats());
+            }
+        }
+        Ok((builder.build()?, report))
     }
 }

@@ -4,8 +4,12 @@
 //! carries it over to the next generation for the same owner and name, so counters survive
 //! reloads.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use zeroclaw_plugin_api::{HookPoint, Owner};
 
 /// Upper bounds (µs) of the latency histogram buckets; the last bucket is unbounded.
 pub const LATENCY_BUCKETS_US: [u64; 10] = [1, 5, 10, 50, 100, 500, 1_000, 5_000, 50_000, 500_000];
@@ -75,6 +79,65 @@ impl CallStats {
     }
 }
 
+/// Counters by entry key, kept across snapshot generations.
+///
+/// Only the snapshot builder touches it (off the hot path); calls update the `CallStats`
+/// they hold directly.
+#[derive(Debug, Default)]
+pub struct StatsBook {
+    entries: parking_lot::Mutex<HashMap<StatsKey, Arc<CallStats>>>,
+}
+
+impl StatsBook {
+    /// The counters for `key`, created on first use.
+    pub fn get(&self, key: StatsKey) -> Arc<CallStats> {
+        self.entries.lock().entry(key).or_default().clone()
+    }
+}
+
+/// A plugin across its versions and generations: what counters are kept by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PluginKey {
+    backend: Arc<str>,
+    id: Arc<str>,
+}
+
+impl PluginKey {
+    /// The key of `owner`'s plugin (its version and generation left out).
+    pub fn of(owner: &Owner) -> Self {
+        PluginKey { backend: owner.backend().into(), id: owner.plugin_id().into() }
+    }
+}
+
+/// Which entry a counter belongs to: the same key in the next generation gets the same
+/// counters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StatsKey {
+    /// One handler of one plugin on one point.
+    Hook {
+        /// The point.
+        point: HookPoint,
+        /// The plugin.
+        plugin: PluginKey,
+        /// The handler's name.
+        handler: Arc<str>,
+    },
+    /// One tool of one plugin.
+    Tool {
+        /// The tool's name.
+        name: String,
+        /// The plugin.
+        plugin: PluginKey,
+    },
+    /// One provider of one plugin.
+    Provider {
+        /// The provider's name.
+        name: String,
+        /// The plugin.
+        plugin: PluginKey,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,22 +155,5 @@ mod tests {
         assert_eq!(view.buckets[0], 1);
         assert_eq!(view.buckets[2], 1);
         assert_eq!(view.buckets[LATENCY_BUCKETS_US.len()], 1);
-    }
-}
-
-/// Counters by entry key, kept across snapshot generations.
-///
-/// Only the snapshot builder touches it (off the hot path); calls update the `CallStats`
-/// they hold directly.
-#[derive(Debug, Default)]
-pub struct StatsBook {
-    entries: parking_lot::Mutex<std::collections::HashMap<String, std::sync::Arc<CallStats>>>,
-}
-
-impl StatsBook {
-    /// The counters for `key` (`hook:<point>:<plugin>:<handler>`, `tool:<name>:<plugin>`, …),
-    /// created on first use.
-    pub fn get(&self, key: String) -> std::sync::Arc<CallStats> {
-        self.entries.lock().entry(key).or_default().clone()
     }
 }

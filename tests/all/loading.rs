@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use zeroclaw::config::{Config, LoadedConfig};
+use zeroclaw::plugins::Round;
 use zeroclaw::plugins::wasm::{CacheOutcome, WasmBackend};
 use zeroclaw::plugins::{PluginRuntime, PluginStatus};
 
@@ -242,14 +243,14 @@ async fn a_new_version_with_the_same_component_reuses_the_compiled_one() {
     let config = plugin_config(dir.path(), "");
     let backend = WasmBackend::new(&config).unwrap();
     let only = |refresh: &zeroclaw::plugins::wasm::Refresh| refresh.versions.values().next().unwrap().plugin.clone();
-    let first = backend.refresh(&Default::default(), &config, 1, None).await.unwrap();
+    let first = backend.refresh(&Default::default(), &Round::new(&config, 1)).await;
     assert_ne!(only(&first).report.cache, CacheOutcome::Reused);
 
     // A new manifest version over the same bytes: the compiled component is reused.
     let manifest = dir.path().join("plugins/text-stats/plugin.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(&manifest, text.replace("version = \"0.1.0\"", "version = \"0.2.0\"")).unwrap();
-    let second = backend.refresh(&first.versions, &config, 2, None).await.unwrap();
+    let second = backend.refresh(&first.versions, &Round::new(&config, 2)).await;
     let v2 = only(&second);
     assert_eq!((v2.manifest.version.to_string(), &v2.report.cache), ("0.2.0".to_string(), &CacheOutcome::Reused));
     assert!(invoke_text_stats(&v2).await.contains("words"), "the reused component serves");
@@ -257,7 +258,7 @@ async fn a_new_version_with_the_same_component_reuses_the_compiled_one() {
     // New bytes: loaded on their own, not reused.
     let component = dir.path().join("plugins/text-stats/text_stats.wasm");
     std::fs::write(&component, unique_component(&std::fs::read(&component).unwrap(), 3)).unwrap();
-    let third = backend.refresh(&second.versions, &config, 3, None).await.unwrap();
+    let third = backend.refresh(&second.versions, &Round::new(&config, 3)).await;
     assert!(
         matches!(only(&third).report.cache, CacheOutcome::Hit | CacheOutcome::Miss),
         "{:?}",

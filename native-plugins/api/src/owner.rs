@@ -26,6 +26,18 @@ pub enum Owner {
         /// The snapshot generation that loaded this version.
         generation: u64,
     },
+    /// A plugin of another backend, named by that backend (the host registers its
+    /// backends; a test backend is one).
+    Other {
+        /// The backend's name, e.g. `script`.
+        backend_name: Arc<str>,
+        /// The plugin id.
+        id: Arc<str>,
+        /// The plugin version.
+        version: Arc<str>,
+        /// The snapshot generation that loaded this version.
+        generation: u64,
+    },
 }
 
 impl Owner {
@@ -43,15 +55,16 @@ impl Owner {
     pub fn plugin_id(&self) -> &str {
         match self {
             Owner::Native { name } => name,
-            Owner::Wasm { id, .. } => id,
+            Owner::Wasm { id, .. } | Owner::Other { id, .. } => id,
         }
     }
 
-    /// `"native"` or `"wasm"`.
-    pub fn backend(&self) -> &'static str {
+    /// `"native"`, `"wasm"`, or another backend's name.
+    pub fn backend(&self) -> &str {
         match self {
             Owner::Native { .. } => "native",
             Owner::Wasm { .. } => "wasm",
+            Owner::Other { backend_name, .. } => backend_name,
         }
     }
 
@@ -67,6 +80,7 @@ impl fmt::Display for Owner {
         match self {
             Owner::Native { name } => write!(f, "native:{name}"),
             Owner::Wasm { id, version, .. } => write!(f, "wasm:{id}@{version}"),
+            Owner::Other { backend_name, id, version, .. } => write!(f, "{backend_name}:{id}@{version}"),
         }
     }
 }
@@ -79,6 +93,9 @@ mod tests {
     fn display_names_backend_id_and_version() {
         assert_eq!(Owner::native("command_logger").to_string(), "native:command_logger");
         assert_eq!(Owner::wasm("redact", "1.2.0", 7).to_string(), "wasm:redact@1.2.0");
+        let other =
+            Owner::Other { backend_name: "script".into(), id: "x".into(), version: "0.1.0".into(), generation: 2 };
+        assert_eq!((other.to_string().as_str(), other.backend()), ("script:x@0.1.0", "script"));
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use wasmtime::component::Component;
 
-use super::loader::{LoadError, WasmBackend, interface_names};
+use super::probe::interface_names;
+use super::{LoadError, WasmBackend};
 use crate::plugins::manifest::Manifest;
 
 /// A component, looked at without instantiating it.

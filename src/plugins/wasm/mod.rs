@@ -3,10 +3,13 @@
 //! `engine` builds the engine, linker and epoch ticker; `cache` keeps compiled components
 //! on disk; `host` is a store's state and the host imports; `convert` maps api types to
 //! WIT bindings; `instance` runs calls under limits; `adapters` implement the api traits;
-//! `loader` turns plugin directories into snapshot entries; `reaper` frees old versions
-//! off the calling thread.
+//! `backend` holds the engine, kv store and grants; `load` loads one plugin and `probe`
+//! checks its contract; `refresh` brings `plugins.dirs` up to date; `offers` makes a
+//! loaded plugin an offer and registers [`WasmPlugins`] as a backend; `reaper` frees old
+//! versions off the calling thread.
 
 mod adapters;
+mod backend;
 pub mod bindings;
 mod cache;
 mod convert;
@@ -15,18 +18,22 @@ mod host;
 mod http;
 mod inspect;
 mod instance;
-mod loader;
+mod load;
+mod offers;
+mod probe;
 mod reaper;
+mod refresh;
 mod size;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};
+pub use backend::{WasmBackend, engine_settings};
 pub use cache::{CacheOutcome, CompileCache, content_key};
 pub use engine::{Allocator, EngineSettings, TICK, WasmEngine};
 pub use host::Grants;
 pub use http::is_public;
 pub use inspect::Inspection;
 pub use instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent};
-pub use loader::{
-    LoadError, LoadReport, LoadedPlugin, LoadedVersion, Refresh, WasmBackend, add_entries, engine_settings,
-};
+pub use load::{LoadError, LoadReport, LoadedPlugin};
+pub use offers::WasmPlugins;
 pub use reaper::wait_for_reaper;
+pub use refresh::{LoadedVersion, Refresh};

@@ -1,0 +1,136 @@
+//! The wasm backend's engine side: one engine, its linker and cache, the kv store, and
+//! what a plugin's grants open in its sandbox.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use super::engine::{EngineSettings, WasmEngine};
+use super::host::Grants;
+use super::instance::RuntimeEvent;
+use crate::config::{LoadedConfig, PluginEntry};
+use crate::plugins::capability::Capability;
+use crate::plugins::kv::KvStore;
+use crate::plugins::manifest::Manifest;
+
+/// The wasm backend of a running host: one engine, its linker and cache, and the store
+/// behind the `kv` capability (opened the first time a plugin is granted it).
+pub struct WasmBackend {
+    pub(super) engine: WasmEngine,
+    kv_path: PathBuf,
+    kv: OnceLock<Result<Arc<KvStore>, String>>,
+    pub(super) events: tokio::sync::broadcast::Sender<RuntimeEvent>,
+}
+
+/// The engine settings a config asks for.
+pub fn engine_settings(config: &LoadedConfig) -> EngineSettings {
+    let plugins = &config.config.plugins;
+    let fuel =
+        plugins.limits.fuel.is_some() || plugins.entries.values().any(|e| matches!(e.limits.fuel, Some(Some(_))));
+    let max_memory_mb = plugins
+        .entries
+        .values()
+        .filter_map(|e| e.limits.memory_mb)
+        .chain([plugins.limits.memory_mb])
+        .max()
+        .unwrap_or(plugins.limits.memory_mb);
+    EngineSettings { cache_dir: config.cache_dir(), max_stack_kb: plugins.limits.max_stack_kb, fuel, max_memory_mb }
+}
+
+impl WasmBackend {
+    /// Starts the engine for `config`.
+    pub fn new(config: &LoadedConfig) -> Result<Self, String> {
+        let engine =
+            WasmEngine::new(engine_settings(config)).map_err(|e| format!("cannot start the wasm engine: {e}"))?;
+        let (events, _) = tokio::sync::broadcast::channel(64);
+        Ok(WasmBackend { engine, kv_path: config.state_dir().join("plugins-kv.sqlite3"), kv: OnceLock::new(), events })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &WasmEngine {
+        &self.engine
+    }
+
+    /// Quarantines and recoveries of every plugin this backend loads.
+    pub fn events(&self) -> tokio::sync::broadcast::Receiver<RuntimeEvent> {
+        self.events.subscribe()
+    }
+
+    /// The kv store, opened on first use.
+    pub(super) fn kv_store(&self) -> Result<Arc<KvStore>, String> {
+        self.kv
+            .get_or_init(|| {
+                KvStore::open(&self.kv_path)
+                    .map(Arc::new)
+                    .map_err(|e| format!("cannot open the kv store {}: {e}", self.kv_path.display()))
+            })
+            .clone()
+    }
+
+    /// Turns the granted capabilities and the entry's lists into what the sandbox opens.
+    /// A list without its capability is ignored (never wider than granted), with a warning;
+    /// a granted capability without its list, or a listed directory that does not exist,
+    /// refuses the plugin.
+    pub(super) fn resolve_grants(
+        &self,
+        manifest: &Manifest,
+        entry: &PluginEntry,
+        granted: &[Capability],
+        config: &LoadedConfig,
+    ) -> Result<Grants, String> {
+        let id = &manifest.id;
+        let has = |cap: Capability| granted.contains(&cap);
+        let ignored = |list: &str, cap: Capability| {
+            tracing::warn!(plugin = %id, "plugins.entries.{id}.{list} is set but `{cap}` is not granted; it is ignored");
+        };
+        let dirs = |list: &[PathBuf], key: &str, cap: Capability| -> Result<Vec<PathBuf>, String> {
+            if !has(cap) {
+                if !list.is_empty() {
+                    ignored(key, cap);
+                }
+                return Ok(Vec::new());
+            }
+            if list.is_empty() {
+                return Err(format!("`{cap}` is granted but plugins.entries.{id}.{key} lists no directory"));
+            }
+            list.iter()
+                .map(|dir| {
+                    let path = config.resolve(dir);
+                    std::fs::canonicalize(&path).ok().filter(|p| p.is_dir()).ok_or_else(|| {
+                        format!("plugins.entries.{id}.{key}: {} is not an existing directory", path.display())
+                    })
+                })
+                .collect()
+        };
+        let mut grants = Grants {
+            fs_read: dirs(&entry.fs_read, "fs_read", Capability::FsRead)?,
+            fs_write: dirs(&entry.fs_write, "fs_write", Capability::FsWrite)?,
+            conversation_read: has(Capability::ConversationRead),
+            log: !config.config.plugins.capabilities.deny.contains(&Capability::Log),
+            kv: None,
+            http_allow: None,
+            env: Vec::new(),
+        };
+        if has(Capability::Kv) {
+            grants.kv = Some(self.kv_store()?);
+        }
+        if has(Capability::HttpOutbound) {
+            if entry.http_allow.is_empty() {
+                return Err(format!("`http:outbound` is granted but plugins.entries.{id}.http_allow lists no host"));
+            }
+            grants.http_allow = Some(entry.http_allow.clone());
+        } else if !entry.http_allow.is_empty() {
+            ignored("http_allow", Capability::HttpOutbound);
+        }
+        if has(Capability::Env) {
+            for name in &entry.env {
+                match std::env::var(name) {
+                    Ok(value) => grants.env.push((name.clone(), value)),
+                    Err(_) => tracing::warn!(plugin = %id, "plugins.entries.{id}.env lists `{name}`, which is not set"),
+                }
+            }
+        } else if !entry.env.is_empty() {
+            ignored("env", Capability::Env);
+        }
+        Ok(grants)
+    }
+}

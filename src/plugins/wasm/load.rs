@@ -1,0 +1,217 @@
+//! Loading one plugin: config against its schema, capabilities, the component through
+//! the cache, the contract probe, the sandbox, and a self-check.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+use zeroclaw_plugin_api::{Owner, ToolSpec};
+
+use super::WasmBackend;
+use super::cache::{CacheOutcome, Loaded, content_key};
+use super::host::PluginShared;
+use super::instance::{ExportIndices, PluginInstances, Reply, Request};
+use super::probe::{check_specs, check_versions, first_line, interface_names};
+use crate::config::{LoadedConfig, PluginEntry};
+use crate::plugins::capability::{Capability, CapabilityQuery, Decision, decide};
+use crate::plugins::manifest::{Manifest, PluginKind};
+
+/// A plugin that cannot be loaded, and why.
+#[derive(Debug, Error)]
+#[error("{location}: {message}")]
+pub struct LoadError {
+    /// The manifest file (with line when known).
+    pub location: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl LoadError {
+    fn new(manifest: &Manifest, message: impl Into<String>) -> Self {
+        LoadError { location: manifest.path.display().to_string(), message: message.into() }
+    }
+}
+
+/// How a plugin's component was obtained.
+#[derive(Clone, Debug)]
+pub struct LoadReport {
+    /// Cache hit, miss, rebuilt, or reused from the version it replaces.
+    pub cache: CacheOutcome,
+    /// Time to load (hit) or compile (miss).
+    pub compile_or_load: Duration,
+    /// Size of the component file.
+    pub component_bytes: u64,
+    /// The component's imports.
+    pub imports: Vec<String>,
+    /// The component's exports.
+    pub exports: Vec<String>,
+}
+
+/// A loaded plugin version.
+pub struct LoadedPlugin {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Its owner (id, version, generation that loaded it).
+    pub owner: Owner,
+    /// The operator's entry.
+    pub entry: PluginEntry,
+    /// Capabilities it holds (requested and granted).
+    pub granted: Vec<Capability>,
+    /// Its calls.
+    pub instances: Arc<PluginInstances>,
+    /// Its tools, as the component describes them.
+    pub tool_specs: Vec<ToolSpec>,
+    /// How it was loaded.
+    pub report: LoadReport,
+    /// The identity of its component's bytes ([`content_key`]).
+    pub component_key: u128,
+}
+
+impl WasmBackend {
+    /// Loads the plugin of `manifest` (already validated), as generation `generation`.
+    pub async fn load(
+        &self,
+        manifest: Manifest,
+        config: &LoadedConfig,
+        generation: u64,
+    ) -> Result<LoadedPlugin, LoadError> {
+        self.load_with(manifest, config, generation, None).await
+    }
+
+    /// Like [`load`](Self::load); `same_component` is a loaded version whose component has
+    /// the very bytes of this one (the caller compared their [`content_key`]s), so its
+    /// compiled component is reused: cheaper than a cache load and, above all, no new code
+    /// or memory image is mapped, which would stall calls running meanwhile (see
+    /// docs/performance.md, "Hot reload").
+    pub(super) async fn load_with(
+        &self,
+        manifest: Manifest,
+        config: &LoadedConfig,
+        generation: u64,
+        same_component: Option<&LoadedPlugin>,
+    ) -> Result<LoadedPlugin, LoadError> {
+        let entry = config.entry(&manifest.id);
+        let owner = Owner::wasm(manifest.id.as_str(), manifest.version.to_string(), generation);
+        let id = manifest.id.clone();
+
+        let config_json = serde_json::to_value(&entry.config).map_err(|e| LoadError::new(&manifest, e.to_string()))?;
+        manifest.check_config(&config_json).map_err(|m| LoadError::new(&manifest, m))?;
+
+        let granted = grant(&manifest, &entry, config).map_err(|m| LoadError::new(&manifest, m))?;
+
+        let engine = self.engine.engine().clone();
+        let (loaded, component_key, component_bytes) = match same_component {
+            Some(previous) => {
+                let reused = Loaded {
+                    component: previous.instances.component().clone(),
+                    outcome: CacheOutcome::Reused,
+                    elapsed: Duration::ZERO,
+                    path: PathBuf::new(), // no cache entry was read
+                };
+                (reused, previous.component_key, previous.report.component_bytes)
+            }
+            None => {
+                let bytes = manifest
+                    .read_component(config.config.plugins.max_component_bytes())
+                    .map_err(|e| LoadError { location: e.location, message: e.message })?;
+                let (key, size) = (content_key(&bytes), bytes.len() as u64);
+                let (cache, engine) = (self.engine.cache().clone(), engine.clone());
+                // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
+                let loaded = tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes))
+                    .await
+                    .map_err(|e| LoadError::new(&manifest, format!("compile task failed: {e}")))?
+                    .map_err(|e| LoadError::new(&manifest, format!("not a valid component: {}", first_line(&e))))?;
+                (loaded, key, size)
+            }
+        };
+        let component = loaded.component;
+
+        let (imports, exports) = interface_names(&component, &engine);
+        check_versions(&manifest, &imports, &exports).map_err(|m| LoadError::new(&manifest, m))?;
+
+        let pre = self.engine.linker().instantiate_pre(&component).map_err(|e| {
+            LoadError::new(
+                &manifest,
+                format!("cannot link: {}; the host provides WASI 0.2 and zeroclaw:host@1.x only", first_line(&e)),
+            )
+        })?;
+        let kinds = manifest.kinds();
+        let export_indices = ExportIndices::find(&component, &kinds).map_err(|m| LoadError::new(&manifest, m))?;
+
+        let limits = config.config.plugins.limits.merged(&entry.limits);
+        let grants =
+            self.resolve_grants(&manifest, &entry, &granted, config).map_err(|m| LoadError::new(&manifest, m))?;
+        let shared =
+            Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits, grants });
+        let fuel = self.engine.settings().fuel;
+        let instances = PluginInstances::new(shared, engine, pre, export_indices, entry.instances, fuel);
+        let instances = Arc::new(instances.with_events(self.events.clone()));
+
+        // Self-check: the component must come up under its limits with exports of the
+        // right types (checked once here, relied on by every call), and list its tools.
+        if let Err(failure) = instances.call(Request::Probe).await {
+            return Err(LoadError::new(&manifest, format!("self-check failed: {failure}")));
+        }
+        let tool_specs = if kinds.contains(&PluginKind::Tools) {
+            match instances.call(Request::ListSpecs).await {
+                Ok(Reply::Specs(specs)) => check_specs(&manifest, specs).map_err(|m| LoadError::new(&manifest, m))?,
+                Ok(_) => return Err(LoadError::new(&manifest, "list-specs gave an unexpected reply")),
+                Err(failure) => return Err(LoadError::new(&manifest, format!("self-check failed: {failure}"))),
+            }
+        } else {
+            Vec::new()
+        };
+        tracing::debug!(plugin = %owner, cache = ?loaded.outcome, elapsed_ms = loaded.elapsed.as_millis() as u64, "loaded {id}");
+
+        Ok(LoadedPlugin {
+            report: LoadReport {
+                cache: loaded.outcome,
+                compile_or_load: loaded.elapsed,
+                component_bytes,
+                imports,
+                exports,
+            },
+            manifest,
+            owner,
+            entry,
+            granted,
+            instances,
+            tool_specs,
+            component_key,
+        })
+    }
+}
+
+/// The capabilities a plugin holds, or why it cannot be loaded: every capability it
+/// requests must be granted (a plugin never runs with less than it asked for).
+pub(super) fn grant(
+    manifest: &Manifest,
+    entry: &PluginEntry,
+    config: &LoadedConfig,
+) -> Result<Vec<Capability>, String> {
+    let policy = &config.config.plugins.capabilities;
+    let query = CapabilityQuery {
+        requested: &manifest.capabilities,
+        granted: &entry.grant,
+        global_allow: &policy.allow,
+        global_deny: &policy.deny,
+    };
+    let id = &manifest.id;
+    let mut granted = Vec::new();
+    let mut refusals = Vec::new();
+    for cap in &manifest.capabilities {
+        match decide(*cap, query) {
+            Decision::Granted => granted.push(*cap),
+            Decision::NotRequested => {}
+            refused => refusals.push(refused.explain(*cap, id)),
+        }
+    }
+    if !refusals.is_empty() {
+        return Err(refusals.join("; "));
+    }
+    for cap in entry.grant.iter().filter(|c| !manifest.capabilities.contains(c)) {
+        tracing::warn!(plugin = %id, "{}", Decision::NotRequested.explain(*cap, id));
+    }
+    Ok(granted)
+}

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "wasm")]
 mod agent;
+mod backends;
 #[cfg(feature = "wasm")]
 mod boundary;
 #[cfg(feature = "wasm")]

@@ -1,0 +1,145 @@
+//! The WIT package version policy: a plugin built against any published 1.x up to the
+//! host's own minor loads; a newer minor or another major is refused before it is
+//! instantiated, with a message naming both versions.
+
+use std::fmt;
+
+use semver::Version;
+use thiserror::Error;
+
+/// The WIT packages this host implements, at the newest 1.x it supports. A plugin built
+/// against any 1.x up to these loads; a newer minor or another major is refused.
+pub static HOST_PACKAGES: [(&str, Version); 4] = [
+    ("zeroclaw:host", Version::new(1, 0, 0)),
+    ("zeroclaw:hooks", Version::new(1, 0, 0)),
+    ("zeroclaw:tools", Version::new(1, 0, 0)),
+    ("zeroclaw:providers", Version::new(1, 0, 0)),
+];
+
+/// The kinds of plugin, each tied to one WIT package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PluginKind {
+    /// `zeroclaw:hooks`, interface `handler`.
+    Hooks,
+    /// `zeroclaw:tools`, interface `tool`.
+    Tools,
+    /// `zeroclaw:providers`, interface `provider`.
+    Providers,
+}
+
+impl PluginKind {
+    /// Every kind.
+    pub const ALL: [PluginKind; 3] = [PluginKind::Hooks, PluginKind::Tools, PluginKind::Providers];
+
+    /// The WIT package, e.g. `zeroclaw:hooks`.
+    pub fn package(self) -> &'static str {
+        match self {
+            PluginKind::Hooks => "zeroclaw:hooks",
+            PluginKind::Tools => "zeroclaw:tools",
+            PluginKind::Providers => "zeroclaw:providers",
+        }
+    }
+
+    /// The exported interface, e.g. `zeroclaw:hooks/handler`.
+    pub fn interface(self) -> &'static str {
+        match self {
+            PluginKind::Hooks => "zeroclaw:hooks/handler",
+            PluginKind::Tools => "zeroclaw:tools/tool",
+            PluginKind::Providers => "zeroclaw:providers/provider",
+        }
+    }
+
+    /// The manifest table that declares this kind: `[[hooks]]`, `[[tools]]`, `[[providers]]`.
+    pub fn table(self) -> &'static str {
+        match self {
+            PluginKind::Hooks => "hooks",
+            PluginKind::Tools => "tools",
+            PluginKind::Providers => "providers",
+        }
+    }
+}
+
+/// A versioned WIT package reference, `zeroclaw:hooks@1.0.0`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageRef {
+    /// `namespace:name`.
+    pub name: String,
+    /// Its version.
+    pub version: Version,
+}
+
+impl fmt::Display for PackageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.name, self.version)
+    }
+}
+
+impl PackageRef {
+    /// Parses `namespace:name@x.y.z`.
+    pub fn parse(text: &str) -> Result<PackageRef, String> {
+        let (name, version) = text
+            .split_once('@')
+            .ok_or_else(|| format!("`{text}` has no version; write it as `zeroclaw:hooks@1.0.0`"))?;
+        let version = Version::parse(version).map_err(|e| format!("`{text}`: bad version: {e}"))?;
+        if !name.contains(':') {
+            return Err(format!("`{text}`: a package is `namespace:name@version`, e.g. `zeroclaw:hooks@1.0.0`"));
+        }
+        Ok(PackageRef { name: name.to_string(), version })
+    }
+}
+
+/// Why a WIT package version is not accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum VersionError {
+    /// The package is not one this host implements.
+    #[error("unknown WIT package `{0}`; this host implements {known}", known = known_packages())]
+    Unknown(String),
+    /// Another major version: the contract changed incompatibly.
+    #[error(
+        "built against {requested}, but this host implements {host} (major {major}); rebuild the plugin against {name}@{major}.x",
+        name = requested.name, major = host.version.major
+    )]
+    IncompatibleMajor {
+        /// What the plugin was built against.
+        requested: Box<PackageRef>,
+        /// What the host implements.
+        host: Box<PackageRef>,
+    },
+    /// A newer minor than the host knows: the plugin may use what the host lacks.
+    #[error(
+        "built against {requested}, newer than this host's {host}; upgrade zeroclaw or rebuild the plugin against {host}"
+    )]
+    NewerMinor {
+        /// What the plugin was built against.
+        requested: Box<PackageRef>,
+        /// What the host implements.
+        host: Box<PackageRef>,
+    },
+}
+
+fn known_packages() -> String {
+    HOST_PACKAGES.iter().map(|(n, v)| format!("{n}@{v}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The version policy: same major, minor not newer than the host's. A plugin built against
+/// any published 1.x keeps loading when the host moves to a later 1.y.
+pub fn check_package(requested: &PackageRef) -> Result<(), VersionError> {
+    check_package_against(requested, &HOST_PACKAGES)
+}
+
+/// [`check_package`] against an explicit host package table (used to test the policy as a
+/// future host would apply it).
+pub fn check_package_against(requested: &PackageRef, host_packages: &[(&str, Version)]) -> Result<(), VersionError> {
+    let Some((name, version)) = host_packages.iter().find(|(n, _)| *n == requested.name) else {
+        return Err(VersionError::Unknown(requested.name.clone()));
+    };
+    let host = Box::new(PackageRef { name: name.to_string(), version: version.clone() });
+    if requested.version.major != version.major {
+        return Err(VersionError::IncompatibleMajor { requested: Box::new(requested.clone()), host });
+    }
+    // A newer patch changes no interface; a newer minor may add ones this host lacks.
+    if requested.version.minor > version.minor {
+        return Err(VersionError::NewerMinor { requested: Box::new(requested.clone()), host });
+    }
+    Ok(())
+}

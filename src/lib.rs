@@ -4,12 +4,13 @@
 //! registered with `inventory`, and WebAssembly components loaded by wasmtime. The host
 //! resolves every hook, tool and provider through an immutable snapshot of both.
 //!
-//! Module map: `config` (the TOML schema and loading), `plugins` (capabilities, registry,
-//! snapshots, backends, bridges), `hooks` (the HookRunner), `agent` (the turn loop),
+//! Module map: `capability` (the capability vocabulary), `config` (the TOML schema and
+//! loading), `plugins` (the capability decision, registry, snapshots, backends), `hooks` (the HookRunner), `agent` (the turn loop),
 //! `tools`, `providers`, `security`, `memory`, `channels` (CLI), `gateway` (HTTP),
 //! `observability`, `cli` (the command line).
 
 pub mod agent;
+pub mod capability;
 pub mod channels;
 pub mod cli;
 pub mod config;

@@ -15,8 +15,9 @@ use super::sessions::{Lookup, Sessions, SharedSession};
 use crate::config::LoadedConfig;
 use crate::hooks::{HookListener, HookRunner};
 use crate::memory::Transcripts;
-use crate::observability::{Event, HookFailures, MetricsObserver, Observer, Observers, TracingObserver};
-use crate::plugins::bridge::ObserverBridge;
+use crate::observability::{
+    Event, HookFailures, MetricsObserver, Observer, ObserverBridge, Observers, TracingObserver,
+};
 use crate::plugins::hot_reload::{PrepareFn, ReloadFn, WatchHandle, watch};
 use crate::plugins::{PluginRuntime, RegistryError, ReloadReport};
 use crate::security::SecurityPolicy;

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use zeroclaw_plugin_api::ToolEffect;
 
-use crate::plugins::capability::Capability;
+use crate::capability::Capability;
 
 /// The whole config file.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]

@@ -3,8 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use zeroclaw_plugin_api::{HookContext, HookError, HookPoint};
+use zeroclaw_plugin_api::{FailureKind, HookContext, HookError, HookPoint};
 
+use crate::observability::FailureClass;
 use crate::plugins::HookEntry;
 
 /// Why a handler call produced no outcome.
@@ -19,20 +20,25 @@ pub enum HandlerFailure {
 }
 
 impl HandlerFailure {
+    /// Its class: the handler's own error, a panic, the runner's timeout, or the runtime
+    /// failure kind.
+    pub fn class(&self) -> FailureClass {
+        match self {
+            HandlerFailure::Error(HookError::Handler(_)) => FailureClass::Error,
+            HandlerFailure::Error(HookError::Runtime(f)) => FailureClass::Runtime(f.kind),
+            HandlerFailure::Panic(_) => FailureClass::Panic,
+            HandlerFailure::Timeout(_) => FailureClass::Timeout,
+        }
+    }
+
     /// A short label: `error`, `panic`, `timeout`, or the runtime failure kind.
     pub fn label(&self) -> &'static str {
-        match self {
-            HandlerFailure::Error(HookError::Handler(_)) => "error",
-            HandlerFailure::Error(HookError::Runtime(f)) => f.kind.as_str(),
-            HandlerFailure::Panic(_) => "panic",
-            HandlerFailure::Timeout(_) => "timeout",
-        }
+        self.class().as_str()
     }
 
     /// Whether it was a timeout (of the runner or of the wasm runtime).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, HandlerFailure::Timeout(_))
-            || matches!(self, HandlerFailure::Error(HookError::Runtime(f)) if f.kind == zeroclaw_plugin_api::FailureKind::Timeout)
+        matches!(self.class(), FailureClass::Timeout | FailureClass::Runtime(FailureKind::Timeout))
     }
 }
 

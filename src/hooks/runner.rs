@@ -26,10 +26,13 @@ use std::task::Poll;
 use tokio::time::Instant;
 
 use futures::FutureExt;
-use zeroclaw_plugin_api::{HookContext, HookKind, HookOutcome, HookPayload, HookPoint, ModifyingHook, Owner, VoidHook};
+use zeroclaw_plugin_api::{
+    FailureKind, HookContext, HookKind, HookOutcome, HookPayload, HookPoint, ModifyingHook, Owner, VoidHook,
+};
 
 use super::listener::{HandlerEvent, HandlerFailure, HandlerOutcome, HookListener};
 use crate::config::OnError;
+use crate::observability::FailureClass;
 use crate::plugins::{HookEntry, Registry};
 
 /// The result of a modifying chain: the payload of its point (`P`), or a cancel.
@@ -209,7 +212,7 @@ impl HookRunner {
                     OnError::FailOpen => "skipped (fail-open)",
                     OnError::FailClosed => "hook cancelled (fail-closed)",
                 };
-                if failure.label() == "quarantined" {
+                if failure.class() == FailureClass::Runtime(FailureKind::Quarantined) {
                     // Said once when the quarantine began; each skipped call is only debug.
                     tracing::debug!(plugin = %entry.owner, hook = point.name(), "skipped: {failure}; {policy}");
                 } else {

@@ -1,6 +1,74 @@
 //! The events of the observer stream.
+//!
+//! Owners, call sites and failure classes stay typed inside an event; they become text
+//! only when it is serialised (logs, the `observer_event` payload).
 
-use serde::Serialize;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+use zeroclaw_plugin_api::{FailureKind, HookPoint, Owner};
+
+/// Where a plugin was called.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallSite {
+    /// A hook point.
+    Hook(HookPoint),
+    /// A tool, by name.
+    Tool(String),
+    /// A provider, by name.
+    Provider(String),
+}
+
+impl fmt::Display for CallSite {
+    /// `before_tool_call`, `tool:<name>` or `provider:<name>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallSite::Hook(point) => f.write_str(point.name()),
+            CallSite::Tool(name) => write!(f, "tool:{name}"),
+            CallSite::Provider(name) => write!(f, "provider:{name}"),
+        }
+    }
+}
+
+/// What went wrong with a plugin call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureClass {
+    /// The plugin's runtime failed it (trap, timeout, memory, contract, quarantined, busy, …).
+    Runtime(FailureKind),
+    /// The handler returned its own error.
+    Error,
+    /// The handler panicked.
+    Panic,
+    /// The handler ran past the runner's timeout.
+    Timeout,
+    /// The runner refused its outcome (wrong payload kind, missing right).
+    Refused,
+}
+
+impl FailureClass {
+    /// The label in logs and events: a [`FailureKind`] name, `error`, `panic`, `timeout`
+    /// or `refused`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureClass::Runtime(kind) => kind.as_str(),
+            FailureClass::Error => "error",
+            FailureClass::Panic => "panic",
+            FailureClass::Timeout => "timeout",
+            FailureClass::Refused => "refused",
+        }
+    }
+}
+
+impl fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Serialises a typed field by its display text.
+fn as_text<T: fmt::Display, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
 
 /// Something that happened in the host, for observers (logs, metrics, the ObserverBridge).
 ///
@@ -91,11 +159,14 @@ pub enum Event {
     /// A plugin's handler, tool or provider failed.
     PluginFailure {
         /// The plugin.
-        owner: String,
+        #[serde(serialize_with = "as_text")]
+        owner: Owner,
         /// Where: a hook point name, `tool:<name>` or `provider:<name>`.
-        site: String,
-        /// The failure kind (`trap`, `timeout`, …).
-        kind: String,
+        #[serde(serialize_with = "as_text")]
+        site: CallSite,
+        /// The failure class (`trap`, `timeout`, …).
+        #[serde(serialize_with = "as_text")]
+        kind: FailureClass,
         /// The message.
         message: String,
     },
@@ -103,9 +174,11 @@ pub enum Event {
     /// busy, the plugin did nothing wrong (never counted as its failure).
     PluginBusy {
         /// The plugin.
-        owner: String,
+        #[serde(serialize_with = "as_text")]
+        owner: Owner,
         /// Where: a hook point name, `tool:<name>` or `provider:<name>`.
-        site: String,
+        #[serde(serialize_with = "as_text")]
+        site: CallSite,
         /// The message.
         message: String,
     },
@@ -133,16 +206,12 @@ pub enum Event {
 }
 
 impl Event {
-    /// The event for a plugin call that failed with `kind` (a [`FailureKind`] name, or a
-    /// handler's own failure label): [`Event::PluginBusy`] for `busy`, else
-    /// [`Event::PluginFailure`].
-    ///
-    /// [`FailureKind`]: zeroclaw_plugin_api::FailureKind
-    pub fn plugin_failure(owner: String, site: String, kind: &str, message: String) -> Event {
-        if kind == zeroclaw_plugin_api::FailureKind::Busy.as_str() {
-            Event::PluginBusy { owner, site, message }
-        } else {
-            Event::PluginFailure { owner, site, kind: kind.to_string(), message }
+    /// The event for a plugin call that failed as `kind`: [`Event::PluginBusy`] when the
+    /// host was busy, else [`Event::PluginFailure`].
+    pub fn plugin_failure(owner: Owner, site: CallSite, kind: FailureClass, message: String) -> Event {
+        match kind {
+            FailureClass::Runtime(FailureKind::Busy) => Event::PluginBusy { owner, site, message },
+            _ => Event::PluginFailure { owner, site, kind, message },
         }
     }
 

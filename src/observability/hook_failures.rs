@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use zeroclaw_plugin_api::HookPoint;
+use zeroclaw_plugin_api::FailureKind;
 
-use super::{Event, Observer};
+use super::{CallSite, Event, FailureClass, Observer};
 use crate::hooks::{HandlerEvent, HandlerOutcome, HookListener};
 
 /// A `HookListener` that reports handler failures to an observer.
@@ -22,20 +22,15 @@ impl HookFailures {
 impl HookListener for HookFailures {
     fn on_handler(&self, event: &HandlerEvent<'_>) {
         let (kind, message) = match event.outcome {
-            HandlerOutcome::Failed(failure) => (failure.label().to_string(), failure.to_string()),
-            HandlerOutcome::Refused(why) => ("refused".to_string(), why.clone()),
+            HandlerOutcome::Failed(failure) => (failure.class(), failure.to_string()),
+            HandlerOutcome::Refused(why) => (FailureClass::Refused, why.clone()),
             HandlerOutcome::Continued | HandlerOutcome::Modified | HandlerOutcome::Cancelled(_) => return,
         };
         // A quarantined plugin is reported once, when its quarantine begins.
-        if kind == "quarantined" {
+        if kind == FailureClass::Runtime(FailureKind::Quarantined) {
             return;
         }
-        let site: &HookPoint = &event.point;
-        self.observer.record(&Event::plugin_failure(
-            event.entry.owner.to_string(),
-            site.name().to_string(),
-            &kind,
-            message,
-        ));
+        let site = CallSite::Hook(event.point);
+        self.observer.record(&Event::plugin_failure(event.entry.owner.clone(), site, kind, message));
     }
 }

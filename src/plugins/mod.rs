@@ -3,7 +3,6 @@
 //! Only `wasm/` may name wasmtime; everything here deals in the api's trait objects.
 
 pub mod backend;
-pub mod bridge;
 pub mod build;
 pub mod capability;
 pub mod conversation;

@@ -21,7 +21,7 @@ use zeroclaw_plugin_api::{
 };
 
 use crate::hooks::{HookFlow, HookRunner};
-use crate::observability::{Event, Observer};
+use crate::observability::{CallSite, Event, FailureClass, Observer};
 use crate::plugins::{Snapshot, ToolEntry};
 use crate::security::SecurityPolicy;
 
@@ -146,10 +146,12 @@ impl ToolExecutor<'_> {
             }
             Err(e) => {
                 if let ToolError::Runtime(failure) = &e {
+                    let site = CallSite::Tool(call.name.clone());
+                    let kind = FailureClass::Runtime(failure.kind);
                     self.observer.record(&Event::plugin_failure(
-                        failure.owner.to_string(),
-                        format!("tool:{}", call.name),
-                        failure.kind.as_str(),
+                        failure.owner.clone(),
+                        site,
+                        kind,
                         failure.detail.clone(),
                     ));
                 }

@@ -54,13 +54,20 @@ pub struct PluginRecord {
 }
 
 impl PluginRecord {
+    /// Why it does not serve right now (`quarantined (… ms left)`, `disabled`, `failed`),
+    /// or `None` when it serves: active, its breaker closed.
+    pub fn not_serving(&self) -> Option<String> {
+        match (&self.status, self.health.as_ref().and_then(|h| h.quarantined_for())) {
+            (PluginStatus::Active, None) => None,
+            (PluginStatus::Active, Some(left)) => Some(format!("quarantined ({} ms left)", left.as_millis())),
+            (status, _) => Some(status.label().to_string()),
+        }
+    }
+
     /// The status label with live health: `quarantined` for an active plugin whose
     /// breaker is open.
     pub fn live_status(&self) -> String {
-        match (&self.status, self.health.as_ref().and_then(|h| h.quarantined_for())) {
-            (PluginStatus::Active, Some(left)) => format!("quarantined ({} ms left)", left.as_millis()),
-            (status, _) => status.label().to_string(),
-        }
+        self.not_serving().unwrap_or_else(|| PluginStatus::Active.label().to_string())
     }
 }
 

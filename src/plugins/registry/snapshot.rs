@@ -138,8 +138,7 @@ impl Snapshot {
             });
         }
         for plugin in &self.plugins {
-            let status = plugin.live_status();
-            if status != "active" {
+            if let Some(status) = plugin.not_serving() {
                 rows.push(EntryRow {
                     kind: "plugin",
                     name: plugin.id.clone(),

@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use zeroclaw_plugin_api::{HookContext, HookPoint, ObserverEvent, hooks};
 
+use super::{CallSite, Event, Observer};
 use crate::hooks::HookRunner;
-use crate::observability::{Event, Observer};
 
 /// Forwards the observer stream to `observer_event` handlers.
 pub struct ObserverBridge {
@@ -53,7 +53,7 @@ impl ObserverBridge {
 
 impl Observer for ObserverBridge {
     fn record(&self, event: &Event) {
-        if matches!(event, Event::PluginFailure { site, .. } if site == HookPoint::ObserverEvent.name()) {
+        if matches!(event, Event::PluginFailure { site: CallSite::Hook(HookPoint::ObserverEvent), .. }) {
             return;
         }
         if !self.runner.has_handlers(HookPoint::ObserverEvent) {

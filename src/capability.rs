@@ -1,0 +1,145 @@
+//! The capability vocabulary: what a wasm plugin may ask for, by name.
+//!
+//! A leaf module: manifests, config and the plugin runtime all name capabilities, so the
+//! names live below all three. What a plugin actually holds is decided in one place,
+//! [`crate::plugins::capability::decide`].
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use zeroclaw_plugin_api::MutationRight;
+
+/// Something a wasm plugin may be allowed to do. Native plugins are trusted code and hold
+/// every capability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Capability {
+    /// Write to the host log (always on, rate-limited per call).
+    #[serde(rename = "log")]
+    Log,
+    /// A private key-value store persisted by the host.
+    #[serde(rename = "kv")]
+    Kv,
+    /// Outbound HTTP to operator-listed hosts (`http_allow`).
+    #[serde(rename = "http:outbound")]
+    HttpOutbound,
+    /// Read operator-listed directories (`fs_read`).
+    #[serde(rename = "fs:read")]
+    FsRead,
+    /// Write operator-listed directories (`fs_write`).
+    #[serde(rename = "fs:write")]
+    FsWrite,
+    /// Read operator-listed environment variables (`env`).
+    #[serde(rename = "env")]
+    Env,
+    /// Rewrite the system prompt, context and model requests.
+    #[serde(rename = "prompt:modify")]
+    PromptModify,
+    /// Rewrite channel messages and compaction.
+    #[serde(rename = "messages:modify")]
+    MessagesModify,
+    /// Rewrite or block tool calls.
+    #[serde(rename = "tool-calls:modify")]
+    ToolCallsModify,
+    /// Rewrite tool results before they are persisted.
+    #[serde(rename = "tool-results:modify")]
+    ToolResultsModify,
+    /// See message and model content unredacted.
+    #[serde(rename = "conversation:read")]
+    ConversationRead,
+}
+
+impl Capability {
+    /// Every capability, for docs and the capability matrix test.
+    pub const ALL: [Capability; 11] = [
+        Capability::Log,
+        Capability::Kv,
+        Capability::HttpOutbound,
+        Capability::FsRead,
+        Capability::FsWrite,
+        Capability::Env,
+        Capability::PromptModify,
+        Capability::MessagesModify,
+        Capability::ToolCallsModify,
+        Capability::ToolResultsModify,
+        Capability::ConversationRead,
+    ];
+
+    /// The name used in manifests and config, e.g. `http:outbound`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Log => "log",
+            Capability::Kv => "kv",
+            Capability::HttpOutbound => "http:outbound",
+            Capability::FsRead => "fs:read",
+            Capability::FsWrite => "fs:write",
+            Capability::Env => "env",
+            Capability::PromptModify => "prompt:modify",
+            Capability::MessagesModify => "messages:modify",
+            Capability::ToolCallsModify => "tool-calls:modify",
+            Capability::ToolResultsModify => "tool-results:modify",
+            Capability::ConversationRead => "conversation:read",
+        }
+    }
+
+    /// Looks a capability up by name.
+    pub fn from_name(name: &str) -> Option<Capability> {
+        Capability::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The mutation right this capability stands for, if it is one.
+    pub fn mutation_right(self) -> Option<MutationRight> {
+        match self {
+            Capability::PromptModify => Some(MutationRight::Prompt),
+            Capability::MessagesModify => Some(MutationRight::Messages),
+            Capability::ToolCallsModify => Some(MutationRight::ToolCalls),
+            Capability::ToolResultsModify => Some(MutationRight::ToolResults),
+            Capability::Log
+            | Capability::Kv
+            | Capability::HttpOutbound
+            | Capability::FsRead
+            | Capability::FsWrite
+            | Capability::Env
+            | Capability::ConversationRead => None,
+        }
+    }
+
+    /// Whether holding it lets a tool change or reach something beyond the plugin's own
+    /// kv store: the network, writable directories, the host's environment. A tool of a
+    /// plugin holding one of these is judged `act`, whatever it says of itself.
+    pub fn reaches_outside(self) -> bool {
+        match self {
+            Capability::HttpOutbound | Capability::FsWrite | Capability::Env => true,
+            Capability::Log
+            | Capability::Kv
+            | Capability::FsRead
+            | Capability::PromptModify
+            | Capability::MessagesModify
+            | Capability::ToolCallsModify
+            | Capability::ToolResultsModify
+            | Capability::ConversationRead => false,
+        }
+    }
+
+    /// Whether a plugin has it without asking (only `log`).
+    pub fn is_implicit(self) -> bool {
+        match self {
+            Capability::Log => true,
+            Capability::Kv
+            | Capability::HttpOutbound
+            | Capability::FsRead
+            | Capability::FsWrite
+            | Capability::Env
+            | Capability::PromptModify
+            | Capability::MessagesModify
+            | Capability::ToolCallsModify
+            | Capability::ToolResultsModify
+            | Capability::ConversationRead => false,
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -102,6 +102,26 @@ async fn an_export_the_manifest_promises_but_the_component_lacks_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_the_right_name_but_another_type_is_refused_at_load() {
+    // `list-specs` and `invoke` exist but return a bare u32: the calls' signatures are
+    // checked against the component once, at load, and never assumed unchecked.
+    let wat = r#"(component
+        (core module $m (func (export "f") (result i32) i32.const 0))
+        (core instance $i (instantiate $m))
+        (func $f (result u32) (canon lift (core func $i "f")))
+        (instance $tool (export "list-specs" (func $f)) (export "invoke" (func $f)))
+        (export "zeroclaw:tools/tool@1.0.0" (instance $tool)))"#;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "id = \"skewed\"\nversion = \"1.0.0\"\ncomponent = \"c.wasm\"\nwit = [\"zeroclaw:tools@1.0.0\"]\n[[tools]]\nname = \"t\"\neffect = \"read\"\n";
+    install_wat(dir.path(), "skewed", wat, manifest);
+    let reason = failure(status_of(dir.path(), "", "skewed").await);
+    assert!(
+        reason.contains("self-check failed") && reason.contains("export `list-specs` does not match the contract"),
+        "{reason}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tool_the_component_does_not_list_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     install_edited("text-stats", dir.path(), |t| t.replace("name = \"text_stats\"", "name = \"word_count\""));

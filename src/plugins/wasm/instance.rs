@@ -14,23 +14,19 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, InstancePre, TypedFunc};
+use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, InstancePre};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use zeroclaw_plugin_api::{
     ChatRequest, ChatResponse, FailureKind, HookContext, HookOutcome, HookPayload, Owner, ProviderError,
     RuntimeFailure, ToolError, ToolSpec,
 };
 
-use super::bindings::hooks::HookPluginIndices;
-use super::bindings::hooks::zeroclaw::hooks::types as wh;
-use super::bindings::hooks::zeroclaw::host::types as wt;
-use super::bindings::providers::ProviderPluginIndices;
 use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
-use super::bindings::tools::ToolPluginIndices;
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
 use super::convert;
 use super::host::{HostState, PluginShared};
 use super::reaper::Reaped;
+use super::signature::{self, Signature};
 use super::size::content_size;
 use crate::config::InstancePolicy;
 use crate::plugins::manifest::{HOST_PACKAGES, PluginKind};
@@ -497,36 +493,38 @@ impl PluginInstances {
         request: Request<'_>,
     ) -> Result<Reply, CallError> {
         let instance = &instance;
-        // SAFETY (every `new_unchecked` below): the function types were checked against
-        // the bindings once, by the load-time `Request::Probe`, and every instance is
-        // instantiated from the same component; a plugin is only served after its probe.
+        // SAFETY (every `Signature::assume` below): the probe checked each export against
+        // the same alias at load, and every instance is instantiated from that component;
+        // a plugin is only served after its probe.
         match request {
             Request::Probe => {
                 // Checks every export this plugin will be called through against the
-                // bindings' types, once; the calls after it rely on that check.
-                let mismatch =
-                    |e: wasmtime::Error| CallError::Contract(format!("an export does not match the contract: {e}"));
+                // signature its calls use, once; the calls after it rely on that check.
+                let mismatch = |name: &'static str| {
+                    move |e: wasmtime::Error| {
+                        CallError::Contract(format!("export `{name}` does not match the contract: {e}"))
+                    }
+                };
                 if self.exports.handle.is_some() {
-                    HookPluginIndices::new(&self.pre).and_then(|i| i.load(&mut *store, instance)).map_err(mismatch)?;
+                    let handle = func(store, instance, &self.exports.handle, "hooks")?;
+                    signature::Handle::check(handle, &*store).map_err(mismatch("handle"))?;
                 }
                 if self.exports.list_specs.is_some() {
-                    ToolPluginIndices::new(&self.pre).and_then(|i| i.load(&mut *store, instance)).map_err(mismatch)?;
+                    let list = func(store, instance, &self.exports.list_specs, "tools")?;
+                    signature::ListSpecs::check(list, &*store).map_err(mismatch("list-specs"))?;
+                    let invoke = func(store, instance, &self.exports.invoke, "tools")?;
+                    signature::Invoke::check(invoke, &*store).map_err(mismatch("invoke"))?;
                 }
                 if self.exports.chat.is_some() {
-                    ProviderPluginIndices::new(&self.pre)
-                        .and_then(|i| i.load(&mut *store, instance))
-                        .map_err(mismatch)?;
+                    let chat = func(store, instance, &self.exports.chat, "providers")?;
+                    signature::Chat::check(chat, &*store).map_err(mismatch("chat"))?;
                 }
                 Ok(Reply::Probed)
             }
             Request::Hook { ctx, payload } => {
                 let handle = func(store, instance, &self.exports.handle, "hooks")?;
                 let (ctx, event) = (convert::context_to_wit(ctx), convert::event_to_wit(payload));
-                let typed = unsafe {
-                    TypedFunc::<(&wh::HookContext, &wh::HookEvent), (Result<wh::Outcome, String>,)>::new_unchecked(
-                        handle,
-                    )
-                };
+                let typed = unsafe { signature::Handle::assume(handle) };
                 let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
                 Ok(Reply::Hook(match answer {
                     Ok(outcome) => Ok(convert::outcome_from_wit(outcome).map_err(CallError::Contract)?),
@@ -535,7 +533,7 @@ impl PluginInstances {
             }
             Request::ListSpecs => {
                 let list = func(store, instance, &self.exports.list_specs, "tools")?;
-                let typed = unsafe { TypedFunc::<(), (Vec<wt::ToolSpec>,)>::new_unchecked(list) };
+                let typed = unsafe { signature::ListSpecs::assume(list) };
                 let (specs,) = typed.call_async(&mut *store, ()).await?;
                 if specs.len() > MAX_TOOL_SPECS {
                     return Err(CallError::Contract(format!(
@@ -548,8 +546,7 @@ impl PluginInstances {
             }
             Request::Invoke { name, args } => {
                 let invoke = func(store, instance, &self.exports.invoke, "tools")?;
-                let typed =
-                    unsafe { TypedFunc::<(&str, &str), (Result<String, WitToolError>,)>::new_unchecked(invoke) };
+                let typed = unsafe { signature::Invoke::assume(invoke) };
                 let (answer,) = typed.call_async(&mut *store, (name, &args.to_string())).await?;
                 Ok(Reply::Invoked(answer.map_err(|e| match e {
                     WitToolError::InvalidArguments(m) => ToolError::InvalidArguments(m),
@@ -559,11 +556,7 @@ impl PluginInstances {
             Request::Chat { name, request } => {
                 let chat = func(store, instance, &self.exports.chat, "providers")?;
                 let request = convert::request_to_wit(request);
-                let typed = unsafe {
-                    TypedFunc::<(&str, &wt::ChatRequest), (Result<wt::ChatResponse, WitProviderError>,)>::new_unchecked(
-                        chat,
-                    )
-                };
+                let typed = unsafe { signature::Chat::assume(chat) };
                 let (answer,) = typed.call_async(&mut *store, (name, &request)).await?;
                 Ok(Reply::Chat(match answer {
                     Ok(response) => Ok(convert::response_from_wit(response).map_err(CallError::Contract)?),

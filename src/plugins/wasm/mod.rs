@@ -23,6 +23,7 @@ mod offers;
 mod probe;
 mod reaper;
 mod refresh;
+mod signature;
 mod size;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};

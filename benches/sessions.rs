@@ -21,6 +21,7 @@ fn rss_mb() -> f64 {
     pages * 4096.0 / (1024.0 * 1024.0)
 }
 
+#[allow(unsafe_code, reason = "malloc_trim has no safe wrapper")]
 fn trim() {
     // SAFETY: malloc_trim only returns free heap memory to the OS.
     unsafe {

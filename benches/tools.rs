@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-#[allow(dead_code)] // this bench uses only the config
+#[allow(dead_code, reason = "this bench uses only the config")]
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -47,6 +47,7 @@ pub type HealthBody = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// Raises the open-file soft limit to the hard limit (where the OS allows), and returns
 /// the soft limit now in force, if it is known.
+#[allow(unsafe_code, reason = "getrlimit and setrlimit have no safe std wrapper")]
 pub fn raise_open_file_limit() -> Option<u64> {
     #[cfg(unix)]
     {
@@ -63,7 +64,7 @@ pub fn raise_open_file_limit() -> Option<u64> {
                 }
             }
         }
-        #[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every unix
+        #[allow(clippy::unnecessary_cast, reason = "rlim_t is u64 on Linux, not on every unix")]
         Some(limit.rlim_cur as u64)
     }
     #[cfg(not(unix))]

@@ -374,7 +374,7 @@ mod gateway_edges {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_bearer_scheme_is_case_insensitive() {
-        // SAFETY (set_var): this variable is read only by this test's gateway.
+        // SAFETY: set_var; this variable is read only by this test's gateway.
         unsafe { std::env::set_var("ZC_EDGE_TOKEN", "s3cret") };
         let (addr, stop, _dir) = gateway("token_env = \"ZC_EDGE_TOKEN\"").await;
         tokio::task::spawn_blocking(move || {
@@ -414,7 +414,7 @@ mod gateway_edges {
         let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: reads the limits into the struct.
         assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
-        #[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every unix
+        #[allow(clippy::unnecessary_cast, reason = "rlim_t is u64 on Linux, not on every unix")]
         let current = limit.rlim_cur as u64;
         assert_eq!(soft, current);
         assert_eq!(limit.rlim_cur, limit.rlim_max, "soft raised to hard");

@@ -1,4 +1,5 @@
 //! One integration binary, one module per topic: it links once.
+#![allow(unsafe_code, reason = "tests set environment variables (unsafe since edition 2024) and read rlimits")]
 
 #[cfg(feature = "wasm")]
 mod agent;

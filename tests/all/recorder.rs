@@ -22,13 +22,13 @@ register_hook! {
 static RECORDS: LazyLock<Mutex<HashMap<String, Vec<HookPayload>>>> = LazyLock::new(Default::default);
 
 /// Every payload recorded for agent `agent_id`, in order.
-#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // the agent tests need the wasm build
+#[cfg_attr(not(feature = "wasm"), allow(dead_code, reason = "the agent tests need the wasm build"))]
 pub fn recorded(agent_id: &str) -> Vec<HookPayload> {
     RECORDS.lock().get(agent_id).cloned().unwrap_or_default()
 }
 
 /// The hook names recorded for `agent_id`, in order.
-#[cfg_attr(not(feature = "wasm"), allow(dead_code))]
+#[cfg_attr(not(feature = "wasm"), allow(dead_code, reason = "the agent tests need the wasm build"))]
 pub fn hooks(agent_id: &str) -> Vec<&'static str> {
     recorded(agent_id).iter().map(|p| p.point().name()).collect()
 }

@@ -67,7 +67,7 @@ pub trait Hook: sealed::Sealed + 'static {
     fn lend(payload: Self::Payload) -> HookPayload;
     /// Takes this point's payload back out of the enum, or gives the enum back when it
     /// holds another point's payload.
-    #[allow(clippy::result_large_err)] // the enum given back is the caller's own value, moved
+    #[allow(clippy::result_large_err, reason = "the enum given back is the caller's own value, moved")]
     fn reclaim(payload: HookPayload) -> Result<Self::Payload, HookPayload>;
 }
 
@@ -202,7 +202,7 @@ macro_rules! hook_catalog {
                     HookPayload::$variant(payload)
                 }
 
-                #[allow(clippy::result_large_err)]
+                #[allow(clippy::result_large_err, reason = "the enum given back is the caller's own value, moved")]
                 fn reclaim(payload: HookPayload) -> Result<$payload, HookPayload> {
                     match payload {
                         HookPayload::$variant(payload) => Ok(payload),

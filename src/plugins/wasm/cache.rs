@@ -100,6 +100,7 @@ impl CompileCache {
     }
 
     /// Loads `bytes` from the cache, or compiles and stores them.
+    #[allow(unsafe_code, reason = "wasmtime loads precompiled code only through an unsafe fn")]
     pub fn load_or_compile(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Loaded> {
         let started = Instant::now();
         let path = self.entry_path(bytes);
@@ -140,6 +141,7 @@ impl CompileCache {
     }
 
     /// Checks an entry's header and hash, then asks wasmtime to load it.
+    #[allow(unsafe_code, reason = "wasmtime loads precompiled code only through an unsafe fn")]
     fn open(engine: &Engine, entry: &[u8]) -> Result<Component, String> {
         if entry.len() < HEADER || &entry[..MAGIC.len()] != MAGIC {
             return Err("not a zeroclaw cache entry".into());

@@ -486,6 +486,7 @@ impl PluginInstances {
         }
     }
 
+    #[allow(unsafe_code, reason = "calls use typed functions checked once at load (see signature.rs)")]
     async fn dispatch(
         &self,
         store: &mut Store<HostState>,
@@ -524,6 +525,7 @@ impl PluginInstances {
             Request::Hook { ctx, payload } => {
                 let handle = func(store, instance, &self.exports.handle, "hooks")?;
                 let (ctx, event) = (convert::context_to_wit(ctx), convert::event_to_wit(payload));
+                // SAFETY: checked by the probe with this alias (see above).
                 let typed = unsafe { signature::Handle::assume(handle) };
                 let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
                 Ok(Reply::Hook(match answer {
@@ -533,6 +535,7 @@ impl PluginInstances {
             }
             Request::ListSpecs => {
                 let list = func(store, instance, &self.exports.list_specs, "tools")?;
+                // SAFETY: checked by the probe with this alias (see above).
                 let typed = unsafe { signature::ListSpecs::assume(list) };
                 let (specs,) = typed.call_async(&mut *store, ()).await?;
                 if specs.len() > MAX_TOOL_SPECS {
@@ -546,6 +549,7 @@ impl PluginInstances {
             }
             Request::Invoke { name, args } => {
                 let invoke = func(store, instance, &self.exports.invoke, "tools")?;
+                // SAFETY: checked by the probe with this alias (see above).
                 let typed = unsafe { signature::Invoke::assume(invoke) };
                 let (answer,) = typed.call_async(&mut *store, (name, &args.to_string())).await?;
                 Ok(Reply::Invoked(answer.map_err(|e| match e {
@@ -556,6 +560,7 @@ impl PluginInstances {
             Request::Chat { name, request } => {
                 let chat = func(store, instance, &self.exports.chat, "providers")?;
                 let request = convert::request_to_wit(request);
+                // SAFETY: checked by the probe with this alias (see above).
                 let typed = unsafe { signature::Chat::assume(chat) };
                 let (answer,) = typed.call_async(&mut *store, (name, &request)).await?;
                 Ok(Reply::Chat(match answer {

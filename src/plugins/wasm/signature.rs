@@ -5,6 +5,7 @@
 //! use were checked against the component. [`Signature::check`] does that on the load-time
 //! self-check with the same aliases the calls use, so a WIT change the aliases do not
 //! follow is a load error naming the export, never undefined behaviour.
+#![allow(unsafe_code, reason = "the one place that builds typed functions without a check")]
 
 use wasmtime::AsContext;
 use wasmtime::component::{ComponentNamedList, Func, Lift, Lower, TypedFunc};

@@ -96,7 +96,7 @@ fn with_nonce(component: &[u8], n: u64) -> Vec<u8> {
 async fn call(agent: &Agent) -> String {
     let snapshot = agent.runtime().snapshot();
     let entry = snapshot.tool("text_stats").unwrap();
-    entry.invoke(serde_json::json!({"text": "a b"})).await.unwrap();
+    entry.invoke(&serde_json::json!({"text": "a b"})).await.unwrap();
     entry.owner.to_string()
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 #[allow(dead_code, reason = "this bench uses only the config")]
 mod common;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use zeroclaw::config::SecurityConfig;
 use zeroclaw::hooks::HookRunner;
 use zeroclaw::observability::Observers;
@@ -43,21 +43,26 @@ fn bench(c: &mut Criterion) {
         let args = serde_json::json!({ "text": text });
         group.bench_function(format!("direct/{label}"), |b| {
             b.to_async(&rt).iter(|| {
-                let (entry, args) = (&entry, args.clone());
+                let (entry, args) = (&entry, &args);
                 async move { entry.tool.invoke(args).await.unwrap() }
             })
         });
         let executor = ToolExecutor { runner: &runner, policy: &policy, observer: &observer };
+        // The call arrives owned, as the model's does: building it is outside the timing.
+        let call = ToolCall { id: "c".into(), name: "text_stats".into(), arguments: args.clone() };
         group.bench_function(format!("pipeline/{label}"), |b| {
-            b.to_async(&rt).iter(|| {
-                let call = ToolCall { id: "c".into(), name: "text_stats".into(), arguments: args.clone() };
-                let (executor, snapshot, ctx) = (&executor, &snapshot, &ctx);
-                async move {
-                    let done = executor.execute(snapshot, ctx, call).await;
-                    assert!(!done.result.is_error, "{:?}", done.result);
-                    done
-                }
-            })
+            b.to_async(&rt).iter_batched(
+                || call.clone(),
+                |call| {
+                    let (executor, snapshot, ctx) = (&executor, &snapshot, &ctx);
+                    async move {
+                        let done = executor.execute(snapshot, ctx, call).await;
+                        assert!(!done.result.is_error, "{:?}", done.result);
+                        done
+                    }
+                },
+                BatchSize::SmallInput,
+            )
         });
     }
     group.finish();

@@ -122,7 +122,8 @@ pub enum Event {
         /// The tool.
         tool: String,
         /// Who serves it.
-        owner: String,
+        #[serde(serialize_with = "as_text")]
+        owner: Owner,
     },
     /// A tool call finished (or was refused).
     ToolCallEnd {

@@ -5,7 +5,7 @@
 //! A plugin that saw a payload redacted cannot rewrite it: it would write the redaction
 //! marks back. The wasm adapter refuses such a rewrite.
 
-use zeroclaw_plugin_api::{ChatMessage, HookPayload, Role};
+use zeroclaw_plugin_api::{ChatMessage, HookPayload, HookPoint, Role};
 
 /// What replaces redacted text.
 pub const REDACTED: &str = "[redacted: conversation:read not granted]";
@@ -22,8 +22,34 @@ fn hide_messages(messages: &mut [ChatMessage]) {
     }
 }
 
+/// Whether payloads of `point` carry conversation content (and so are redacted for a
+/// plugin without `conversation:read`).
+pub fn carries(point: HookPoint) -> bool {
+    use HookPoint as H;
+    match point {
+        H::BeforeAgentStart
+        | H::MessageReceived
+        | H::MessageSending
+        | H::MessageSent
+        | H::BeforeLlmCall
+        | H::LlmOutput
+        | H::BeforeCompaction
+        | H::AfterCompaction
+        | H::AgentEnd => true,
+        H::GatewayStart
+        | H::GatewayStop
+        | H::SessionStart
+        | H::SessionEnd
+        | H::BeforeToolCall
+        | H::AfterToolCall
+        | H::ToolResultPersist
+        | H::ObserverEvent => false,
+    }
+}
+
 /// A copy of `payload` with conversation content replaced by [`REDACTED`], or `None`
-/// when the payload carries none.
+/// when the payload carries none. The reference definition: the wasm backend redacts
+/// while it converts a payload, and a test checks it agrees with this, point by point.
 pub fn redact(payload: &HookPayload) -> Option<HookPayload> {
     use HookPayload as P;
     let mut copy = payload.clone();

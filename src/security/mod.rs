@@ -31,10 +31,11 @@ impl SecurityPolicy {
     /// Whether a call to tool `name`, judged `effect`, may run now; an allowed act call
     /// counts toward the rate limit. The error says why and what would allow it.
     pub fn check(&self, name: &str, effect: ToolEffect) -> Result<(), String> {
-        self.check_at(name, effect, Instant::now())
+        self.check_at(name, effect, Instant::now)
     }
 
-    fn check_at(&self, name: &str, effect: ToolEffect, now: Instant) -> Result<(), String> {
+    /// `now` is read only for an act call (the rate limit's window): a read costs no clock.
+    fn check_at(&self, name: &str, effect: ToolEffect, now: impl FnOnce() -> Instant) -> Result<(), String> {
         if self.config.deny_tools.iter().any(|t| t == name) {
             return Err(format!("`{name}` is in security.deny_tools"));
         }
@@ -52,6 +53,7 @@ impl SecurityPolicy {
             }
             Autonomy::Supervised | Autonomy::Full => {}
         }
+        let now = now();
         let mut actions = self.actions.lock();
         while actions.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
             actions.pop_front();
@@ -99,10 +101,15 @@ mod tests {
         let p = policy(Autonomy::Full, &[], &[], 2);
         let act = ("file_write", ToolEffect::Act);
         let t0 = Instant::now();
-        assert!(p.check_at(act.0, act.1, t0).is_ok());
-        assert!(p.check_at(act.0, act.1, t0 + Duration::from_secs(10)).is_ok());
-        assert!(p.check_at(act.0, act.1, t0 + Duration::from_secs(20)).unwrap_err().contains("max_actions_per_hour"));
-        assert!(p.check_at("clock", ToolEffect::Read, t0 + Duration::from_secs(20)).is_ok(), "reads are not actions");
-        assert!(p.check_at(act.0, act.1, t0 + WINDOW + Duration::from_secs(1)).is_ok(), "the window slides");
+        assert!(p.check_at(act.0, act.1, || t0).is_ok());
+        assert!(p.check_at(act.0, act.1, || t0 + Duration::from_secs(10)).is_ok());
+        assert!(
+            p.check_at(act.0, act.1, || t0 + Duration::from_secs(20)).unwrap_err().contains("max_actions_per_hour")
+        );
+        assert!(
+            p.check_at("clock", ToolEffect::Read, || t0 + Duration::from_secs(20)).is_ok(),
+            "reads are not actions"
+        );
+        assert!(p.check_at(act.0, act.1, || t0 + WINDOW + Duration::from_secs(1)).is_ok(), "the window slides");
     }
 }

@@ -48,6 +48,12 @@ pub struct ToolExecutor<'a> {
     pub observer: &'a dyn Observer,
 }
 
+/// Whether anything listens to `point` in the snapshot the call runs in: with nothing, its
+/// payload is not even built.
+fn has_handlers(snapshot: &Snapshot, point: HookPoint) -> bool {
+    !snapshot.hooks(point).is_empty()
+}
+
 fn error_result(call: &ToolCall, content: String) -> ToolResult {
     ToolResult { call_id: call.id.clone(), name: call.name.clone(), content, is_error: true }
 }
@@ -57,7 +63,7 @@ impl ToolExecutor<'_> {
     pub async fn execute(&self, snapshot: &Snapshot, ctx: &HookContext, call: ToolCall) -> Executed {
         let started = Instant::now();
         let (call, result, owner, ran) = self.run(snapshot, ctx, call).await;
-        let persisted = self.persist(ctx, &call, result).await;
+        let persisted = self.persist(snapshot, ctx, &call, result).await;
         let duration_ms = started.elapsed().as_millis() as u64;
         self.observer.record(&Event::ToolCallEnd {
             tool: call.name.clone(),
@@ -65,7 +71,7 @@ impl ToolExecutor<'_> {
             success: !persisted.is_error,
             duration_ms,
         });
-        if self.runner.has_handlers(HookPoint::AfterToolCall) {
+        if has_handlers(snapshot, HookPoint::AfterToolCall) {
             let done =
                 AfterToolCall { call: call.clone(), result: persisted.clone(), owner: owner.clone(), duration_ms };
             self.runner.fire::<hooks::AfterToolCall>(ctx, done).await;
@@ -81,7 +87,7 @@ impl ToolExecutor<'_> {
         call: ToolCall,
     ) -> (ToolCall, ToolResult, String, bool) {
         // With no handler on a point, its payload is not even built.
-        let call = if self.runner.has_handlers(HookPoint::BeforeToolCall) {
+        let call = if has_handlers(snapshot, HookPoint::BeforeToolCall) {
             // A blocked call is answered as the model asked it, whatever a handler before
             // the cancel rewrote: the one copy the chain needs.
             let asked = call.clone();
@@ -139,8 +145,8 @@ impl ToolExecutor<'_> {
     /// Step 5 for one entry: its output, or its error (a runtime failure is also reported
     /// to the observer, naming the plugin).
     async fn invoke(&self, entry: &ToolEntry, call: &ToolCall) -> Result<ToolResult, ToolError> {
-        self.observer.record(&Event::ToolCallStart { tool: call.name.clone(), owner: entry.owner.to_string() });
-        match entry.invoke(call.arguments.clone()).await {
+        self.observer.record(&Event::ToolCallStart { tool: call.name.clone(), owner: entry.owner.clone() });
+        match entry.invoke(&call.arguments).await {
             Ok(content) => {
                 Ok(ToolResult { call_id: call.id.clone(), name: call.name.clone(), content, is_error: false })
             }
@@ -161,8 +167,8 @@ impl ToolExecutor<'_> {
     }
 
     /// Step 6: `tool_result_persist`.
-    async fn persist(&self, ctx: &HookContext, call: &ToolCall, result: ToolResult) -> ToolResult {
-        if !self.runner.has_handlers(HookPoint::ToolResultPersist) {
+    async fn persist(&self, snapshot: &Snapshot, ctx: &HookContext, call: &ToolCall, result: ToolResult) -> ToolResult {
+        if !has_handlers(snapshot, HookPoint::ToolResultPersist) {
             return result;
         }
         let persist = ToolResultPersist { call: call.clone(), result };

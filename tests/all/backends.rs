@@ -93,7 +93,7 @@ impl Tool for Echo {
     fn spec(&self) -> &ToolSpec {
         &self.0
     }
-    async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError> {
+    async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
         Ok(format!("{} says {args}", self.0.name))
     }
 }
@@ -182,7 +182,7 @@ async fn counters_survive_a_reload_and_a_failed_round_publishes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (runtime, script) = start(dir.path()).await;
     let before = runtime.snapshot();
-    before.tool("echo").unwrap().invoke(serde_json::json!({})).await.unwrap();
+    before.tool("echo").unwrap().invoke(&serde_json::json!({})).await.unwrap();
 
     let report = runtime.reload(None).await;
     assert!(report.is_clean(), "{}", report.summary());

@@ -132,7 +132,7 @@ async fn burst(snapshot: &Arc<Snapshot>, calls: usize, args: serde_json::Value) 
     let tasks: Vec<_> = (0..calls)
         .map(|_| {
             let (snapshot, args) = (snapshot.clone(), args.clone());
-            tokio::spawn(async move { snapshot.tool("zoo_tool").unwrap().invoke(args).await })
+            tokio::spawn(async move { snapshot.tool("zoo_tool").unwrap().invoke(&args).await })
         })
         .collect();
     let mut results = Vec::new();
@@ -163,7 +163,7 @@ async fn a_burst_over_the_concurrency_limit_is_busy_not_failure() {
     assert!(busy > 0, "64 calls of 500 ms on 2 slots cannot all get one within 2 s");
     let record = snapshot.plugins().iter().find(|p| p.id == "steady").unwrap();
     assert_eq!(record.live_status(), "active", "waiting calls are not the plugin's failures");
-    let next = snapshot.tool("zoo_tool").unwrap().invoke(serde_json::json!({"kind": "ok"})).await;
+    let next = snapshot.tool("zoo_tool").unwrap().invoke(&serde_json::json!({"kind": "ok"})).await;
     assert_eq!(next.unwrap(), "fine", "the next call succeeds");
 }
 
@@ -396,7 +396,7 @@ async fn a_result_beyond_what_the_engine_copies_is_output_too_large() {
     let result = snapshot
         .tool("zoo_tool")
         .unwrap()
-        .invoke(serde_json::json!({"kind": "huge_output", "bytes": 200_000_000u64}))
+        .invoke(&serde_json::json!({"kind": "huge_output", "bytes": 200_000_000u64}))
         .await;
     match result {
         Err(ToolError::Runtime(f)) => {

@@ -164,7 +164,7 @@ impl Tool for Named {
     fn spec(&self) -> &ToolSpec {
         &self.0
     }
-    async fn invoke(&self, _args: serde_json::Value) -> Result<String, ToolError> {
+    async fn invoke(&self, _args: &serde_json::Value) -> Result<String, ToolError> {
         Ok(String::new())
     }
 }
@@ -225,7 +225,7 @@ impl Tool for Trapping {
     fn spec(&self) -> &ToolSpec {
         &self.0
     }
-    async fn invoke(&self, _args: serde_json::Value) -> Result<String, ToolError> {
+    async fn invoke(&self, _args: &serde_json::Value) -> Result<String, ToolError> {
         let owner = Owner::wasm("clock2", "1.0.0", 1);
         Err(zeroclaw_plugin_api::RuntimeFailure::new(owner, zeroclaw_plugin_api::FailureKind::Trap, "unreachable")
             .into())

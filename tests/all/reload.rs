@@ -44,7 +44,7 @@ fn set_version(root: &Path, version: &str) {
 async fn call(agent: &Agent) -> Result<String, String> {
     let snapshot = agent.runtime().snapshot();
     let entry = snapshot.tool("text_stats").ok_or("no text_stats")?;
-    entry.invoke(serde_json::json!({"text": "a b"})).await.map_err(|e| e.to_string())?;
+    entry.invoke(&serde_json::json!({"text": "a b"})).await.map_err(|e| e.to_string())?;
     Ok(entry.owner.to_string())
 }
 

@@ -80,7 +80,7 @@ async fn start(root: &Path, zoos: &[Zoo<'_>], extra: &str) -> PluginRuntime {
 async fn fault(snapshot: &Snapshot, zoo: &Zoo<'_>, args: serde_json::Value) -> Result<String, ToolError> {
     let entry =
         snapshot.tool(&zoo.tool()).unwrap_or_else(|| panic!("{} is not serving: {:?}", zoo.id, snapshot.diagnostics()));
-    entry.invoke(args).await
+    entry.invoke(&args).await
 }
 
 fn runtime_failure(result: Result<String, ToolError>) -> zeroclaw_plugin_api::RuntimeFailure {

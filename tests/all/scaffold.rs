@@ -35,7 +35,7 @@ async fn plugins_new_output_builds_and_loads_unchanged() {
         let record = snapshot.plugins().iter().find(|p| p.id == id).unwrap();
         assert_eq!(record.status, PluginStatus::Active, "{id}");
     }
-    let reversed = snapshot.tool("my_tool").unwrap().invoke(serde_json::json!({"text": "abc"})).await;
+    let reversed = snapshot.tool("my_tool").unwrap().invoke(&serde_json::json!({"text": "abc"})).await;
     assert_eq!(reversed.unwrap(), "cba");
     let request = ChatRequest { messages: vec![ChatMessage::user("hi")], ..Default::default() };
     let answer = snapshot.provider("my_provider").unwrap().provider.chat(&request).await.unwrap();

@@ -65,12 +65,12 @@ async fn text_stats_tool_and_echo_provider_work_through_the_tables() {
     let tool = snapshot.tool("text_stats").expect("the plugin tool is in the table");
     assert_eq!(tool.owner.to_string(), "wasm:text-stats@0.1.0");
     assert_eq!(tool.spec.parameters["required"], serde_json::json!(["text"]));
-    let out = tool.invoke(serde_json::json!({"text": "a b a\nc"})).await;
+    let out = tool.invoke(&serde_json::json!({"text": "a b a\nc"})).await;
     let stats: serde_json::Value = serde_json::from_str(&out.unwrap()).unwrap();
     assert_eq!(stats["words"], 4);
     assert_eq!(stats["lines"], 2);
     assert_eq!(stats["top_words"][0], serde_json::json!({"word": "a", "count": 2}));
-    let bad = tool.invoke(serde_json::json!({"text": 5})).await;
+    let bad = tool.invoke(&serde_json::json!({"text": 5})).await;
     assert!(matches!(bad, Err(ToolError::InvalidArguments(_))), "{bad:?}");
 
     let provider = snapshot.provider("echo").expect("the plugin provider is in the table");
@@ -103,7 +103,7 @@ async fn guard_is_a_hook_a_tool_and_a_provider_at_once() {
     let found = snapshot
         .tool("json_query")
         .unwrap()
-        .invoke(serde_json::json!({"document": "{\"a\": [1, {\"b\": 2}]}", "path": "a.1.b"}))
+        .invoke(&serde_json::json!({"document": "{\"a\": [1, {\"b\": 2}]}", "path": "a.1.b"}))
         .await;
     assert_eq!(found.unwrap(), "2");
 

@@ -39,5 +39,8 @@ pub trait Tool: Send + Sync {
     fn spec(&self) -> &ToolSpec;
 
     /// Runs the tool with JSON arguments; returns the text the model will see.
-    async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError>;
+    ///
+    /// The arguments are lent: the host keeps the call (for the history, `after_tool_call`
+    /// and a fallback) and never copies them for the tool.
+    async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError>;
 }

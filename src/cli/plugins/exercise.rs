@@ -35,7 +35,7 @@ pub async fn call(config: Option<&Path>, id: &str, tool: &str, args: &str) -> Re
         return Err(CliError(format!("arguments do not match `{tool}`'s schema: {}", problems.join("; "))));
     }
     // The plugin's own tool: a failure is shown as it is, never hidden by a native fallback.
-    match entry.invoke(args).await {
+    match entry.invoke(&args).await {
         Ok(output) => {
             println!("{}", for_terminal(&output));
             Ok(())

@@ -73,7 +73,7 @@ impl ToolEntry {
     }
 
     /// Invokes this entry's tool (never its fallback) and counts the call.
-    pub async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError> {
+    pub async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
         let started = std::time::Instant::now();
         let result = self.tool.invoke(args).await;
         self.stats.record_call(started.elapsed());

@@ -12,6 +12,7 @@ use zeroclaw_plugin_api::{
 };
 
 use super::instance::{PluginInstances, Reply, Request};
+use super::view::Seen;
 use crate::plugins::conversation;
 
 fn unexpected(instances: &PluginInstances, what: &str) -> RuntimeFailure {
@@ -50,10 +51,10 @@ impl HookHandler for WasmHookHandler {
     }
 
     async fn handle(&self, ctx: &HookContext, payload: &HookPayload) -> Result<HookOutcome, HookError> {
-        let redacted = if self.conversation_read { None } else { conversation::redact(payload) };
-        let seen = redacted.as_ref().unwrap_or(payload);
-        match self.instances.call(Request::Hook { ctx, payload: seen }).await? {
-            Reply::Hook(Ok(HookOutcome::Modify(_))) if redacted.is_some() => Err(RuntimeFailure::new(
+        let redacted = !self.conversation_read && conversation::carries(payload.point());
+        let seen = if redacted { Seen::Redacted } else { Seen::Whole };
+        match self.instances.call(Request::Hook { ctx, payload, seen }).await? {
+            Reply::Hook(Ok(HookOutcome::Modify(_))) if redacted => Err(RuntimeFailure::new(
                 self.instances.owner().clone(),
                 FailureKind::Denied,
                 format!(
@@ -89,8 +90,8 @@ impl Tool for WasmTool {
         &self.spec
     }
 
-    async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError> {
-        match self.instances.call(Request::Invoke { name: &self.spec.name, args: &args }).await? {
+    async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
+        match self.instances.call(Request::Invoke { name: &self.spec.name, args }).await? {
             Reply::Invoked(result) => result,
             _ => Err(unexpected(&self.instances, "invoke").into()),
         }

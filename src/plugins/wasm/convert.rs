@@ -1,16 +1,18 @@
 //! Conversions between the api crate's types and the WIT bindings.
 //!
 //! The api crate never sees a WIT type; this is the one place that maps them, case by case.
-//! Host-to-guest conversions cannot fail. Guest-to-host conversions can (a guest may send
-//! malformed JSON): they return the reason, which the caller reports as a contract failure
-//! naming the plugin.
+//! Guest-to-host conversions can fail (a guest may send malformed JSON): they return the
+//! reason, which the caller reports as a contract failure naming the plugin. Host-to-guest
+//! values are lowered from borrowed views instead (`view.rs`); the owned host-to-guest
+//! conversions here are the tests' inverse of the guest-to-host ones, and the reference the
+//! views are checked against.
 
 use zeroclaw_plugin_api as api;
 
 use super::bindings::hooks::zeroclaw::hooks::types as wh;
 use super::bindings::hooks::zeroclaw::host::types as wt;
 
-fn json_text(value: &serde_json::Value) -> String {
+pub(super) fn json_text(value: &serde_json::Value) -> String {
     value.to_string()
 }
 
@@ -36,6 +38,7 @@ pub fn role_from_wit(role: wt::Role) -> api::Role {
     }
 }
 
+#[cfg(test)]
 pub fn tool_call_to_wit(call: &api::ToolCall) -> wt::ToolCall {
     wt::ToolCall { id: call.id.clone(), name: call.name.clone(), arguments: json_text(&call.arguments) }
 }
@@ -45,6 +48,7 @@ pub fn tool_call_from_wit(call: wt::ToolCall) -> Result<api::ToolCall, String> {
     Ok(api::ToolCall { id: call.id, name: call.name, arguments })
 }
 
+#[cfg(test)]
 pub fn message_to_wit(message: &api::ChatMessage) -> wt::ChatMessage {
     wt::ChatMessage {
         role: role_to_wit(message.role),
@@ -77,6 +81,7 @@ pub fn effect_from_wit(effect: wt::ToolEffect) -> api::ToolEffect {
     }
 }
 
+#[cfg(test)]
 pub fn spec_to_wit(spec: &api::ToolSpec) -> wt::ToolSpec {
     wt::ToolSpec {
         name: spec.name.clone(),
@@ -96,6 +101,7 @@ pub fn spec_from_wit(spec: wt::ToolSpec) -> Result<api::ToolSpec, String> {
     })
 }
 
+#[cfg(test)]
 pub fn result_to_wit(result: &api::ToolResult) -> wt::ToolResult {
     wt::ToolResult {
         call_id: result.call_id.clone(),
@@ -109,6 +115,7 @@ pub fn result_from_wit(result: wt::ToolResult) -> api::ToolResult {
     api::ToolResult { call_id: result.call_id, name: result.name, content: result.content, is_error: result.is_error }
 }
 
+#[cfg(test)]
 pub fn usage_to_wit(usage: api::TokenUsage) -> wt::TokenUsage {
     wt::TokenUsage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
 }
@@ -117,6 +124,7 @@ pub fn usage_from_wit(usage: wt::TokenUsage) -> api::TokenUsage {
     api::TokenUsage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
 }
 
+#[cfg(test)]
 pub fn request_to_wit(request: &api::ChatRequest) -> wt::ChatRequest {
     wt::ChatRequest {
         model: request.model.clone(),
@@ -135,6 +143,7 @@ pub fn request_from_wit(request: wt::ChatRequest) -> Result<api::ChatRequest, St
     })
 }
 
+#[cfg(test)]
 pub fn response_to_wit(response: &api::ChatResponse) -> wt::ChatResponse {
     wt::ChatResponse {
         text: response.text.clone(),
@@ -153,10 +162,12 @@ pub fn response_from_wit(response: wt::ChatResponse) -> Result<api::ChatResponse
     })
 }
 
+#[cfg(test)]
 pub fn context_to_wit(ctx: &api::HookContext) -> wh::HookContext {
     wh::HookContext { agent_id: ctx.agent_id.clone(), session_id: ctx.session_id.clone(), channel: ctx.channel.clone() }
 }
 
+#[cfg(test)]
 fn end_reason_to_wit(reason: api::SessionEndReason) -> wh::SessionEndReason {
     match reason {
         api::SessionEndReason::Closed => wh::SessionEndReason::Closed,
@@ -177,10 +188,12 @@ fn end_reason_from_wit(reason: wh::SessionEndReason) -> api::SessionEndReason {
     }
 }
 
+#[cfg(test)]
 fn inbound_to_wit(m: &api::InboundMessage) -> wh::InboundMessage {
     wh::InboundMessage { channel: m.channel.clone(), sender: m.sender.clone(), content: m.content.clone() }
 }
 
+#[cfg(test)]
 fn outbound_to_wit(m: &api::OutboundMessage) -> wh::OutboundMessage {
     wh::OutboundMessage { channel: m.channel.clone(), recipient: m.recipient.clone(), content: m.content.clone() }
 }
@@ -190,6 +203,7 @@ fn outbound_from_wit(m: wh::OutboundMessage) -> api::OutboundMessage {
 }
 
 /// A catalog payload as a WIT `hook-event`: case for case.
+#[cfg(test)]
 pub fn event_to_wit(payload: &api::HookPayload) -> wh::HookEvent {
     use api::HookPayload as P;
     use wh::HookEvent as E;
@@ -521,6 +535,40 @@ mod tests {
             keys.sort();
             fields.sort();
             assert_eq!(keys, fields, "{point:?}: payload fields and WIT record fields");
+        }
+    }
+
+    /// Debug text with type paths and field spellings normalised, so a view and its owned
+    /// record compare by content.
+    fn shape(debug: String) -> String {
+        debug.replace("HookEvent::", "").replace('-', "_")
+    }
+
+    #[test]
+    fn the_borrowed_views_carry_what_the_owned_conversion_does() {
+        use super::super::view::{self, Seen};
+        for point in HookPoint::ALL {
+            let payload = sample(*point);
+            let owned = format!("{:?}", event_to_wit(&payload));
+            assert_eq!(shape(format!("{:?}", view::event(&payload, Seen::Whole))), shape(owned), "{point:?}");
+        }
+        let ctx = api::HookContext::session("a", "s", "cli");
+        assert_eq!(shape(format!("{:?}", view::context(&ctx))), shape(format!("{:?}", context_to_wit(&ctx))));
+        let owned = format!("{:?}", request_to_wit(&request()));
+        assert_eq!(shape(format!("{:?}", view::request(&request(), Seen::Whole))), shape(owned));
+    }
+
+    #[test]
+    fn redacting_while_viewing_agrees_with_the_reference_redaction() {
+        use super::super::view::{self, Seen};
+        use crate::plugins::conversation;
+        for point in HookPoint::ALL {
+            let payload = sample(*point);
+            let reference = conversation::redact(&payload);
+            assert_eq!(conversation::carries(*point), reference.is_some(), "{point:?}");
+            let expected = view::event(reference.as_ref().unwrap_or(&payload), Seen::Whole);
+            let seen = view::event(&payload, Seen::Redacted);
+            assert_eq!(format!("{seen:?}"), format!("{expected:?}"), "{point:?}");
         }
     }
 

@@ -8,6 +8,7 @@
 
 use std::pin::pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -28,7 +29,9 @@ use super::host::{HostState, PluginShared};
 use super::reaper::Reaped;
 use super::signature::{self, Signature};
 use super::size::content_size;
+use super::view::{self, Seen};
 use crate::config::InstancePolicy;
+use crate::plugins::conversation;
 use crate::plugins::manifest::{HOST_PACKAGES, PluginKind};
 
 /// How long past its deadline a call blocked in a host call may take to be cut.
@@ -51,6 +54,8 @@ pub enum Request<'a> {
         ctx: &'a HookContext,
         /// The payload.
         payload: &'a HookPayload,
+        /// How the plugin sees its conversation content.
+        seen: Seen,
     },
     /// List the tools the component serves.
     ListSpecs,
@@ -175,6 +180,9 @@ pub struct PluginInstances {
     permits: Semaphore,
     warm: Reaped<Mutex<Vec<Slot>>>,
     breaker: Mutex<Breaker>,
+    /// No failure since the last success and no quarantine: lets the common call skip the
+    /// breaker's lock on both sides.
+    healthy: AtomicBool,
     events: Option<tokio::sync::broadcast::Sender<RuntimeEvent>>,
 }
 
@@ -249,6 +257,7 @@ impl PluginInstances {
             permits: Semaphore::new(permits),
             warm: Reaped::new(Mutex::new(Vec::new())),
             breaker: Mutex::new(Breaker::default()),
+            healthy: AtomicBool::new(true),
             events: None,
         }
     }
@@ -261,6 +270,9 @@ impl PluginInstances {
 
     /// How much longer the plugin is quarantined, if it is.
     pub fn quarantined_for(&self) -> Option<Duration> {
+        if self.healthy.load(Ordering::Acquire) {
+            return None;
+        }
         let until = self.breaker.lock().open_until?;
         until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
     }
@@ -281,16 +293,21 @@ impl PluginInstances {
             ));
         }
         let result = self.call_limited(request).await;
+        if result.is_ok() && self.healthy.load(Ordering::Acquire) {
+            return result;
+        }
         let event = {
             let mut breaker = self.breaker.lock();
             match &result {
                 Ok(_) => {
                     let was_open = breaker.open_until.take().is_some();
                     breaker.consecutive = 0;
+                    self.healthy.store(true, Ordering::Release);
                     was_open.then(|| RuntimeEvent::Recovered { owner: self.shared.owner.clone() })
                 }
                 Err(failure) if counts_toward_quarantine(failure.kind) => {
                     breaker.consecutive += 1;
+                    self.healthy.store(false, Ordering::Release);
                     let limits = &self.shared.limits;
                     let now = Instant::now();
                     // Calls that were already running when the breaker opened end after it:
@@ -357,7 +374,14 @@ impl PluginInstances {
         let id = self.shared.owner.plugin_id();
         let timeout = Duration::from_millis(limits.timeout_ms);
 
-        let size = request_size(&request);
+        let mut size = request_size(&request);
+        if size > limits.max_payload_bytes
+            && let Request::Hook { payload, seen: Seen::Redacted, .. } = &request
+        {
+            // The cap is on what the plugin sees; a redacted copy is made only when the
+            // whole payload would be over it.
+            size = conversation::redact(payload).map_or(size, |seen| content_size(&seen));
+        }
         if size > limits.max_payload_bytes {
             return Err(self.failure(
                 FailureKind::PayloadTooLarge,
@@ -522,9 +546,9 @@ impl PluginInstances {
                 }
                 Ok(Reply::Probed)
             }
-            Request::Hook { ctx, payload } => {
+            Request::Hook { ctx, payload, seen } => {
                 let handle = func(store, instance, &self.exports.handle, "hooks")?;
-                let (ctx, event) = (convert::context_to_wit(ctx), convert::event_to_wit(payload));
+                let (ctx, event) = (view::context(ctx), view::event(payload, seen));
                 // SAFETY: checked by the probe with this alias (see above).
                 let typed = unsafe { signature::Handle::assume(handle) };
                 let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
@@ -559,7 +583,7 @@ impl PluginInstances {
             }
             Request::Chat { name, request } => {
                 let chat = func(store, instance, &self.exports.chat, "providers")?;
-                let request = convert::request_to_wit(request);
+                let request = view::request(request, Seen::Whole);
                 // SAFETY: checked by the probe with this alias (see above).
                 let typed = unsafe { signature::Chat::assume(chat) };
                 let (answer,) = typed.call_async(&mut *store, (name, &request)).await?;

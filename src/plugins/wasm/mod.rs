@@ -25,6 +25,7 @@ mod reaper;
 mod refresh;
 mod signature;
 mod size;
+mod view;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};
 pub use backend::{WasmBackend, engine_settings};

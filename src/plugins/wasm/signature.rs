@@ -14,9 +14,10 @@ use super::bindings::hooks::zeroclaw::hooks::types as wh;
 use super::bindings::hooks::zeroclaw::host::types as wt;
 use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
+use super::view;
 
-/// `zeroclaw:hooks/handler.handle`.
-pub type Handle<'a> = TypedFunc<(&'a wh::HookContext, &'a wh::HookEvent), (Result<wh::Outcome, String>,)>;
+/// `zeroclaw:hooks/handler.handle`: the context and event lowered from borrowed views.
+pub type Handle<'a> = TypedFunc<(&'a view::HookContext<'a>, &'a view::HookEvent<'a>), (Result<wh::Outcome, String>,)>;
 
 /// `zeroclaw:tools/tool.list-specs`.
 pub type ListSpecs = TypedFunc<(), (Vec<wt::ToolSpec>,)>;
@@ -24,8 +25,8 @@ pub type ListSpecs = TypedFunc<(), (Vec<wt::ToolSpec>,)>;
 /// `zeroclaw:tools/tool.invoke`.
 pub type Invoke<'a> = TypedFunc<(&'a str, &'a str), (Result<String, WitToolError>,)>;
 
-/// `zeroclaw:providers/provider.chat`.
-pub type Chat<'a> = TypedFunc<(&'a str, &'a wt::ChatRequest), (Result<wt::ChatResponse, WitProviderError>,)>;
+/// `zeroclaw:providers/provider.chat`: the request lowered from a borrowed view.
+pub type Chat<'a> = TypedFunc<(&'a str, &'a view::ChatRequest<'a>), (Result<wt::ChatResponse, WitProviderError>,)>;
 
 /// A typed export signature.
 pub trait Signature: Sized {

@@ -44,8 +44,8 @@ impl Tool for Calculator {
         &self.spec
     }
 
-    async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError> {
-        let args: Args = serde_json::from_value(args).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
+    async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
+        let args = Args::deserialize(args).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
         let value = evaluate(&args.expression).map_err(ToolError::InvalidArguments)?;
         Ok(format_number(value))
     }

@@ -34,7 +34,7 @@ impl Tool for Clock {
         &self.spec
     }
 
-    async fn invoke(&self, _args: serde_json::Value) -> Result<String, ToolError> {
+    async fn invoke(&self, _args: &serde_json::Value) -> Result<String, ToolError> {
         let now = SystemTime::now();
         let unix = now.duration_since(UNIX_EPOCH).map_err(|e| ToolError::Execution(e.to_string()))?.as_secs();
         Ok(format!("{} (unix {unix})", humantime::format_rfc3339_seconds(now)))

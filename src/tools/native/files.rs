@@ -76,8 +76,8 @@ impl Tool for FileRead {
         &self.spec
     }
 
-    async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError> {
-        let args: ReadArgs = serde_json::from_value(args).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
+    async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
+        let args = ReadArgs::deserialize(args).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
         let workspace = self.workspace.clone();
         let (bytes, size) = blocking(move || workspace.read(&args.path, MAX_READ)).await?;
         let mut text = String::from_utf8_lossy(&bytes).into_owned();
@@ -105,8 +105,8 @@ impl Tool for FileWrite {
         &self.spec
     }
 
-    async fn invoke(&self, args: serde_json::Value) -> Result<String, ToolError> {
-        let args: WriteArgs = serde_json::from_value(args).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
+    async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
+        let args = WriteArgs::deserialize(args).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
         let workspace = self.workspace.clone();
         let (path, len) = (args.path.clone(), args.content.len());
         blocking(move || workspace.write(&args.path, args.content.as_bytes())).await?;

@@ -46,7 +46,7 @@ fn when(summary: &Summary) -> String {
 /// Runs a `memory` subcommand.
 pub fn run(cmd: MemoryCommand, config: Option<&Path>) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
-    loaded.prepare_state_dir().map_err(CliError)?;
+    loaded.prepare_state_dir().map_err(|e| CliError(e.to_string()))?;
     let path = loaded.memory_path();
     if !path.exists() {
         return Err(CliError(format!("no memory database at {} yet: nothing has been stored", path.display())));

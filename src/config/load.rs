@@ -181,11 +181,15 @@ impl LoadedConfig {
 
     /// Makes the state directory ready before anything uses it: moves an older zeroclaw's
     /// `<workspace>/.zeroclaw` to the default place, creates it, checks it can be written.
-    pub fn prepare_state_dir(&self) -> Result<PathBuf, String> {
+    pub fn prepare_state_dir(&self) -> Result<PathBuf, super::state::StateError> {
         let workspace = self.workspace_dir();
         // The workspace first: the default state dir is named after its real path.
-        std::fs::create_dir_all(&workspace)
-            .map_err(|e| format!("cannot create the workspace {}: {e}; fix workspace", workspace.display()))?;
+        std::fs::create_dir_all(&workspace).map_err(|source| super::state::StateError::Create {
+            what: "workspace",
+            path: workspace.clone(),
+            fix: "fix workspace",
+            source,
+        })?;
         let dir = self.state_dir();
         super::state::prepare(&dir, &workspace, self.config.state_dir.is_none())?;
         Ok(dir)

@@ -47,10 +47,46 @@ pub fn resolved(path: &Path) -> PathBuf {
     }
 }
 
+/// Why the state directory (or the workspace it is named after) cannot be used: which
+/// directory, what failed, and the OS error as the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// A directory cannot be created.
+    #[error("cannot create the {what} {}: {source}; {fix}", path.display())]
+    Create {
+        /// `state directory` or `workspace`.
+        what: &'static str,
+        /// The directory.
+        path: PathBuf,
+        /// What to set instead.
+        fix: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The state directory exists but cannot be written.
+    #[error("the state directory {} is not writable: {source}; set state_dir to a writable directory", path.display())]
+    NotWritable {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// An older zeroclaw's state directory cannot be moved to the new place.
+    #[error("cannot move the state directory {} to {}: {source}; move it by hand, or set state_dir", from.display(), to.display())]
+    Migrate {
+        /// The old place.
+        from: PathBuf,
+        /// The new place.
+        to: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
 /// Makes `state_dir` ready: moves a legacy `<workspace>/.zeroclaw` into it when the state
 /// dir is the default one and does not exist yet, creates it, and checks that it can be
 /// written. The error says which directory and what to do.
-pub fn prepare(state_dir: &Path, workspace: &Path, is_default: bool) -> Result<(), String> {
+pub fn prepare(state_dir: &Path, workspace: &Path, is_default: bool) -> Result<(), StateError> {
     let legacy = workspace.join(LEGACY_STATE_DIR);
     if is_default && legacy != state_dir && legacy.is_dir() {
         if state_dir.exists() {
@@ -63,27 +99,19 @@ pub fn prepare(state_dir: &Path, workspace: &Path, is_default: bool) -> Result<(
             migrate(&legacy, state_dir)?;
         }
     }
-    std::fs::create_dir_all(state_dir).map_err(|e| {
-        format!("cannot create the state directory {}: {e}; set state_dir to a writable directory", state_dir.display())
+    std::fs::create_dir_all(state_dir).map_err(|source| StateError::Create {
+        what: "state directory",
+        path: state_dir.to_path_buf(),
+        fix: "set state_dir to a writable directory",
+        source,
     })?;
     let probe = tempfile::Builder::new().prefix(".write-check").tempfile_in(state_dir);
-    probe.map(drop).map_err(|e| {
-        format!(
-            "the state directory {} is not writable: {e}; set state_dir to a writable directory",
-            state_dir.display()
-        )
-    })
+    probe.map(drop).map_err(|source| StateError::NotWritable { path: state_dir.to_path_buf(), source })
 }
 
 /// Moves `from` to `to` (a rename; across file systems a copy, then the original removed).
-fn migrate(from: &Path, to: &Path) -> Result<(), String> {
-    let fail = |e: std::io::Error| {
-        format!(
-            "cannot move the state directory {} to {}: {e}; move it by hand, or set state_dir",
-            from.display(),
-            to.display()
-        )
-    };
+fn migrate(from: &Path, to: &Path) -> Result<(), StateError> {
+    let fail = |source: std::io::Error| StateError::Migrate { from: from.to_path_buf(), to: to.to_path_buf(), source };
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }
@@ -146,7 +174,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let file = root.path().join("not-a-dir");
         std::fs::write(&file, b"x").unwrap();
-        let e = prepare(&file.join("state"), root.path(), false).unwrap_err();
+        let e = prepare(&file.join("state"), root.path(), false).unwrap_err().to_string();
         assert!(e.contains("cannot create the state directory") && e.contains("set state_dir"), "{e}");
     }
 

@@ -55,7 +55,7 @@ impl PluginRuntime {
         extra: Vec<Arc<dyn Backend>>,
     ) -> Result<Self, RegistryError> {
         // Before anything opens a database, a kv store or the cache in it.
-        config.prepare_state_dir().map_err(RegistryError::State)?;
+        config.prepare_state_dir()?;
         let mut backends: Vec<Arc<dyn Backend>> = vec![Arc::new(NativeBackend::new(host))];
         #[cfg(feature = "wasm")]
         let wasm = Arc::new(WasmPlugins::new());

@@ -87,7 +87,7 @@ async fn check_component(loaded: &LoadedConfig, manifest: Manifest) -> Result<()
     trial.config.plugins.enabled = true;
     trial.config.plugins.capabilities = Default::default();
     trial.config.plugins.entries.entry(manifest.id.clone()).or_default().grant = manifest.capabilities.clone();
-    let backend = WasmBackend::new(&trial).map_err(CliError)?;
+    let backend = WasmBackend::new(&trial).map_err(|e| CliError(e.to_string()))?;
     backend.load(manifest, &trial, 0).await?;
     Ok(())
 }
@@ -130,7 +130,7 @@ pub async fn inspect(config: Option<&Path>, plugin: &str) -> Result<(), CliError
 #[cfg(feature = "wasm")]
 fn inspect_component(loaded: &LoadedConfig, manifest: &Manifest) -> Result<(), CliError> {
     use crate::plugins::wasm::WasmBackend;
-    let backend = WasmBackend::new(loaded).map_err(CliError)?;
+    let backend = WasmBackend::new(loaded).map_err(|e| CliError(e.to_string()))?;
     let found = backend.inspect(manifest, loaded.config.plugins.max_component_bytes())?;
     println!("size          {} bytes", found.component_bytes);
     println!("imports       {}", found.imports.join(", "));

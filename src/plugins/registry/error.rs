@@ -54,9 +54,13 @@ pub enum RegistryError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The wasm engine could not start.
-    #[error("{0}")]
-    Wasm(String),
+    #[error("cannot start the wasm engine: {0}")]
+    Engine(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The host's state directory cannot be used.
+    #[error(transparent)]
+    StateDir(#[from] crate::config::StateError),
+    /// The host's state (its transcripts) cannot be used, or another backend says why it
+    /// cannot offer anything.
     #[error("{0}")]
     State(String),
 }

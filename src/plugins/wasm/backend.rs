@@ -11,6 +11,7 @@ use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::Capability;
 use crate::plugins::kv::KvStore;
 use crate::plugins::manifest::Manifest;
+use crate::plugins::registry::RegistryError;
 
 /// The wasm backend of a running host: one engine, its linker and cache, and the store
 /// behind the `kv` capability (opened the first time a plugin is granted it).
@@ -38,9 +39,8 @@ pub fn engine_settings(config: &LoadedConfig) -> EngineSettings {
 
 impl WasmBackend {
     /// Starts the engine for `config`.
-    pub fn new(config: &LoadedConfig) -> Result<Self, String> {
-        let engine =
-            WasmEngine::new(engine_settings(config)).map_err(|e| format!("cannot start the wasm engine: {e}"))?;
+    pub fn new(config: &LoadedConfig) -> Result<Self, RegistryError> {
+        let engine = WasmEngine::new(engine_settings(config)).map_err(|e| RegistryError::Engine(e.into()))?;
         let (events, _) = tokio::sync::broadcast::channel(64);
         Ok(WasmBackend { engine, kv_path: config.state_dir().join("plugins-kv.sqlite3"), kv: OnceLock::new(), events })
     }

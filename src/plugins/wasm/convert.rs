@@ -16,8 +16,16 @@ pub(super) fn json_text(value: &serde_json::Value) -> String {
     value.to_string()
 }
 
-fn json_value(text: &str, what: &str) -> Result<serde_json::Value, String> {
-    serde_json::from_str(text).map_err(|e| format!("{what} is not valid JSON: {e}"))
+/// A guest value that breaks the contract: a JSON text field that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} is not valid JSON: {source}")]
+pub struct ContractError {
+    what: String,
+    source: serde_json::Error,
+}
+
+fn json_value(text: &str, what: &str) -> Result<serde_json::Value, ContractError> {
+    serde_json::from_str(text).map_err(|source| ContractError { what: what.to_string(), source })
 }
 
 pub fn role_to_wit(role: api::Role) -> wt::Role {
@@ -43,7 +51,7 @@ pub fn tool_call_to_wit(call: &api::ToolCall) -> wt::ToolCall {
     wt::ToolCall { id: call.id.clone(), name: call.name.clone(), arguments: json_text(&call.arguments) }
 }
 
-pub fn tool_call_from_wit(call: wt::ToolCall) -> Result<api::ToolCall, String> {
+pub fn tool_call_from_wit(call: wt::ToolCall) -> Result<api::ToolCall, ContractError> {
     let arguments = json_value(&call.arguments, "tool-call.arguments")?;
     Ok(api::ToolCall { id: call.id, name: call.name, arguments })
 }
@@ -58,7 +66,7 @@ pub fn message_to_wit(message: &api::ChatMessage) -> wt::ChatMessage {
     }
 }
 
-pub fn message_from_wit(message: wt::ChatMessage) -> Result<api::ChatMessage, String> {
+pub fn message_from_wit(message: wt::ChatMessage) -> Result<api::ChatMessage, ContractError> {
     Ok(api::ChatMessage {
         role: role_from_wit(message.role),
         content: message.content,
@@ -91,7 +99,7 @@ pub fn spec_to_wit(spec: &api::ToolSpec) -> wt::ToolSpec {
     }
 }
 
-pub fn spec_from_wit(spec: wt::ToolSpec) -> Result<api::ToolSpec, String> {
+pub fn spec_from_wit(spec: wt::ToolSpec) -> Result<api::ToolSpec, ContractError> {
     let parameters = json_value(&spec.parameters, &format!("tool `{}` parameters", spec.name))?;
     Ok(api::ToolSpec {
         name: spec.name,
@@ -134,7 +142,7 @@ pub fn request_to_wit(request: &api::ChatRequest) -> wt::ChatRequest {
     }
 }
 
-pub fn request_from_wit(request: wt::ChatRequest) -> Result<api::ChatRequest, String> {
+pub fn request_from_wit(request: wt::ChatRequest) -> Result<api::ChatRequest, ContractError> {
     Ok(api::ChatRequest {
         model: request.model,
         messages: request.messages.into_iter().map(message_from_wit).collect::<Result<_, _>>()?,
@@ -153,7 +161,7 @@ pub fn response_to_wit(response: &api::ChatResponse) -> wt::ChatResponse {
     }
 }
 
-pub fn response_from_wit(response: wt::ChatResponse) -> Result<api::ChatResponse, String> {
+pub fn response_from_wit(response: wt::ChatResponse) -> Result<api::ChatResponse, ContractError> {
     Ok(api::ChatResponse {
         text: response.text,
         tool_calls: response.tool_calls.into_iter().map(tool_call_from_wit).collect::<Result<_, _>>()?,
@@ -272,7 +280,7 @@ pub fn event_to_wit(payload: &api::HookPayload) -> wh::HookEvent {
 }
 
 /// A WIT `hook-event` from a guest back into a catalog payload.
-pub fn event_from_wit(event: wh::HookEvent) -> Result<api::HookPayload, String> {
+pub fn event_from_wit(event: wh::HookEvent) -> Result<api::HookPayload, ContractError> {
     use api::HookPayload as P;
     use wh::HookEvent as E;
     Ok(match event {
@@ -364,7 +372,7 @@ fn event_case_name(event: &wh::HookEvent) -> &'static str {
 }
 
 /// A guest outcome into the api's.
-pub fn outcome_from_wit(outcome: wh::Outcome) -> Result<api::HookOutcome, String> {
+pub fn outcome_from_wit(outcome: wh::Outcome) -> Result<api::HookOutcome, ContractError> {
     Ok(match outcome {
         wh::Outcome::Continue => api::HookOutcome::Continue,
         wh::Outcome::Modify(event) => api::HookOutcome::Modify(event_from_wit(event)?),
@@ -576,7 +584,7 @@ mod tests {
     fn malformed_guest_json_is_a_contract_error_not_a_panic() {
         let bad =
             wh::HookEvent::BeforeToolCall(wt::ToolCall { id: "1".into(), name: "x".into(), arguments: "{oops".into() });
-        let err = event_from_wit(bad).unwrap_err();
+        let err = event_from_wit(bad).unwrap_err().to_string();
         assert!(err.contains("tool-call.arguments is not valid JSON"), "{err}");
     }
 }

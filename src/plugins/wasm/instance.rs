@@ -97,6 +97,12 @@ enum CallError {
     Contract(String),
 }
 
+impl From<convert::ContractError> for CallError {
+    fn from(e: convert::ContractError) -> Self {
+        CallError::Contract(e.to_string())
+    }
+}
+
 impl From<wasmtime::Error> for CallError {
     fn from(e: wasmtime::Error) -> Self {
         CallError::Trap(e)
@@ -553,7 +559,7 @@ impl PluginInstances {
                 let typed = unsafe { signature::Handle::assume(handle) };
                 let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
                 Ok(Reply::Hook(match answer {
-                    Ok(outcome) => Ok(convert::outcome_from_wit(outcome).map_err(CallError::Contract)?),
+                    Ok(outcome) => Ok(convert::outcome_from_wit(outcome)?),
                     Err(message) => Err(message),
                 }))
             }
@@ -569,7 +575,7 @@ impl PluginInstances {
                     )));
                 }
                 let specs = specs.into_iter().map(convert::spec_from_wit).collect::<Result<_, _>>();
-                Ok(Reply::Specs(specs.map_err(CallError::Contract)?))
+                Ok(Reply::Specs(specs?))
             }
             Request::Invoke { name, args } => {
                 let invoke = func(store, instance, &self.exports.invoke, "tools")?;
@@ -588,7 +594,7 @@ impl PluginInstances {
                 let typed = unsafe { signature::Chat::assume(chat) };
                 let (answer,) = typed.call_async(&mut *store, (name, &request)).await?;
                 Ok(Reply::Chat(match answer {
-                    Ok(response) => Ok(convert::response_from_wit(response).map_err(CallError::Contract)?),
+                    Ok(response) => Ok(convert::response_from_wit(response)?),
                     Err(WitProviderError::Transient(m)) => Err(ProviderError::Transient(m)),
                     Err(WitProviderError::RateLimited(after)) => Err(ProviderError::RateLimited {
                         message: "rate limited by plugin".into(),

@@ -54,7 +54,7 @@ impl WasmPlugins {
         if let Some(backend) = self.engine.get() {
             return Ok(backend);
         }
-        let backend = WasmBackend::new(config).map_err(RegistryError::Wasm)?;
+        let backend = WasmBackend::new(config)?;
         Ok(self.engine.get_or_init(|| backend))
     }
 }

@@ -14,68 +14,192 @@ use std::path::{Path, PathBuf};
 /// Longest `plugin.toml` read.
 pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
+/// Why a plugin's file or directory was not opened: what it is, which path, and the
+/// OS error as the cause where there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginFileError {
+    /// The path (or the directory it should be in) cannot be resolved.
+    #[error("{what} `{}`: {where_}{source}", path.display())]
+    Unresolved {
+        /// `component`, `manifest`, ….
+        what: String,
+        /// The path as given.
+        path: PathBuf,
+        /// `the plugin directory: ` when it is the directory that failed.
+        where_: &'static str,
+        /// Why.
+        source: Unresolved,
+    },
+    /// The file's real path is outside its plugin directory.
+    #[error(
+        "{what} `{}` resolves to {}, outside the plugin directory {}; copy the file into the plugin directory instead of linking to it",
+        path.display(), real.display(), dir.display()
+    )]
+    Outside {
+        /// `component`, `manifest`, ….
+        what: String,
+        /// The path as given.
+        path: PathBuf,
+        /// Where it really is.
+        real: PathBuf,
+        /// The real plugin directory.
+        dir: PathBuf,
+    },
+    /// Opening, inspecting or reading the file failed.
+    #[error("{what} `{}`: cannot {action}: {source}", path.display())]
+    Io {
+        /// `component`, `manifest`, ….
+        what: String,
+        /// The path as given.
+        path: PathBuf,
+        /// `open`, `stat` or `read`.
+        action: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Not a regular file (a FIFO, a device, a directory, …).
+    #[error("{what} `{}` is {kind}, not a regular file", path.display())]
+    NotRegular {
+        /// `component`, `manifest`, ….
+        what: String,
+        /// The path as given.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// An empty file.
+    #[error("{what} `{}` is empty; rebuild the plugin", path.display())]
+    Empty {
+        /// `component`, `manifest`, ….
+        what: String,
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// Over the size cap.
+    #[error("{what} `{}` is {size} bytes, over the {cap} byte cap ({key})", path.display())]
+    TooLarge {
+        /// `component`, `manifest`, ….
+        what: String,
+        /// The path as given.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The cap.
+        cap: u64,
+        /// The config key that sets the cap.
+        key: String,
+    },
+    /// A plugins directory or plugin directory that cannot be resolved.
+    #[error("{what} {}: {source}", path.display())]
+    DirUnresolved {
+        /// `plugins directory` or `plugin directory`.
+        what: &'static str,
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: Unresolved,
+    },
+    /// A plugin directory that is a link to outside its plugins directory.
+    #[error(
+        "plugin directory {} resolves to {}, outside the plugins directory {}; install the plugin there instead of linking to it",
+        dir.display(), real.display(), root.display()
+    )]
+    DirOutside {
+        /// The plugin directory.
+        dir: PathBuf,
+        /// Where it really is.
+        real: PathBuf,
+        /// The real plugins directory.
+        root: PathBuf,
+    },
+}
+
+/// Why a path has no real path.
+#[derive(Debug, thiserror::Error)]
+pub enum Unresolved {
+    /// Nothing is there.
+    #[error("does not exist")]
+    Missing,
+    /// It cannot be resolved (permissions, a loop, …).
+    #[error("cannot resolve: {0}")]
+    Io(#[source] std::io::Error),
+}
+
 /// `path` opened for reading, checked to be a non-empty regular file of at most
 /// `max_bytes` whose real path lies inside the real path of `dir`. Returns the file and
 /// its size. `what` names it in errors (`component`, `manifest`), `cap_key` the config
 /// key that sets `max_bytes`.
-pub fn open_beneath(dir: &Path, path: &Path, max_bytes: u64, what: &str, cap_key: &str) -> Result<(File, u64), String> {
-    let shown = path.display();
-    let real_dir = real_path(dir).map_err(|e| format!("{what} `{shown}`: the plugin directory: {e}"))?;
-    let real = real_path(path).map_err(|e| format!("{what} `{shown}`: {e}"))?;
+pub fn open_beneath(
+    dir: &Path,
+    path: &Path,
+    max_bytes: u64,
+    what: &str,
+    cap_key: &str,
+) -> Result<(File, u64), PluginFileError> {
+    let (what, shown) = (what.to_string(), path.to_path_buf());
+    let unresolved =
+        |where_, source| PluginFileError::Unresolved { what: what.clone(), path: shown.clone(), where_, source };
+    let real_dir = real_path(dir).map_err(|e| unresolved("the plugin directory: ", e))?;
+    let real = real_path(path).map_err(|e| unresolved("", e))?;
     if !real.starts_with(&real_dir) {
-        return Err(format!(
-            "{what} `{shown}` resolves to {}, outside the plugin directory {}; copy the file into the plugin directory instead of linking to it",
-            real.display(),
-            real_dir.display()
-        ));
+        return Err(PluginFileError::Outside { what, path: shown, real, dir: real_dir });
     }
-    let file = open_nonblocking(&real).map_err(|e| format!("{what} `{shown}`: cannot open: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("{what} `{shown}`: cannot stat: {e}"))?;
+    let io = |action, source| PluginFileError::Io { what: what.clone(), path: shown.clone(), action, source };
+    let file = open_nonblocking(&real).map_err(|e| io("open", e))?;
+    let meta = file.metadata().map_err(|e| io("stat", e))?;
     if !meta.is_file() {
-        return Err(format!("{what} `{shown}` is {}, not a regular file", file_kind(&meta)));
+        return Err(PluginFileError::NotRegular { what, path: shown, kind: file_kind(&meta) });
     }
     let size = meta.len();
     if size == 0 {
-        return Err(format!("{what} `{shown}` is empty; rebuild the plugin"));
+        return Err(PluginFileError::Empty { what, path: shown });
     }
     if size > max_bytes {
-        return Err(format!("{what} `{shown}` is {size} bytes, over the {max_bytes} byte cap ({cap_key})"));
+        return Err(PluginFileError::TooLarge { what, path: shown, size, cap: max_bytes, key: cap_key.to_string() });
     }
     Ok((file, size))
 }
 
 /// The whole of a file checked by [`open_beneath`]; never reads past the cap even if the
 /// file grows meanwhile.
-pub fn read_beneath(dir: &Path, path: &Path, max_bytes: u64, what: &str, cap_key: &str) -> Result<Vec<u8>, String> {
+pub fn read_beneath(
+    dir: &Path,
+    path: &Path,
+    max_bytes: u64,
+    what: &str,
+    cap_key: &str,
+) -> Result<Vec<u8>, PluginFileError> {
     let (file, size) = open_beneath(dir, path, max_bytes, what, cap_key)?;
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(max_bytes)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{what} `{}`: cannot read: {e}", path.display()))?;
+    file.take(max_bytes).read_to_end(&mut bytes).map_err(|source| PluginFileError::Io {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        action: "read",
+        source,
+    })?;
     Ok(bytes)
 }
 
 /// The real path of a plugin directory, checked to lie inside the real path of `root`
 /// (the `plugins.dirs` entry it was found in): a plugin directory that is a symlink to
 /// elsewhere is refused.
-pub fn check_plugin_dir(root: &Path, dir: &Path) -> Result<PathBuf, String> {
-    let real_root = real_path(root).map_err(|e| format!("plugins directory {}: {e}", root.display()))?;
-    let real = real_path(dir).map_err(|e| format!("plugin directory {}: {e}", dir.display()))?;
+pub fn check_plugin_dir(root: &Path, dir: &Path) -> Result<PathBuf, PluginFileError> {
+    let unresolved = |what, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PluginFileError::DirUnresolved { what, path, source }
+    };
+    let real_root = real_path(root).map_err(unresolved("plugins directory", root))?;
+    let real = real_path(dir).map_err(unresolved("plugin directory", dir))?;
     if real.parent() != Some(real_root.as_path()) {
-        return Err(format!(
-            "plugin directory {} resolves to {}, outside the plugins directory {}; install the plugin there instead of linking to it",
-            dir.display(),
-            real.display(),
-            real_root.display()
-        ));
+        return Err(PluginFileError::DirOutside { dir: dir.to_path_buf(), real, root: real_root });
     }
     Ok(real)
 }
 
-fn real_path(path: &Path) -> Result<PathBuf, String> {
+fn real_path(path: &Path) -> Result<PathBuf, Unresolved> {
     std::fs::canonicalize(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "does not exist".to_string(),
-        _ => format!("cannot resolve: {e}"),
+        std::io::ErrorKind::NotFound => Unresolved::Missing,
+        _ => Unresolved::Io(e),
     })
 }
 
@@ -123,7 +247,9 @@ mod tests {
     }
 
     fn open(dir: &Path, name: &str) -> Result<u64, String> {
-        open_beneath(dir, &dir.join(name), 1024, "component", "plugins.max_component_mb").map(|(_, size)| size)
+        open_beneath(dir, &dir.join(name), 1024, "component", "plugins.max_component_mb")
+            .map(|(_, size)| size)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -165,7 +291,7 @@ mod tests {
         let linked = root.path().join("linked");
         std::os::unix::fs::symlink(elsewhere.path(), &linked).unwrap();
         assert!(check_plugin_dir(root.path(), &dir).is_ok());
-        let e = check_plugin_dir(root.path(), &linked).unwrap_err();
+        let e = check_plugin_dir(root.path(), &linked).unwrap_err().to_string();
         assert!(e.contains("outside the plugins directory"), "{e}");
     }
 }

@@ -12,7 +12,7 @@ impl Manifest {
     /// (`plugins.max_component_mb`).
     pub fn read_component(&self, max_bytes: u64) -> Result<Vec<u8>, ManifestError> {
         let bytes = plugin_file::read_beneath(self.dir(), &self.component, max_bytes, "component", MAX_COMPONENT_KEY)
-            .map_err(|e| ManifestError::file(&self.path, e))?;
+            .map_err(|e| ManifestError::file(&self.path, e.to_string()))?;
         if let Some(expected) = &self.sha256 {
             self.check_sha256(expected, Sha256::digest(&bytes))?;
         }
@@ -26,7 +26,7 @@ impl Manifest {
         use std::io::Read;
         let (file, _) =
             plugin_file::open_beneath(self.dir(), &self.component, max_bytes, "component", MAX_COMPONENT_KEY)
-                .map_err(|e| ManifestError::file(&self.path, e))?;
+                .map_err(|e| ManifestError::file(&self.path, e.to_string()))?;
         let mut file = file.take(max_bytes);
         let mut sha = self.sha256.as_ref().map(|_| Sha256::new());
         let mut chunk = vec![0u8; 64 * 1024];

@@ -87,7 +87,7 @@ impl Manifest {
     pub fn read_text(path: &Path) -> Result<String, ManifestError> {
         let dir = path.parent().unwrap_or(Path::new("."));
         let bytes = plugin_file::read_beneath(dir, path, plugin_file::MAX_MANIFEST_BYTES, "manifest", "fixed")
-            .map_err(|e| ManifestError::file(path, e))?;
+            .map_err(|e| ManifestError::file(path, e.to_string()))?;
         String::from_utf8(bytes).map_err(|_| ManifestError::file(path, "is not UTF-8 text"))
     }
 

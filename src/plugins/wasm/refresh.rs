@@ -54,7 +54,7 @@ impl WasmBackend {
             if let Some((dir, root)) = path.parent().and_then(|dir| Some((dir, dir.parent()?)))
                 && let Err(reason) = check_plugin_dir(root, dir)
             {
-                out.fail(&path, prev, &dir_name, "", reason);
+                out.fail(&path, prev, &dir_name, "", reason.to_string());
                 continue;
             }
             let manifest = match Manifest::load(&path) {

@@ -404,7 +404,8 @@ impl PluginInstances {
         // that gets a slot runs under its whole timeout from then on.
         let permit = match self.permits.try_acquire() {
             Ok(permit) => Ok(permit),
-            Err(_) => tokio::time::timeout(timeout, self.permits.acquire())
+            // Boxed: the rare path's future would otherwise size every call's.
+            Err(_) => Box::pin(tokio::time::timeout(timeout, self.permits.acquire()))
                 .await
                 .map_err(|_| ())
                 .and_then(|p| p.map_err(|_| ())),
@@ -477,7 +478,9 @@ impl PluginInstances {
         let instance = match slot.instance {
             Some(instance) => instance,
             None => {
-                let instance = self.pre.instantiate_async(&mut slot.store).await?;
+                // Boxed: instantiating is rare for a warm plugin and its future is large;
+                // inline, it would size (and be moved with) every call's future.
+                let instance = Box::pin(self.pre.instantiate_async(&mut slot.store)).await?;
                 slot.instance = Some(instance);
                 instance
             }

@@ -95,7 +95,7 @@ impl Agent {
             if let Err(e) = stored {
                 // The history is left as it was: the transcript has no summary to replay.
                 tracing::error!(session = %session.id, "compaction not applied: {e}");
-                session.unsaved.get_or_insert(e);
+                session.unsaved.get_or_insert(e.to_string());
                 return;
             }
         }

@@ -14,7 +14,7 @@ use super::session::Session;
 use super::sessions::{Lookup, Sessions, SharedSession};
 use crate::config::LoadedConfig;
 use crate::hooks::{HookListener, HookRunner};
-use crate::memory::Transcripts;
+use crate::memory::{TranscriptError, Transcripts};
 use crate::observability::{
     Event, HookFailures, MetricsObserver, Observer, ObserverBridge, Observers, TracingObserver,
 };
@@ -262,11 +262,11 @@ impl Agent {
     }
 
     /// Records the outcome of a transcript write (for [`Agent::degraded`]).
-    pub(super) fn store_outcome(&self, outcome: &Result<(), String>) {
+    pub(super) fn store_outcome(&self, outcome: &Result<(), TranscriptError>) {
         let mut error = self.store_error.lock();
         match outcome {
             Ok(()) => *error = None,
-            Err(e) => *error = Some(e.clone()),
+            Err(e) => *error = Some(e.to_string()),
         }
     }
 

@@ -92,6 +92,7 @@ impl Agent {
             let stored = store.append(&session.id, &session.channel, &message);
             self.store_outcome(&stored);
             if let Err(e) = stored {
+                let e = e.to_string();
                 tracing::error!(session = %session.id, "{e}");
                 self.observer.record(&Event::Error { component: "memory".into(), message: e.clone() });
                 session.unsaved.get_or_insert(e);

@@ -4,5 +4,5 @@
 
 mod transcripts;
 
-pub use transcripts::Transcripts;
+pub use transcripts::{TranscriptError, Transcripts};
 pub use zeroclaw_memory_db::{migrate, open};

@@ -29,6 +29,25 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE transcript ADD COLUMN compacted INTEGER;",
 ];
 
+/// Why the transcript store failed: what it was doing, with SQLite's error as the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum TranscriptError {
+    /// The memory database cannot be opened or migrated.
+    #[error("memory database {}: {source}", path.display())]
+    Open {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// A message or summary cannot be stored (the database is full, read-only, …).
+    #[error("cannot store a transcript message: {0}")]
+    Store(#[source] rusqlite::Error),
+    /// A transcript cannot be read back.
+    #[error("{0}")]
+    Read(#[source] rusqlite::Error),
+}
+
 /// The transcript store.
 pub struct Transcripts {
     conn: Mutex<Connection>,
@@ -37,8 +56,8 @@ pub struct Transcripts {
 impl Transcripts {
     /// Opens the store in the memory database at `path`. With `max_size_mb`, writes that
     /// would grow the database file past it fail (SQLite's `max_page_count`).
-    pub fn open(path: &Path, max_size_mb: Option<u64>) -> Result<Self, String> {
-        let describe = |e: rusqlite::Error| format!("memory database {}: {e}", path.display());
+    pub fn open(path: &Path, max_size_mb: Option<u64>) -> Result<Self, TranscriptError> {
+        let describe = |source: rusqlite::Error| TranscriptError::Open { path: path.to_path_buf(), source };
         let mut conn = super::open(path).map_err(describe)?;
         super::migrate(&mut conn, "transcripts", MIGRATIONS).map_err(describe)?;
         if let Some(mb) = max_size_mb {
@@ -51,7 +70,7 @@ impl Transcripts {
     }
 
     /// Appends `message` to `session_id`'s transcript.
-    pub fn append(&self, session_id: &str, channel: &str, message: &ChatMessage) -> Result<(), String> {
+    pub fn append(&self, session_id: &str, channel: &str, message: &ChatMessage) -> Result<(), TranscriptError> {
         self.insert(session_id, channel, message, None)
     }
 
@@ -62,7 +81,7 @@ impl Transcripts {
         channel: &str,
         summary: &ChatMessage,
         compacted: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), TranscriptError> {
         self.insert(session_id, channel, summary, Some(compacted))
     }
 
@@ -72,7 +91,7 @@ impl Transcripts {
         channel: &str,
         message: &ChatMessage,
         compacted: Option<usize>,
-    ) -> Result<(), String> {
+    ) -> Result<(), TranscriptError> {
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         let calls =
@@ -93,31 +112,32 @@ impl Transcripts {
             ],
         )
         .map(|_| ())
-        .map_err(|e| format!("cannot store a transcript message: {e}"))
+        .map_err(TranscriptError::Store)
     }
 
     /// Whether `session_id` has a transcript.
-    pub fn has_session(&self, session_id: &str) -> Result<bool, String> {
+    pub fn has_session(&self, session_id: &str) -> Result<bool, TranscriptError> {
         let conn = self.conn.lock();
-        let mut stmt =
-            conn.prepare_cached("SELECT 1 FROM transcript WHERE session_id = ?1 LIMIT 1").map_err(|e| e.to_string())?;
-        stmt.exists(params![session_id]).map_err(|e| e.to_string())
+        let mut stmt = conn
+            .prepare_cached("SELECT 1 FROM transcript WHERE session_id = ?1 LIMIT 1")
+            .map_err(TranscriptError::Read)?;
+        stmt.exists(params![session_id]).map_err(TranscriptError::Read)
     }
 
     /// `session_id`'s messages, in order (compaction summaries included, as they came).
-    pub fn messages(&self, session_id: &str) -> Result<Vec<ChatMessage>, String> {
+    pub fn messages(&self, session_id: &str) -> Result<Vec<ChatMessage>, TranscriptError> {
         Ok(self.replay(session_id)?.into_iter().map(|r| r.message).collect())
     }
 
     /// `session_id`'s rows as [`Session::resume`](crate::agent::Session::resume) replays
     /// them: each message, and each compaction summary with how many messages it replaced.
-    pub fn replay(&self, session_id: &str) -> Result<Vec<Replayed>, String> {
+    pub fn replay(&self, session_id: &str) -> Result<Vec<Replayed>, TranscriptError> {
         let conn = self.conn.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT role, content, tool_calls, tool_call_id, compacted FROM transcript WHERE session_id = ?1 ORDER BY seq",
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(TranscriptError::Read)?;
         let rows = stmt
             .query_map(params![session_id], |r| {
                 let role: String = r.get(0)?;
@@ -136,8 +156,8 @@ impl Transcripts {
                 };
                 Ok(Replayed { message, compacted: compacted.and_then(|c| usize::try_from(c).ok()) })
             })
-            .map_err(|e| e.to_string())?;
-        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+            .map_err(TranscriptError::Read)?;
+        rows.collect::<Result<_, _>>().map_err(TranscriptError::Read)
     }
 }
 
@@ -163,7 +183,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Transcripts::open(&dir.path().join("memory.sqlite3"), Some(1)).unwrap();
         let big = ChatMessage::user("x".repeat(64 * 1024));
-        let failed = (0..64).find_map(|_| store.append("s", "cli", &big).err()).expect("1 MiB fills up");
+        let failed = (0..64).find_map(|_| store.append("s", "cli", &big).err()).expect("1 MiB fills up").to_string();
         assert!(failed.contains("cannot store a transcript message") && failed.contains("full"), "{failed}");
     }
 
@@ -172,7 +192,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("memory.sqlite3");
         std::fs::write(&path, vec![0x42; 8192]).unwrap();
-        let err = Transcripts::open(&path, None).err().unwrap();
+        let err = Transcripts::open(&path, None).err().unwrap().to_string();
         assert!(err.contains("memory database") && err.contains("not a database"), "{err}");
     }
 }

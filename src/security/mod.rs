@@ -16,6 +16,35 @@ use crate::config::{Autonomy, SecurityConfig};
 
 const WINDOW: Duration = Duration::from_secs(3600);
 
+/// Why the policy refuses a tool call; the message says what would allow it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The tool is in `security.deny_tools`.
+    #[error("`{tool}` is in security.deny_tools")]
+    Denied {
+        /// The tool.
+        tool: String,
+    },
+    /// An act tool under `autonomy = "read_only"`.
+    #[error("`{tool}` acts, and security.autonomy is read_only")]
+    ReadOnly {
+        /// The tool.
+        tool: String,
+    },
+    /// An act tool not in `security.allow_tools` under supervised autonomy.
+    #[error("`{tool}` acts, and in supervised autonomy only tools in security.allow_tools may act")]
+    NotAllowed {
+        /// The tool.
+        tool: String,
+    },
+    /// The act rate limit is reached.
+    #[error("the limit of {limit} act tool calls per hour is reached (security.max_actions_per_hour)")]
+    RateLimited {
+        /// `security.max_actions_per_hour`.
+        limit: u64,
+    },
+}
+
 /// The policy in force.
 pub struct SecurityPolicy {
     config: SecurityConfig,
@@ -30,26 +59,22 @@ impl SecurityPolicy {
 
     /// Whether a call to tool `name`, judged `effect`, may run now; an allowed act call
     /// counts toward the rate limit. The error says why and what would allow it.
-    pub fn check(&self, name: &str, effect: ToolEffect) -> Result<(), String> {
+    pub fn check(&self, name: &str, effect: ToolEffect) -> Result<(), Refusal> {
         self.check_at(name, effect, Instant::now)
     }
 
     /// `now` is read only for an act call (the rate limit's window): a read costs no clock.
-    fn check_at(&self, name: &str, effect: ToolEffect, now: impl FnOnce() -> Instant) -> Result<(), String> {
+    fn check_at(&self, name: &str, effect: ToolEffect, now: impl FnOnce() -> Instant) -> Result<(), Refusal> {
         if self.config.deny_tools.iter().any(|t| t == name) {
-            return Err(format!("`{name}` is in security.deny_tools"));
+            return Err(Refusal::Denied { tool: name.to_string() });
         }
         if effect == ToolEffect::Read {
             return Ok(());
         }
         match self.config.autonomy {
-            Autonomy::ReadOnly => {
-                return Err(format!("`{name}` acts, and security.autonomy is read_only"));
-            }
+            Autonomy::ReadOnly => return Err(Refusal::ReadOnly { tool: name.to_string() }),
             Autonomy::Supervised if !self.config.allow_tools.iter().any(|t| t == name) => {
-                return Err(format!(
-                    "`{name}` acts, and in supervised autonomy only tools in security.allow_tools may act"
-                ));
+                return Err(Refusal::NotAllowed { tool: name.to_string() });
             }
             Autonomy::Supervised | Autonomy::Full => {}
         }
@@ -59,10 +84,7 @@ impl SecurityPolicy {
             actions.pop_front();
         }
         if actions.len() as u64 >= self.config.max_actions_per_hour {
-            return Err(format!(
-                "the limit of {} act tool calls per hour is reached (security.max_actions_per_hour)",
-                self.config.max_actions_per_hour
-            ));
+            return Err(Refusal::RateLimited { limit: self.config.max_actions_per_hour });
         }
         actions.push_back(now);
         Ok(())
@@ -87,13 +109,13 @@ mod tests {
         let (read, act) = (("clock", ToolEffect::Read), ("file_write", ToolEffect::Act));
         let ro = policy(Autonomy::ReadOnly, &["file_write"], &[], 10);
         assert!(ro.check(read.0, read.1).is_ok());
-        assert!(ro.check(act.0, act.1).unwrap_err().contains("read_only"));
+        assert!(ro.check(act.0, act.1).unwrap_err().to_string().contains("read_only"));
         let supervised = policy(Autonomy::Supervised, &[], &[], 10);
-        assert!(supervised.check(act.0, act.1).unwrap_err().contains("allow_tools"));
+        assert!(supervised.check(act.0, act.1).unwrap_err().to_string().contains("allow_tools"));
         assert!(policy(Autonomy::Supervised, &["file_write"], &[], 10).check(act.0, act.1).is_ok());
         assert!(policy(Autonomy::Full, &[], &[], 10).check(act.0, act.1).is_ok());
         let denied = policy(Autonomy::Full, &[], &["clock"], 10);
-        assert!(denied.check(read.0, read.1).unwrap_err().contains("deny_tools"));
+        assert!(denied.check(read.0, read.1).unwrap_err().to_string().contains("deny_tools"));
     }
 
     #[test]
@@ -104,7 +126,10 @@ mod tests {
         assert!(p.check_at(act.0, act.1, || t0).is_ok());
         assert!(p.check_at(act.0, act.1, || t0 + Duration::from_secs(10)).is_ok());
         assert!(
-            p.check_at(act.0, act.1, || t0 + Duration::from_secs(20)).unwrap_err().contains("max_actions_per_hour")
+            p.check_at(act.0, act.1, || t0 + Duration::from_secs(20))
+                .unwrap_err()
+                .to_string()
+                .contains("max_actions_per_hour")
         );
         assert!(
             p.check_at("clock", ToolEffect::Read, || t0 + Duration::from_secs(20)).is_ok(),

@@ -126,7 +126,9 @@ impl Capture {
 
     /// Takes what was written since the last drain, and how many bytes were dropped.
     pub fn drain(&self) -> (Vec<u8>, u64) {
-        if !self.written.swap(false, Ordering::Acquire) {
+        // A plain load first: after a silent call there is nothing to take, and a load
+        // costs less than the swap.
+        if !self.written.load(Ordering::Relaxed) || !self.written.swap(false, Ordering::Acquire) {
             return (Vec::new(), 0);
         }
         let mut inner = self.inner.lock();
@@ -309,10 +311,13 @@ impl HostState {
     pub fn flush_stdio(&self) -> String {
         let owner = &self.plugin.owner;
         let (out, out_dropped) = self.stdout.drain();
+        let (err, err_dropped) = self.stderr.drain();
+        if out.is_empty() && err.is_empty() && out_dropped + err_dropped == 0 && self.call.log_dropped == 0 {
+            return String::new(); // a silent call: the common case
+        }
         for line in String::from_utf8_lossy(&out).lines().filter(|l| !l.is_empty()) {
             tracing::info!(plugin = %owner, stream = "stdout", "{line}");
         }
-        let (err, err_dropped) = self.stderr.drain();
         let err = String::from_utf8_lossy(&err).into_owned();
         for line in err.lines().filter(|l| !l.is_empty()) {
             tracing::warn!(plugin = %owner, stream = "stderr", "{line}");

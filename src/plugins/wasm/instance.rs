@@ -13,7 +13,6 @@ use std::task::Poll;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, InstancePre};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
@@ -29,6 +28,7 @@ use super::host::{HostState, PluginShared};
 use super::reaper::Reaped;
 use super::signature::{self, Signature};
 use super::size::content_size;
+use super::slots::Slots;
 use super::view::{self, Seen};
 use crate::config::InstancePolicy;
 use crate::plugins::conversation;
@@ -183,7 +183,7 @@ pub struct PluginInstances {
     exports: ExportIndices,
     policy: InstancePolicy,
     fuel_metered: bool,
-    permits: Semaphore,
+    permits: Slots,
     warm: Reaped<Mutex<Vec<Slot>>>,
     breaker: Mutex<Breaker>,
     /// No failure since the last success and no quarantine: lets the common call skip the
@@ -252,7 +252,7 @@ impl PluginInstances {
         policy: InstancePolicy,
         fuel_metered: bool,
     ) -> Self {
-        let permits = usize::try_from(shared.limits.max_concurrency).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS);
+        let permits = usize::try_from(shared.limits.max_concurrency).unwrap_or(usize::MAX);
         PluginInstances {
             shared,
             engine,
@@ -260,7 +260,7 @@ impl PluginInstances {
             exports,
             policy,
             fuel_metered,
-            permits: Semaphore::new(permits),
+            permits: Slots::new(permits),
             warm: Reaped::new(Mutex::new(Vec::new())),
             breaker: Mutex::new(Breaker::default()),
             healthy: AtomicBool::new(true),
@@ -402,13 +402,10 @@ impl PluginInstances {
         // is the host's queue, not the plugin's time: it is bounded by the timeout too, but
         // a call that gives up waiting is `busy` (never counted by the breaker), and a call
         // that gets a slot runs under its whole timeout from then on.
-        let permit = match self.permits.try_acquire() {
-            Ok(permit) => Ok(permit),
+        let permit = match self.permits.try_take() {
+            Some(permit) => Ok(permit),
             // Boxed: the rare path's future would otherwise size every call's.
-            Err(_) => Box::pin(tokio::time::timeout(timeout, self.permits.acquire()))
-                .await
-                .map_err(|_| ())
-                .and_then(|p| p.map_err(|_| ())),
+            None => Box::pin(tokio::time::timeout(timeout, self.permits.take())).await.map_err(|_| ()),
         };
         let _permit = match permit {
             Ok(permit) => permit,

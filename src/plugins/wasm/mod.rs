@@ -25,6 +25,7 @@ mod reaper;
 mod refresh;
 mod signature;
 mod size;
+mod slots;
 mod view;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};

@@ -76,7 +76,7 @@ impl HookRunner {
     /// Whether anything listens to `point` in the current snapshot (lets call sites skip
     /// building an expensive payload).
     pub fn has_handlers(&self, point: HookPoint) -> bool {
-        !self.registry.current().hooks(point).is_empty()
+        !self.registry.borrow().hooks(point).is_empty()
     }
 
     /// Runs the modifying point `H`: each handler in order sees the previous one's output.
@@ -114,7 +114,7 @@ impl HookRunner {
 
     /// The modifying chain of `point` over `payload` (a payload of `point`).
     async fn chain(&self, ctx: &HookContext, point: HookPoint, payload: HookPayload) -> HookFlow {
-        let snapshot = self.registry.current();
+        let snapshot = self.registry.borrow();
         let mut current = payload;
         // One clock read per handler: each call ends where the next one starts.
         let mut mark = Instant::now();
@@ -161,7 +161,7 @@ impl HookRunner {
     /// the handlers do. Outcomes other than continue are refused.
     pub async fn fire_payload(&self, ctx: &HookContext, payload: &HookPayload) {
         let point = payload.point();
-        let snapshot = self.registry.current();
+        let snapshot = self.registry.borrow();
         let entries = snapshot.hooks(point);
         if entries.is_empty() {
             return;

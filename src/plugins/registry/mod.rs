@@ -48,6 +48,13 @@ impl Registry {
         self.current.load_full()
     }
 
+    /// The snapshot in force, borrowed: cheaper than [`current`](Self::current) (no reference
+    /// count touched while a per-thread slot is free), for a caller that holds it for one
+    /// dispatch.
+    pub(crate) fn borrow(&self) -> arc_swap::Guard<Arc<Snapshot>> {
+        self.current.load()
+    }
+
     /// A fresh generation number for the next snapshot.
     pub fn next_generation(&self) -> u64 {
         self.last_generation.fetch_add(1, Ordering::Relaxed) + 1

@@ -298,7 +298,109 @@ impl PluginInstances {
                 ),
             ));
         }
-        let result = self.call_limited(request).await;
+        // A labeled block, not a nested async fn: an awaited future is copied into its
+        // parent, and this one is over a kilobyte.
+        let result: Result<Reply, RuntimeFailure> = 'limited: {
+            // A call usually finishes in its first poll, so a task calling plugins in a loop
+            // would never yield and would starve its worker (other tasks, timers, the epoch
+            // deadlines of calls parked there). A call spends tokio's cooperative budget, as a
+            // channel receive does: such a task yields every so many calls.
+            tokio::task::coop::consume_budget().await;
+            let limits = &self.shared.limits;
+            let id = self.shared.owner.plugin_id();
+            let timeout = Duration::from_millis(limits.timeout_ms);
+
+            let mut size = request_size(&request);
+            if size > limits.max_payload_bytes
+                && let Request::Hook { payload, seen: Seen::Redacted, .. } = &request
+            {
+                // The cap is on what the plugin sees; a redacted copy is made only when the
+                // whole payload would be over it.
+                size = conversation::redact(payload).map_or(size, |seen| content_size(&seen));
+            }
+            if size > limits.max_payload_bytes {
+                break 'limited Err(self.failure(
+                    FailureKind::PayloadTooLarge,
+                    format!(
+                        "payload of {size} bytes is over the {} byte cap (plugins.entries.{id}.limits.max_payload_bytes)",
+                        limits.max_payload_bytes
+                    ),
+                ));
+            }
+
+            // A free slot is the common case: take it without arming a timer. Waiting for one
+            // is the host's queue, not the plugin's time: it is bounded by the timeout too, but
+            // a call that gives up waiting is `busy` (never counted by the breaker), and a call
+            // that gets a slot runs under its whole timeout from then on.
+            let permit = match self.permits.try_take() {
+                Some(permit) => Ok(permit),
+                // Boxed: the rare path's future would otherwise size every call's.
+                None => Box::pin(tokio::time::timeout(timeout, self.permits.take())).await.map_err(|_| ()),
+            };
+            let _permit = match permit {
+                Ok(permit) => permit,
+                Err(()) => {
+                    break 'limited Err(self.failure(
+                        FailureKind::Busy,
+                        format!(
+                            "busy: all {} concurrency slots stayed taken for {} ms, so the call gave up waiting (raise plugins.entries.{id}.limits.max_concurrency, or send fewer calls at once)",
+                            limits.max_concurrency, limits.timeout_ms
+                        ),
+                    ));
+                }
+            };
+            let deadline = Instant::now() + timeout;
+
+            let pooled = match self.policy {
+                InstancePolicy::Warm => self.warm.lock().pop(),
+                InstancePolicy::Fresh => None,
+            };
+            let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
+            self.arm(&mut slot.store, deadline);
+            // The slot outlives the timed future, so its state explains a timeout too. Most
+            // calls finish in their first poll: the timer is armed only for one that waits.
+            let result = {
+                let mut run = pin!(self.run(&mut slot, request));
+                match futures::poll!(run.as_mut()) {
+                    Poll::Ready(done) => Ok(done),
+                    Poll::Pending => tokio::time::timeout_at(deadline + GRACE, run).await,
+                }
+            };
+            let stderr = slot.store.data().flush_stdio();
+            let outcome = match result {
+                Ok(Ok(reply)) => reply,
+                Ok(Err(CallError::Contract(detail))) => break 'limited Err(self.failure(FailureKind::Contract, detail)),
+                Ok(Err(CallError::Trap(error))) => {
+                    break 'limited Err(self.classify(&error, slot.store.data(), &stderr));
+                }
+                Err(_) => {
+                    break 'limited Err(self.failure(
+                        FailureKind::Timeout,
+                        format!(
+                            "ran past its {} ms timeout while waiting in a host call (plugins.entries.{id}.limits.timeout_ms)",
+                            limits.timeout_ms
+                        ),
+                    ));
+                }
+            };
+            let out = reply_size(&outcome);
+            if out > limits.max_output_bytes {
+                break 'limited Err(self.failure(
+                    FailureKind::OutputTooLarge,
+                    format!(
+                        "returned {out} bytes, over the {} byte cap (plugins.entries.{id}.limits.max_output_bytes)",
+                        limits.max_output_bytes
+                    ),
+                ));
+            }
+            if self.policy == InstancePolicy::Warm {
+                let mut warm = self.warm.lock();
+                if (warm.len() as u64) < limits.warm_instances {
+                    warm.push(slot);
+                }
+            }
+            Ok(outcome)
+        };
         if result.is_ok() && self.healthy.load(Ordering::Acquire) {
             return result;
         }
@@ -369,122 +471,6 @@ impl PluginInstances {
         RuntimeFailure::new(self.shared.owner.clone(), kind, detail)
     }
 
-    /// Runs one call under every limit.
-    async fn call_limited(&self, request: Request<'_>) -> Result<Reply, RuntimeFailure> {
-        // A call usually finishes in its first poll, so a task calling plugins in a loop
-        // would never yield and would starve its worker (other tasks, timers, the epoch
-        // deadlines of calls parked there). A call spends tokio's cooperative budget, as a
-        // channel receive does: such a task yields every so many calls.
-        tokio::task::coop::consume_budget().await;
-        let limits = &self.shared.limits;
-        let id = self.shared.owner.plugin_id();
-        let timeout = Duration::from_millis(limits.timeout_ms);
-
-        let mut size = request_size(&request);
-        if size > limits.max_payload_bytes
-            && let Request::Hook { payload, seen: Seen::Redacted, .. } = &request
-        {
-            // The cap is on what the plugin sees; a redacted copy is made only when the
-            // whole payload would be over it.
-            size = conversation::redact(payload).map_or(size, |seen| content_size(&seen));
-        }
-        if size > limits.max_payload_bytes {
-            return Err(self.failure(
-                FailureKind::PayloadTooLarge,
-                format!(
-                    "payload of {size} bytes is over the {} byte cap (plugins.entries.{id}.limits.max_payload_bytes)",
-                    limits.max_payload_bytes
-                ),
-            ));
-        }
-
-        // A free slot is the common case: take it without arming a timer. Waiting for one
-        // is the host's queue, not the plugin's time: it is bounded by the timeout too, but
-        // a call that gives up waiting is `busy` (never counted by the breaker), and a call
-        // that gets a slot runs under its whole timeout from then on.
-        let permit = match self.permits.try_take() {
-            Some(permit) => Ok(permit),
-            // Boxed: the rare path's future would otherwise size every call's.
-            None => Box::pin(tokio::time::timeout(timeout, self.permits.take())).await.map_err(|_| ()),
-        };
-        let _permit = match permit {
-            Ok(permit) => permit,
-            Err(()) => {
-                return Err(self.failure(
-                    FailureKind::Busy,
-                    format!(
-                        "busy: all {} concurrency slots stayed taken for {} ms, so the call gave up waiting (raise plugins.entries.{id}.limits.max_concurrency, or send fewer calls at once)",
-                        limits.max_concurrency, limits.timeout_ms
-                    ),
-                ));
-            }
-        };
-        let deadline = Instant::now() + timeout;
-
-        let pooled = match self.policy {
-            InstancePolicy::Warm => self.warm.lock().pop(),
-            InstancePolicy::Fresh => None,
-        };
-        let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
-        self.arm(&mut slot.store, deadline);
-        // The slot outlives the timed future, so its state explains a timeout too. Most
-        // calls finish in their first poll: the timer is armed only for one that waits.
-        let result = {
-            let mut run = pin!(self.run(&mut slot, request));
-            match futures::poll!(run.as_mut()) {
-                Poll::Ready(done) => Ok(done),
-                Poll::Pending => tokio::time::timeout_at(deadline + GRACE, run).await,
-            }
-        };
-        let stderr = slot.store.data().flush_stdio();
-        let outcome = match result {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(CallError::Contract(detail))) => return Err(self.failure(FailureKind::Contract, detail)),
-            Ok(Err(CallError::Trap(error))) => return Err(self.classify(&error, slot.store.data(), &stderr)),
-            Err(_) => {
-                return Err(self.failure(
-                    FailureKind::Timeout,
-                    format!(
-                        "ran past its {} ms timeout while waiting in a host call (plugins.entries.{id}.limits.timeout_ms)",
-                        limits.timeout_ms
-                    ),
-                ));
-            }
-        };
-        let out = reply_size(&outcome);
-        if out > limits.max_output_bytes {
-            return Err(self.failure(
-                FailureKind::OutputTooLarge,
-                format!(
-                    "returned {out} bytes, over the {} byte cap (plugins.entries.{id}.limits.max_output_bytes)",
-                    limits.max_output_bytes
-                ),
-            ));
-        }
-        if self.policy == InstancePolicy::Warm {
-            let mut warm = self.warm.lock();
-            if (warm.len() as u64) < limits.warm_instances {
-                warm.push(slot);
-            }
-        }
-        Ok(outcome)
-    }
-
-    /// Instantiates the slot if it is fresh, then dispatches the request on it.
-    async fn run(&self, slot: &mut Slot, request: Request<'_>) -> Result<Reply, CallError> {
-        let instance = match slot.instance {
-            Some(instance) => instance,
-            None => {
-                // Boxed: instantiating is rare for a warm plugin and its future is large;
-                // inline, it would size (and be moved with) every call's future.
-                let instance = Box::pin(self.pre.instantiate_async(&mut slot.store)).await?;
-                slot.instance = Some(instance);
-                instance
-            }
-        };
-        self.dispatch(&mut slot.store, instance, request).await
-    }
-
     fn new_store(&self) -> Store<HostState> {
         let mut store = Store::new(&self.engine, HostState::new(self.shared.clone()));
         store.limiter(|state| &mut state.limiter);
@@ -516,14 +502,22 @@ impl PluginInstances {
         }
     }
 
+    /// Instantiates the slot if it is fresh, then runs the request on it. One async layer
+    /// between the call and wasmtime: each layer's future is copied into its parent when
+    /// awaited, and these are over a kilobyte.
     #[allow(unsafe_code, reason = "calls use typed functions checked once at load (see signature.rs)")]
-    async fn dispatch(
-        &self,
-        store: &mut Store<HostState>,
-        instance: Instance,
-        request: Request<'_>,
-    ) -> Result<Reply, CallError> {
-        let instance = &instance;
+    async fn run(&self, slot: &mut Slot, request: Request<'_>) -> Result<Reply, CallError> {
+        let instance = match slot.instance {
+            Some(instance) => instance,
+            None => {
+                // Boxed: instantiating is rare for a warm plugin and its future is large;
+                // inline, it would size (and be moved with) every call's future.
+                let instance = Box::pin(self.pre.instantiate_async(&mut slot.store)).await?;
+                slot.instance = Some(instance);
+                instance
+            }
+        };
+        let (store, instance) = (&mut slot.store, &instance);
         // SAFETY (every `Signature::assume` below): the probe checked each export against
         // the same alias at load, and every instance is instantiated from that component;
         // a plugin is only served after its probe.

@@ -410,3 +410,27 @@ async fn a_result_beyond_what_the_engine_copies_is_output_too_large() {
         other => panic!("expected output_too_large, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_payload_cap_judges_what_a_plugin_sees_after_redaction() {
+    use zeroclaw_plugin_api::{AgentStart, HookContext, HookPayload, HookPoint};
+    let dir = tempfile::tempdir().unwrap();
+    crate::guests::install_guest("noop", &dir.path().join("plugins"));
+    let limits = "[plugins.entries.noop.limits]\nmax_payload_bytes = 2000\n";
+    let runtime = PluginRuntime::start(plugin_config(dir.path(), limits)).await.unwrap();
+    let snapshot = runtime.snapshot();
+    let noop = snapshot.hooks(HookPoint::BeforeAgentStart).iter().find(|e| e.owner.plugin_id() == "noop");
+    let handler = noop.expect("noop listens").handler.clone();
+    let ctx = HookContext::agent("t");
+    let start = |context: Vec<String>, user_message: String| {
+        HookPayload::BeforeAgentStart(AgentStart { system_prompt: "s".into(), context, user_message })
+    };
+    // 100 two-byte blocks: about 200 bytes whole, but the plugin (no conversation:read)
+    // sees each as the 41-byte redaction mark: over the cap as it sees it.
+    let grows = start(vec!["ok".into(); 100], "hi".into());
+    let refused = handler.handle(&ctx, &grows).await.expect_err("over the cap as seen").to_string();
+    assert!(refused.contains("payload of") && refused.contains("max_payload_bytes"), "{refused}");
+    // One 10 KB message, over the cap whole, is a single mark as the plugin sees it.
+    let shrinks = start(Vec::new(), "x".repeat(10_000));
+    assert!(handler.handle(&ctx, &shrinks).await.is_ok(), "under the cap as seen");
+}

@@ -12,7 +12,7 @@ use zeroclaw_plugin_api::{
 };
 
 use super::instance::{PluginInstances, Reply, Request};
-use super::view::Seen;
+use super::view::{self, Seen};
 use crate::plugins::conversation;
 
 fn unexpected(instances: &PluginInstances, what: &str) -> RuntimeFailure {
@@ -53,7 +53,8 @@ impl HookHandler for WasmHookHandler {
     async fn handle(&self, ctx: &HookContext, payload: &HookPayload) -> Result<HookOutcome, HookError> {
         let redacted = !self.conversation_read && conversation::carries(payload.point());
         let seen = if redacted { Seen::Redacted } else { Seen::Whole };
-        match self.instances.call(Request::Hook { ctx, payload, seen }).await? {
+        let (ctx, event) = (view::context(ctx), view::event(payload, seen));
+        match self.instances.call(Request::Hook { ctx, event }).await? {
             Reply::Hook(Ok(HookOutcome::Modify(_))) if redacted => Err(RuntimeFailure::new(
                 self.instances.owner().clone(),
                 FailureKind::Denied,

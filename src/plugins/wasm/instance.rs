@@ -17,8 +17,7 @@ use tokio::time::Instant;
 use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, InstancePre};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use zeroclaw_plugin_api::{
-    ChatRequest, ChatResponse, FailureKind, HookContext, HookOutcome, HookPayload, Owner, ProviderError,
-    RuntimeFailure, ToolError, ToolSpec,
+    ChatRequest, ChatResponse, FailureKind, HookOutcome, Owner, ProviderError, RuntimeFailure, ToolError, ToolSpec,
 };
 
 use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
@@ -31,7 +30,6 @@ use super::size::content_size;
 use super::slots::Slots;
 use super::view::{self, Seen};
 use crate::config::InstancePolicy;
-use crate::plugins::conversation;
 use crate::plugins::manifest::{HOST_PACKAGES, PluginKind};
 
 /// How long past its deadline a call blocked in a host call may take to be cut.
@@ -51,11 +49,10 @@ pub enum Request<'a> {
     /// Handle a hook event.
     Hook {
         /// Where it fired.
-        ctx: &'a HookContext,
-        /// The payload.
-        payload: &'a HookPayload,
-        /// How the plugin sees its conversation content.
-        seen: Seen,
+        ctx: view::HookContext<'a>,
+        /// The payload, as the plugin sees it (redacted without `conversation:read`): what
+        /// the payload cap measures and what is lowered into the guest.
+        event: view::HookEvent<'a>,
     },
     /// List the tools the component serves.
     ListSpecs,
@@ -310,14 +307,7 @@ impl PluginInstances {
             let id = self.shared.owner.plugin_id();
             let timeout = Duration::from_millis(limits.timeout_ms);
 
-            let mut size = request_size(&request);
-            if size > limits.max_payload_bytes
-                && let Request::Hook { payload, seen: Seen::Redacted, .. } = &request
-            {
-                // The cap is on what the plugin sees; a redacted copy is made only when the
-                // whole payload would be over it.
-                size = conversation::redact(payload).map_or(size, |seen| content_size(&seen));
-            }
+            let size = request_size(&request);
             if size > limits.max_payload_bytes {
                 break 'limited Err(self.failure(
                     FailureKind::PayloadTooLarge,
@@ -546,9 +536,8 @@ impl PluginInstances {
                 }
                 Ok(Reply::Probed)
             }
-            Request::Hook { ctx, payload, seen } => {
+            Request::Hook { ctx, event } => {
                 let handle = func(store, instance, &self.exports.handle, "hooks")?;
-                let (ctx, event) = (view::context(ctx), view::event(payload, seen));
                 // SAFETY: checked by the probe with this alias (see above).
                 let typed = unsafe { signature::Handle::assume(handle) };
                 let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
@@ -690,7 +679,7 @@ fn last_lines(stderr: &str) -> String {
 /// Bytes a request carries into the guest.
 fn request_size(request: &Request<'_>) -> u64 {
     match request {
-        Request::Hook { payload, .. } => content_size(payload),
+        Request::Hook { event, .. } => content_size(event),
         Request::Probe | Request::ListSpecs => 0,
         Request::Invoke { name, args } => name.len() as u64 + content_size(args),
         Request::Chat { name, request } => name.len() as u64 + content_size(request),

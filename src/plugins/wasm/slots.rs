@@ -38,8 +38,17 @@ impl Slots {
         Slots { free: AtomicUsize::new(count), waiting: AtomicUsize::new(0), freed: Notify::new() }
     }
 
-    /// A free slot, if there is one now.
+    /// A free slot, if there is one now and no call is already waiting for one (a new call
+    /// does not jump the queue: it waits behind them).
     pub fn try_take(&self) -> Option<Permit<'_>> {
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        self.take_free()
+    }
+
+    /// A free slot, if there is one, whoever waits.
+    fn take_free(&self) -> Option<Permit<'_>> {
         let mut free = self.free.load(Ordering::SeqCst);
         loop {
             if free == 0 {
@@ -55,17 +64,17 @@ impl Slots {
     /// A slot, waiting for one to be given back if none is free. Cancel-safe: dropping
     /// the future takes nothing.
     pub async fn take(&self) -> Permit<'_> {
+        if let Some(permit) = self.try_take() {
+            return permit;
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
         loop {
-            if let Some(permit) = self.try_take() {
-                return permit;
-            }
             let mut freed = pin!(self.freed.notified());
             freed.as_mut().enable();
-            self.waiting.fetch_add(1, Ordering::SeqCst);
-            let _waiting = Waiting(&self.waiting);
-            // Registered before this second look: a slot given back in between is seen
-            // here, or its release sees `waiting` and wakes this call (both sides SeqCst).
-            if let Some(permit) = self.try_take() {
+            // Registered before this look: a slot given back in between is seen here, or
+            // its release sees `waiting` and wakes a waiter (both sides SeqCst).
+            if let Some(permit) = self.take_free() {
                 return permit;
             }
             freed.await;
@@ -89,6 +98,23 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_new_call_does_not_jump_ahead_of_a_waiting_one() {
+        let slots = Arc::new(Slots::new(1));
+        let held = slots.try_take().unwrap();
+        let waiter = {
+            let slots = slots.clone();
+            tokio::spawn(async move { drop(slots.take().await) })
+        };
+        while slots.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        drop(held);
+        assert!(slots.try_take().is_none() || slots.waiting.load(Ordering::SeqCst) == 0, "the waiter goes first");
+        waiter.await.unwrap();
+        assert!(slots.try_take().is_some());
+    }
 
     #[test]
     fn slots_are_taken_until_none_is_free_and_given_back_on_drop() {

@@ -10,6 +10,7 @@
 //! Conversation content is redacted here, while viewing, for a plugin without
 //! `conversation:read` ([`Seen`]); [`conversation::redact`] is the reference it agrees with.
 
+use serde::{Serialize, Serializer};
 use wasmtime::component::{ComponentType, Lower};
 use zeroclaw_plugin_api as api;
 
@@ -39,7 +40,7 @@ impl Seen {
 }
 
 /// `zeroclaw:host/types.tool-call`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct ToolCall<'a> {
     id: &'a str,
@@ -48,9 +49,10 @@ pub struct ToolCall<'a> {
 }
 
 /// `zeroclaw:host/types.chat-message`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct ChatMessage<'a> {
+    #[serde(serialize_with = "leaf")]
     role: wt::Role,
     content: &'a str,
     #[component(name = "tool-calls")]
@@ -60,17 +62,18 @@ pub struct ChatMessage<'a> {
 }
 
 /// `zeroclaw:host/types.tool-spec`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct ToolSpec<'a> {
     name: &'a str,
     description: &'a str,
     parameters: String,
+    #[serde(serialize_with = "leaf")]
     effect: wt::ToolEffect,
 }
 
 /// `zeroclaw:host/types.tool-result`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct ToolResult<'a> {
     #[component(name = "call-id")]
@@ -82,7 +85,7 @@ pub struct ToolResult<'a> {
 }
 
 /// `zeroclaw:host/types.chat-request`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct ChatRequest<'a> {
     model: &'a str,
@@ -92,18 +95,19 @@ pub struct ChatRequest<'a> {
 }
 
 /// `zeroclaw:host/types.chat-response`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct ChatResponse<'a> {
     text: &'a str,
     #[component(name = "tool-calls")]
     tool_calls: Vec<ToolCall<'a>>,
+    #[serde(serialize_with = "usage")]
     usage: wt::TokenUsage,
     model: &'a str,
 }
 
 /// `zeroclaw:hooks/types.hook-context`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct HookContext<'a> {
     #[component(name = "agent-id")]
@@ -114,7 +118,7 @@ pub struct HookContext<'a> {
 }
 
 /// `zeroclaw:hooks/types.gateway-start`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct GatewayStart<'a> {
     #[component(name = "bind-addr")]
@@ -122,7 +126,7 @@ pub struct GatewayStart<'a> {
 }
 
 /// `zeroclaw:hooks/types.gateway-stop`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct GatewayStop<'a> {
     #[component(name = "bind-addr")]
@@ -131,7 +135,7 @@ pub struct GatewayStop<'a> {
 }
 
 /// `zeroclaw:hooks/types.session-start`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct SessionStart<'a> {
     #[component(name = "session-id")]
@@ -140,18 +144,19 @@ pub struct SessionStart<'a> {
 }
 
 /// `zeroclaw:hooks/types.session-end`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct SessionEnd<'a> {
     #[component(name = "session-id")]
     session_id: &'a str,
     channel: &'a str,
+    #[serde(serialize_with = "leaf")]
     reason: wh::SessionEndReason,
     turns: u32,
 }
 
 /// `zeroclaw:hooks/types.agent-start`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct AgentStart<'a> {
     #[component(name = "system-prompt")]
@@ -162,7 +167,7 @@ pub struct AgentStart<'a> {
 }
 
 /// `zeroclaw:hooks/types.inbound-message`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct InboundMessage<'a> {
     channel: &'a str,
@@ -171,7 +176,7 @@ pub struct InboundMessage<'a> {
 }
 
 /// `zeroclaw:hooks/types.outbound-message`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct OutboundMessage<'a> {
     channel: &'a str,
@@ -180,7 +185,7 @@ pub struct OutboundMessage<'a> {
 }
 
 /// `zeroclaw:hooks/types.llm-call`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct LlmCall<'a> {
     provider: &'a str,
@@ -188,7 +193,7 @@ pub struct LlmCall<'a> {
 }
 
 /// `zeroclaw:hooks/types.llm-output`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct LlmOutput<'a> {
     provider: &'a str,
@@ -198,7 +203,7 @@ pub struct LlmOutput<'a> {
 }
 
 /// `zeroclaw:hooks/types.after-tool-call`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct AfterToolCall<'a> {
     call: ToolCall<'a>,
@@ -209,7 +214,7 @@ pub struct AfterToolCall<'a> {
 }
 
 /// `zeroclaw:hooks/types.tool-result-persist`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct ToolResultPersist<'a> {
     call: ToolCall<'a>,
@@ -217,7 +222,7 @@ pub struct ToolResultPersist<'a> {
 }
 
 /// `zeroclaw:hooks/types.compaction`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct Compaction<'a> {
     #[component(name = "session-id")]
@@ -226,7 +231,7 @@ pub struct Compaction<'a> {
 }
 
 /// `zeroclaw:hooks/types.compaction-summary`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct CompactionSummary<'a> {
     #[component(name = "session-id")]
@@ -237,13 +242,14 @@ pub struct CompactionSummary<'a> {
 }
 
 /// `zeroclaw:hooks/types.agent-end`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct AgentEnd<'a> {
     reply: &'a str,
     iterations: u32,
     #[component(name = "tool-calls")]
     tool_calls: u32,
+    #[serde(serialize_with = "usage")]
     usage: wt::TokenUsage,
     #[component(name = "duration-ms")]
     duration_ms: u64,
@@ -251,7 +257,7 @@ pub struct AgentEnd<'a> {
 }
 
 /// `zeroclaw:hooks/types.observer-event`.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(record)]
 pub struct ObserverEvent<'a> {
     name: &'a str,
@@ -259,7 +265,7 @@ pub struct ObserverEvent<'a> {
 }
 
 /// `zeroclaw:hooks/types.hook-event`: one case per catalog point, in catalog order.
-#[derive(ComponentType, Lower, Debug)]
+#[derive(ComponentType, Lower, Serialize, Debug)]
 #[component(variant)]
 pub enum HookEvent<'a> {
     #[component(name = "gateway-start")]
@@ -298,6 +304,16 @@ pub enum HookEvent<'a> {
     ObserverEvent(ObserverEvent<'a>),
 }
 
+// The views are also what the payload cap measures (`size::content_size` walks them with
+// serde): a WIT enum counts as one leaf, token usage as its two numbers.
+fn leaf<T, S: Serializer>(_: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u8(0)
+}
+
+fn usage<S: Serializer>(usage: &wt::TokenUsage, serializer: S) -> Result<S::Ok, S::Error> {
+    (usage.prompt_tokens, usage.completion_tokens).serialize(serializer)
+}
+
 fn tool_call(call: &api::ToolCall) -> ToolCall<'_> {
     ToolCall { id: &call.id, name: &call.name, arguments: json_text(&call.arguments) }
 }
@@ -326,7 +342,7 @@ fn result(result: &api::ToolResult) -> ToolResult<'_> {
     ToolResult { call_id: &result.call_id, name: &result.name, content: &result.content, is_error: result.is_error }
 }
 
-fn usage(usage: api::TokenUsage) -> wt::TokenUsage {
+fn token_usage(usage: api::TokenUsage) -> wt::TokenUsage {
     wt::TokenUsage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
 }
 
@@ -344,7 +360,7 @@ fn response(response: &api::ChatResponse, seen: Seen) -> ChatResponse<'_> {
     ChatResponse {
         text: seen.text(&response.text),
         tool_calls: response.tool_calls.iter().map(tool_call).collect(),
-        usage: usage(response.usage),
+        usage: token_usage(response.usage),
         model: &response.model,
     }
 }
@@ -420,7 +436,7 @@ pub fn event(payload: &api::HookPayload, seen: Seen) -> HookEvent<'_> {
             reply: seen.text(&p.reply),
             iterations: p.iterations,
             tool_calls: p.tool_calls,
-            usage: usage(p.usage),
+            usage: token_usage(p.usage),
             duration_ms: p.duration_ms,
             cancelled: p.cancelled.as_deref(),
         }),

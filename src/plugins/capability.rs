@@ -9,6 +9,7 @@
 use zeroclaw_plugin_api::{HookPoint, MutationRight, ToolEffect};
 
 pub use crate::capability::Capability;
+use crate::config::CapabilityPolicy;
 
 /// The mutation rights an entry holds, as a small bit set (checked on every modify).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -94,6 +95,14 @@ pub struct CapabilityQuery<'a> {
     pub global_allow: &'a [Capability],
     /// `plugins.capabilities.deny`.
     pub global_deny: &'a [Capability],
+}
+
+impl<'a> CapabilityQuery<'a> {
+    /// The query for a plugin requesting `requested`, granted `granted` by its entry, under
+    /// the operator's global `policy`.
+    pub fn for_plugin(requested: &'a [Capability], granted: &'a [Capability], policy: &'a CapabilityPolicy) -> Self {
+        CapabilityQuery { requested, granted, global_allow: &policy.allow, global_deny: &policy.deny }
+    }
 }
 
 /// Decides one capability. The only function that grants anything.

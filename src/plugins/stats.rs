@@ -61,6 +61,15 @@ impl CallStats {
         }
     }
 
+    /// Counts one call that began at `started` and failed (`Some(timed_out)`) or not
+    /// (`None`): what every entry's own wrapper records.
+    pub fn record_since(&self, started: std::time::Instant, failed: Option<bool>) {
+        self.record_call(started.elapsed());
+        if let Some(timed_out) = failed {
+            self.record_error(timed_out);
+        }
+    }
+
     /// Counts a refused outcome.
     pub fn record_refused(&self) {
         self.refused.fetch_add(1, Ordering::Relaxed);

@@ -30,11 +30,9 @@ impl Provider for CountedProvider {
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let started = std::time::Instant::now();
         let result = self.inner.chat(request).await;
-        self.stats.record_call(started.elapsed());
-        if let Err(e) = &result {
-            let timeout = matches!(e, ProviderError::Runtime(f) if f.kind == FailureKind::Timeout);
-            self.stats.record_error(timeout);
-        }
+        let failed =
+            result.as_ref().err().map(|e| matches!(e, ProviderError::Runtime(f) if f.kind == FailureKind::Timeout));
+        self.stats.record_since(started, failed);
         result
     }
 }

@@ -68,13 +68,7 @@ async fn report(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliErro
 /// What the operator's config decides for each capability the plugin requests.
 fn grant_lines(loaded: &LoadedConfig, manifest: &Manifest) -> Vec<String> {
     let entry = loaded.entry(&manifest.id);
-    let policy = &loaded.config.plugins.capabilities;
-    let query = CapabilityQuery {
-        requested: &manifest.capabilities,
-        granted: &entry.grant,
-        global_allow: &policy.allow,
-        global_deny: &policy.deny,
-    };
+    let query = CapabilityQuery::for_plugin(&manifest.capabilities, &entry.grant, &loaded.config.plugins.capabilities);
     manifest.capabilities.iter().map(|cap| decide(*cap, query).explain(*cap, &manifest.id)).collect()
 }
 

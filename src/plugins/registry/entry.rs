@@ -76,11 +76,9 @@ impl ToolEntry {
     pub async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
         let started = std::time::Instant::now();
         let result = self.tool.invoke(args).await;
-        self.stats.record_call(started.elapsed());
-        if let Err(e) = &result {
-            let timeout = matches!(e, ToolError::Runtime(f) if f.kind == FailureKind::Timeout);
-            self.stats.record_error(timeout);
-        }
+        let failed =
+            result.as_ref().err().map(|e| matches!(e, ToolError::Runtime(f) if f.kind == FailureKind::Timeout));
+        self.stats.record_since(started, failed);
         result
     }
 }

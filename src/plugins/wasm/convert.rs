@@ -123,7 +123,6 @@ pub fn result_from_wit(result: wt::ToolResult) -> api::ToolResult {
     api::ToolResult { call_id: result.call_id, name: result.name, content: result.content, is_error: result.is_error }
 }
 
-#[cfg(test)]
 pub fn usage_to_wit(usage: api::TokenUsage) -> wt::TokenUsage {
     wt::TokenUsage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
 }
@@ -175,8 +174,7 @@ pub fn context_to_wit(ctx: &api::HookContext) -> wh::HookContext {
     wh::HookContext { agent_id: ctx.agent_id.clone(), session_id: ctx.session_id.clone(), channel: ctx.channel.clone() }
 }
 
-#[cfg(test)]
-fn end_reason_to_wit(reason: api::SessionEndReason) -> wh::SessionEndReason {
+pub(super) fn end_reason_to_wit(reason: api::SessionEndReason) -> wh::SessionEndReason {
     match reason {
         api::SessionEndReason::Closed => wh::SessionEndReason::Closed,
         api::SessionEndReason::Reset => wh::SessionEndReason::Reset,

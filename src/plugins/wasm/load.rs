@@ -190,13 +190,7 @@ pub(super) fn grant(
     entry: &PluginEntry,
     config: &LoadedConfig,
 ) -> Result<Vec<Capability>, String> {
-    let policy = &config.config.plugins.capabilities;
-    let query = CapabilityQuery {
-        requested: &manifest.capabilities,
-        granted: &entry.grant,
-        global_allow: &policy.allow,
-        global_deny: &policy.deny,
-    };
+    let query = CapabilityQuery::for_plugin(&manifest.capabilities, &entry.grant, &config.config.plugins.capabilities);
     let id = &manifest.id;
     let mut granted = Vec::new();
     let mut refusals = Vec::new();

@@ -16,7 +16,7 @@ use zeroclaw_plugin_api as api;
 
 use super::bindings::hooks::zeroclaw::hooks::types as wh;
 use super::bindings::hooks::zeroclaw::host::types as wt;
-use super::convert::{effect_to_wit, json_text, role_to_wit};
+use super::convert::{effect_to_wit, end_reason_to_wit, json_text, role_to_wit, usage_to_wit};
 use crate::plugins::conversation;
 
 /// How a plugin sees conversation content: whole, or redacted (it lacks
@@ -342,10 +342,6 @@ fn result(result: &api::ToolResult) -> ToolResult<'_> {
     ToolResult { call_id: &result.call_id, name: &result.name, content: &result.content, is_error: result.is_error }
 }
 
-fn token_usage(usage: api::TokenUsage) -> wt::TokenUsage {
-    wt::TokenUsage { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens }
-}
-
 /// A model request, as a provider plugin (whole) or a hook (as `seen`) receives it.
 pub fn request(request: &api::ChatRequest, seen: Seen) -> ChatRequest<'_> {
     ChatRequest {
@@ -360,7 +356,7 @@ fn response(response: &api::ChatResponse, seen: Seen) -> ChatResponse<'_> {
     ChatResponse {
         text: seen.text(&response.text),
         tool_calls: response.tool_calls.iter().map(tool_call).collect(),
-        usage: token_usage(response.usage),
+        usage: usage_to_wit(response.usage),
         model: &response.model,
     }
 }
@@ -368,17 +364,6 @@ fn response(response: &api::ChatResponse, seen: Seen) -> ChatResponse<'_> {
 /// The hook context.
 pub fn context(ctx: &api::HookContext) -> HookContext<'_> {
     HookContext { agent_id: &ctx.agent_id, session_id: ctx.session_id.as_deref(), channel: ctx.channel.as_deref() }
-}
-
-fn end_reason(reason: api::SessionEndReason) -> wh::SessionEndReason {
-    match reason {
-        api::SessionEndReason::Closed => wh::SessionEndReason::Closed,
-        api::SessionEndReason::Reset => wh::SessionEndReason::Reset,
-        api::SessionEndReason::Shutdown => wh::SessionEndReason::Shutdown,
-        // The published 1.0 contract has no case for these; a 1.0 guest sees the session
-        // close, which is what it is to it.
-        api::SessionEndReason::Idle | api::SessionEndReason::Evicted => wh::SessionEndReason::Closed,
-    }
 }
 
 /// A catalog payload as its `hook-event` case, with conversation content as `seen` shows it.
@@ -392,7 +377,7 @@ pub fn event(payload: &api::HookPayload, seen: Seen) -> HookEvent<'_> {
         P::SessionEnd(p) => E::SessionEnd(SessionEnd {
             session_id: &p.session_id,
             channel: &p.channel,
-            reason: end_reason(p.reason),
+            reason: end_reason_to_wit(p.reason),
             turns: p.turns,
         }),
         P::BeforeAgentStart(p) => E::BeforeAgentStart(AgentStart {
@@ -436,7 +421,7 @@ pub fn event(payload: &api::HookPayload, seen: Seen) -> HookEvent<'_> {
             reply: seen.text(&p.reply),
             iterations: p.iterations,
             tool_calls: p.tool_calls,
-            usage: token_usage(p.usage),
+            usage: usage_to_wit(p.usage),
             duration_ms: p.duration_ms,
             cancelled: p.cancelled.as_deref(),
         }),

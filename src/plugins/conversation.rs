@@ -5,7 +5,7 @@
 //! A plugin that saw a payload redacted cannot rewrite it: it would write the redaction
 //! marks back. The wasm adapter refuses such a rewrite.
 
-use zeroclaw_plugin_api::{ChatMessage, HookPayload, HookPoint, Role};
+use zeroclaw_plugin_api::{self as api, ChatMessage, HookPayload, HookPoint, Role};
 
 /// What replaces redacted text.
 pub const REDACTED: &str = "[redacted: conversation:read not granted]";
@@ -22,60 +22,120 @@ fn hide_messages(messages: &mut [ChatMessage]) {
     }
 }
 
-/// Whether payloads of `point` carry conversation content (and so are redacted for a
-/// plugin without `conversation:read`).
-pub fn carries(point: HookPoint) -> bool {
-    use HookPoint as H;
-    match point {
-        H::BeforeAgentStart
-        | H::MessageReceived
-        | H::MessageSending
-        | H::MessageSent
-        | H::BeforeLlmCall
-        | H::LlmOutput
-        | H::BeforeCompaction
-        | H::AfterCompaction
-        | H::AgentEnd => true,
-        H::GatewayStart
-        | H::GatewayStop
-        | H::SessionStart
-        | H::SessionEnd
-        | H::BeforeToolCall
-        | H::AfterToolCall
-        | H::ToolResultPersist
-        | H::ObserverEvent => false,
+/// How a payload type holds conversation content: every catalog payload type says, so a
+/// new type cannot be sent unredacted by default.
+pub trait Conversation {
+    /// Whether values of this type carry conversation content.
+    const CARRIES: bool;
+    /// Replaces the conversation content in place with [`REDACTED`] (does nothing when
+    /// [`Self::CARRIES`] is false).
+    fn redact(&mut self);
+}
+
+/// A type that carries no conversation content.
+macro_rules! carries_none {
+    ($($ty:ident),*) => {$(
+        impl Conversation for api::$ty {
+            const CARRIES: bool = false;
+            fn redact(&mut self) {}
+        }
+    )*};
+}
+
+// Tool calls and results are what tool hooks exist to see; the rest is host bookkeeping.
+carries_none!(
+    GatewayStart,
+    GatewayStop,
+    SessionStart,
+    SessionEnd,
+    ToolCall,
+    AfterToolCall,
+    ToolResultPersist,
+    ObserverEvent
+);
+
+impl Conversation for api::AgentStart {
+    const CARRIES: bool = true;
+    fn redact(&mut self) {
+        // The system prompt is the operator's, not the conversation.
+        hide(&mut self.user_message);
+        self.context.iter_mut().for_each(hide);
     }
 }
 
-/// A copy of `payload` with conversation content replaced by [`REDACTED`], or `None`
-/// when the payload carries none. The reference definition: the wasm backend redacts
-/// while it converts a payload, and a test checks it agrees with this, point by point.
-pub fn redact(payload: &HookPayload) -> Option<HookPayload> {
-    use HookPayload as P;
-    let mut copy = payload.clone();
-    match &mut copy {
-        P::BeforeAgentStart(start) => {
-            hide(&mut start.user_message);
-            start.context.iter_mut().for_each(hide);
-        }
-        P::MessageReceived(m) => hide(&mut m.content),
-        P::MessageSending(m) | P::MessageSent(m) => hide(&mut m.content),
-        P::BeforeLlmCall(call) => hide_messages(&mut call.request.messages),
-        P::LlmOutput(out) => hide(&mut out.response.text),
-        P::BeforeCompaction(c) => hide_messages(&mut c.messages),
-        P::AfterCompaction(s) => hide(&mut s.summary),
-        P::AgentEnd(end) => hide(&mut end.reply),
-        P::GatewayStart(_)
-        | P::GatewayStop(_)
-        | P::SessionStart(_)
-        | P::SessionEnd(_)
-        | P::BeforeToolCall(_)
-        | P::AfterToolCall(_)
-        | P::ToolResultPersist(_)
-        | P::ObserverEvent(_) => return None,
+impl Conversation for api::InboundMessage {
+    const CARRIES: bool = true;
+    fn redact(&mut self) {
+        hide(&mut self.content);
     }
-    Some(copy)
 }
+
+impl Conversation for api::OutboundMessage {
+    const CARRIES: bool = true;
+    fn redact(&mut self) {
+        hide(&mut self.content);
+    }
+}
+
+impl Conversation for api::LlmCall {
+    const CARRIES: bool = true;
+    fn redact(&mut self) {
+        hide_messages(&mut self.request.messages);
+    }
+}
+
+impl Conversation for api::LlmOutput {
+    const CARRIES: bool = true;
+    fn redact(&mut self) {
+        hide(&mut self.response.text);
+    }
+}
+
+impl Conversation for api::Compaction {
+    const CARRIES: bool = true;
+    fn redact(&mut self) {
+        hide_messages(&mut self.messages);
+    }
+}
+
+impl Conversation for api::CompactionSummary {
+    const CARRIES: bool = true;
+    fn redact(&mut self) {
+        hide(&mut self.summary);
+    }
+}
+
+impl Conversation for api::AgentEnd {
+    const CARRIES: bool = true;
+    fn redact(&mut self) {
+        hide(&mut self.reply);
+    }
+}
+
+macro_rules! by_point {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $name:literal / $wit:literal, $kind:ident, $payload:ty, $right:expr, [$($field:literal),*]; )*) => {
+        /// Whether payloads of `point` carry conversation content (and so are redacted for
+        /// a plugin without `conversation:read`).
+        pub fn carries(point: HookPoint) -> bool {
+            match point { $(HookPoint::$variant => <$payload as Conversation>::CARRIES,)* }
+        }
+
+        /// A copy of `payload` with conversation content replaced by [`REDACTED`], or
+        /// `None` when the payload carries none. The reference definition: the wasm
+        /// backend redacts while it views a payload, and a test checks it agrees with
+        /// this, point by point.
+        pub fn redact(payload: &HookPayload) -> Option<HookPayload> {
+            if !carries(payload.point()) {
+                return None;
+            }
+            let mut copy = payload.clone();
+            match &mut copy { $(HookPayload::$variant(p) => p.redact(),)* }
+            Some(copy)
+        }
+    };
+}
+
+api::with_hook_catalog!(by_point);
 
 #[cfg(test)]
 mod tests {

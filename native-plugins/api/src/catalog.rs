@@ -4,13 +4,11 @@
 //! kinds, rights), [`HookPayload`] (one case per point), one marker type per point in
 //! [`hooks`] (so call sites are typed: `run::<hooks::BeforeToolCall>` only compiles for a
 //! modifying point, `fire::<hooks::AgentEnd>` only for a void one) and the lookups the
-//! runner, the native trait and the wasm adapter use. Adding a hook point means one line
-//! here, one case in `wit/zeroclaw/hooks/v1`, and its call site.
+//! runner, the native trait and the wasm adapter use; [`with_hook_catalog!`] hands the same
+//! list to the host, which derives its WIT conversions and redaction table from it. Adding
+//! a hook point means one line here, one case in `wit/zeroclaw/hooks/v1`, and its call site.
 
 use serde::{Deserialize, Serialize};
-
-use crate::payloads::*;
-use crate::types::ToolCall;
 
 /// Whether a hook point observes or may rewrite.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,7 +119,7 @@ macro_rules! hook_kind_marker {
 macro_rules! hook_catalog {
     ($(
         $(#[doc = $doc:literal])*
-        $variant:ident = $name:literal, $kind:ident, $payload:ty, $right:expr, [$($field:literal),*];
+        $variant:ident = $name:literal / $wit:literal, $kind:ident, $payload:ty, $right:expr, [$($field:literal),*];
     )*) => {
         /// A hook point of the catalog.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -140,6 +138,12 @@ macro_rules! hook_catalog {
             /// The snake_case name used in config, manifests and logs.
             pub const fn name(self) -> &'static str {
                 match self { $(HookPoint::$variant => $name,)* }
+            }
+
+            /// The name of this point's case in the WIT `hook-event` variant
+            /// (`before-agent-start`): the name on the wire, for plugin authors and errors.
+            pub const fn wit_name(self) -> &'static str {
+                match self { $(HookPoint::$variant => $wit,)* }
             }
 
             /// Void or modifying.
@@ -216,51 +220,73 @@ macro_rules! hook_catalog {
     };
 }
 
-hook_catalog! {
-    /// The gateway started listening.
-    GatewayStart = "gateway_start", Void, GatewayStart, None, [];
-    /// The gateway is shutting down (bounded wait).
-    GatewayStop = "gateway_stop", Void, GatewayStop, None, [];
-    /// A session's first message.
-    SessionStart = "session_start", Void, SessionStart, None, [];
-    /// A session closed, was reset, or the host shut down.
-    SessionEnd = "session_end", Void, SessionEnd, None, [];
-    /// Turn start: rewrite the system prompt and extra context.
-    BeforeAgentStart = "before_agent_start", Modifying, AgentStart, Some(MutationRight::Prompt), ["system_prompt", "context"];
-    /// A channel message arrived: rewrite it or drop it.
-    MessageReceived = "message_received", Modifying, InboundMessage, Some(MutationRight::Messages), ["content"];
-    /// A reply is about to be sent: rewrite it or cancel it.
-    MessageSending = "message_sending", Modifying, OutboundMessage, Some(MutationRight::Messages), ["content"];
-    /// A reply was delivered.
-    MessageSent = "message_sent", Void, OutboundMessage, None, [];
-    /// Before every provider call: rewrite the request or cancel the turn.
-    BeforeLlmCall = "before_llm_call", Modifying, LlmCall, Some(MutationRight::Prompt), ["request"];
-    /// After every provider call.
-    LlmOutput = "llm_output", Void, LlmOutput, None, [];
-    /// Before every tool execution: rewrite the arguments or block the call.
-    BeforeToolCall = "before_tool_call", Modifying, ToolCall, Some(MutationRight::ToolCalls), ["id", "name", "arguments"];
-    /// After every tool execution.
-    AfterToolCall = "after_tool_call", Void, AfterToolCall, None, [];
-    /// Before a tool result enters history or storage: rewrite it.
-    ToolResultPersist = "tool_result_persist", Modifying, ToolResultPersist, Some(MutationRight::ToolResults), ["result"];
-    /// Before history compaction: rewrite the slice or cancel compaction.
-    BeforeCompaction = "before_compaction", Modifying, Compaction, Some(MutationRight::Messages), ["messages"];
-    /// After history compaction: rewrite the summary.
-    AfterCompaction = "after_compaction", Modifying, CompactionSummary, Some(MutationRight::Messages), ["summary"];
-    /// End of a turn.
-    AgentEnd = "agent_end", Void, AgentEnd, None, [];
-    /// Every observer event, through the ObserverBridge.
-    ObserverEvent = "observer_event", Void, ObserverEvent, None, [];
+/// Calls `$callback! { … }` with the whole catalog, one line per hook point:
+///
+/// ```text
+/// /// doc
+/// Variant = "snake_name" / "wit-case-name", Void|Modifying, PayloadType, right, [rewritable fields];
+/// ```
+///
+/// The catalog's own types below come from it; so do the wasm backend's `hook-event`
+/// conversions and the host's redaction table, so a new hook point is one line here (plus
+/// its payload type, when it is new), one WIT case and its call site. `$callback` must be a
+/// `macro_rules!` macro in scope at the call site; payload types and rights are `$crate`
+/// paths, so they resolve anywhere.
+#[macro_export]
+macro_rules! with_hook_catalog {
+    ($callback:ident) => {
+        $callback! {
+            /// The gateway started listening.
+            GatewayStart = "gateway_start" / "gateway-start", Void, $crate::GatewayStart, None, [];
+            /// The gateway is shutting down (bounded wait).
+            GatewayStop = "gateway_stop" / "gateway-stop", Void, $crate::GatewayStop, None, [];
+            /// A session's first message.
+            SessionStart = "session_start" / "session-start", Void, $crate::SessionStart, None, [];
+            /// A session closed, was reset, or the host shut down.
+            SessionEnd = "session_end" / "session-end", Void, $crate::SessionEnd, None, [];
+            /// Turn start: rewrite the system prompt and extra context.
+            BeforeAgentStart = "before_agent_start" / "before-agent-start", Modifying, $crate::AgentStart, Some($crate::MutationRight::Prompt), ["system_prompt", "context"];
+            /// A channel message arrived: rewrite it or drop it.
+            MessageReceived = "message_received" / "message-received", Modifying, $crate::InboundMessage, Some($crate::MutationRight::Messages), ["content"];
+            /// A reply is about to be sent: rewrite it or cancel it.
+            MessageSending = "message_sending" / "message-sending", Modifying, $crate::OutboundMessage, Some($crate::MutationRight::Messages), ["content"];
+            /// A reply was delivered.
+            MessageSent = "message_sent" / "message-sent", Void, $crate::OutboundMessage, None, [];
+            /// Before every provider call: rewrite the request or cancel the turn.
+            BeforeLlmCall = "before_llm_call" / "before-llm-call", Modifying, $crate::LlmCall, Some($crate::MutationRight::Prompt), ["request"];
+            /// After every provider call.
+            LlmOutput = "llm_output" / "llm-output", Void, $crate::LlmOutput, None, [];
+            /// Before every tool execution: rewrite the arguments or block the call.
+            BeforeToolCall = "before_tool_call" / "before-tool-call", Modifying, $crate::ToolCall, Some($crate::MutationRight::ToolCalls), ["id", "name", "arguments"];
+            /// After every tool execution.
+            AfterToolCall = "after_tool_call" / "after-tool-call", Void, $crate::AfterToolCall, None, [];
+            /// Before a tool result enters history or storage: rewrite it.
+            ToolResultPersist = "tool_result_persist" / "tool-result-persist", Modifying, $crate::ToolResultPersist, Some($crate::MutationRight::ToolResults), ["result"];
+            /// Before history compaction: rewrite the slice or cancel compaction.
+            BeforeCompaction = "before_compaction" / "before-compaction", Modifying, $crate::Compaction, Some($crate::MutationRight::Messages), ["messages"];
+            /// After history compaction: rewrite the summary.
+            AfterCompaction = "after_compaction" / "after-compaction", Modifying, $crate::CompactionSummary, Some($crate::MutationRight::Messages), ["summary"];
+            /// End of a turn.
+            AgentEnd = "agent_end" / "agent-end", Void, $crate::AgentEnd, None, [];
+            /// Every observer event, through the ObserverBridge.
+            ObserverEvent = "observer_event" / "observer-event", Void, $crate::ObserverEvent, None, [];
+        }
+    };
 }
+
+with_hook_catalog!(hook_catalog);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payloads::*;
+    use crate::types::ToolCall;
 
     #[test]
     fn names_round_trip_and_indexes_are_dense() {
         for (i, point) in HookPoint::ALL.iter().enumerate() {
             assert_eq!(HookPoint::from_name(point.name()), Some(*point));
+            assert_eq!(point.wit_name(), point.name().replace('_', "-"), "the WIT case is the name in kebab case");
             assert_eq!(point.index(), i);
         }
         assert_eq!(HookPoint::from_name("no_such_hook"), None);

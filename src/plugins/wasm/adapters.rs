@@ -11,6 +11,7 @@ use zeroclaw_plugin_api::{
     ProviderError, RuntimeFailure, Subscription, Tool, ToolError, ToolSpec,
 };
 
+use super::hook_event;
 use super::instance::{PluginInstances, Reply, Request};
 use super::view::{self, Seen};
 use crate::plugins::conversation;
@@ -53,7 +54,7 @@ impl HookHandler for WasmHookHandler {
     async fn handle(&self, ctx: &HookContext, payload: &HookPayload) -> Result<HookOutcome, HookError> {
         let redacted = !self.conversation_read && conversation::carries(payload.point());
         let seen = if redacted { Seen::Redacted } else { Seen::Whole };
-        let (ctx, event) = (view::context(ctx), view::event(payload, seen));
+        let (ctx, event) = (view::context(ctx), hook_event::event(payload, seen));
         match self.instances.call(Request::Hook { ctx, event }).await? {
             Reply::Hook(Ok(HookOutcome::Modify(_))) if redacted => Err(RuntimeFailure::new(
                 self.instances.owner().clone(),

@@ -23,6 +23,7 @@ use zeroclaw_plugin_api::{
 use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
 use super::convert;
+use super::hook_event;
 use super::host::{HostState, PluginShared};
 use super::reaper::Reaped;
 use super::signature::{self, Signature};
@@ -52,7 +53,7 @@ pub enum Request<'a> {
         ctx: view::HookContext<'a>,
         /// The payload, as the plugin sees it (redacted without `conversation:read`): what
         /// the payload cap measures and what is lowered into the guest.
-        event: view::HookEvent<'a>,
+        event: hook_event::HookEvent<'a>,
     },
     /// List the tools the component serves.
     ListSpecs,
@@ -542,7 +543,7 @@ impl PluginInstances {
                 let typed = unsafe { signature::Handle::assume(handle) };
                 let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
                 Ok(Reply::Hook(match answer {
-                    Ok(outcome) => Ok(convert::outcome_from_wit(outcome)?),
+                    Ok(outcome) => Ok(hook_event::outcome_from_wit(outcome)?),
                     Err(message) => Err(message),
                 }))
             }

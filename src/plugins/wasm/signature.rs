@@ -14,10 +14,11 @@ use super::bindings::hooks::zeroclaw::hooks::types as wh;
 use super::bindings::hooks::zeroclaw::host::types as wt;
 use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
-use super::view;
+use super::{hook_event, view};
 
 /// `zeroclaw:hooks/handler.handle`: the context and event lowered from borrowed views.
-pub type Handle<'a> = TypedFunc<(&'a view::HookContext<'a>, &'a view::HookEvent<'a>), (Result<wh::Outcome, String>,)>;
+pub type Handle<'a> =
+    TypedFunc<(&'a view::HookContext<'a>, &'a hook_event::HookEvent<'a>), (Result<wh::Outcome, String>,)>;
 
 /// `zeroclaw:tools/tool.list-specs`.
 pub type ListSpecs = TypedFunc<(), (Vec<wt::ToolSpec>,)>;

@@ -329,7 +329,7 @@ impl Agent {
             Ok(handle) => *self.watcher.lock() = Some(handle),
             Err(e) => {
                 tracing::error!("hot reload is off: {e}");
-                self.observer.record(&Event::Error { component: "hot_reload".into(), message: e });
+                self.observer.record(&Event::Error { component: "hot_reload".into(), message: e.to_string() });
             }
         }
     }

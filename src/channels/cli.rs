@@ -16,7 +16,7 @@ pub const CHANNEL: &str = "cli";
 
 /// Handles one message and prints the outcome; returns the printed text, or the error
 /// when the turn could not be stored (then nothing is printed on stdout).
-pub async fn one(agent: &Agent, session_id: &str, text: &str) -> Result<String, String> {
+pub async fn one(agent: &Agent, session_id: &str, text: &str) -> Result<String, Unanswered> {
     let user = whoami();
     let incoming =
         Incoming { session_id: session_id.into(), channel: CHANNEL.into(), sender: user.clone(), text: text.into() };
@@ -39,9 +39,14 @@ pub async fn one(agent: &Agent, session_id: &str, text: &str) -> Result<String, 
             println!("{line}");
             Ok(line)
         }
-        Reply::Unsaved { reason } => Err(format!("the turn could not be stored, so it is not answered: {reason}")),
+        Reply::Unsaved { reason } => Err(Unanswered(reason)),
     }
 }
+
+/// A message the host did not answer because its turn could not be stored.
+#[derive(Debug, thiserror::Error)]
+#[error("the turn could not be stored, so it is not answered: {0}")]
+pub struct Unanswered(pub String);
 
 /// Runs a session over stdin until end of input or `/quit`.
 pub async fn interactive(agent: &Agent, session_id: &str) {
@@ -62,7 +67,7 @@ pub async fn interactive(agent: &Agent, session_id: &str) {
             }
             text => {
                 if let Err(e) = one(agent, &session_id, text).await {
-                    eprintln!("error: {}", for_one_line(&e));
+                    eprintln!("error: {}", for_one_line(&e.to_string()));
                 }
             }
         }

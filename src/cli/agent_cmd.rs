@@ -17,7 +17,7 @@ pub async fn agent(config: Option<&Path>, message: Option<String>, session: Stri
         Some(message) => {
             let answered = cli::one(&agent, &session, &message).await;
             agent.end_session(&session, SessionEndReason::Closed).await;
-            answered.map_err(CliError)?;
+            answered?;
         }
         None => cli::interactive(&agent, &session).await,
     }

@@ -10,6 +10,7 @@
 //! requests in flight finish, ends the open sessions (`session_end`), then fires
 //! `gateway_stop`, each under `gateway.shutdown_timeout_ms`.
 
+mod error;
 mod guard;
 mod listen;
 mod metrics;
@@ -23,6 +24,7 @@ use tokio::net::TcpListener;
 use zeroclaw_plugin_api::{GatewayStart, GatewayStop, HookContext, SessionEndReason, hooks};
 
 use crate::agent::Agent;
+pub use error::GatewayError;
 pub use guard::AllowedHosts;
 pub use listen::{ConnectionLimits, effective_cap, raise_open_file_limit};
 pub use metrics::render as render_metrics;
@@ -51,16 +53,12 @@ pub struct GatewaySettings {
 
 impl GatewaySettings {
     /// The settings of the agent's config; fails when `token_env` names an unset variable.
-    pub fn from_agent(agent: &Agent) -> Result<Self, String> {
+    pub fn from_agent(agent: &Agent) -> Result<Self, GatewayError> {
         let config = &agent.config().config.gateway;
         let token = match &config.token_env {
             Some(var) => match std::env::var(var) {
                 Ok(token) if !token.is_empty() => Some(token),
-                _ => {
-                    return Err(format!(
-                        "gateway.token_env names `{var}`, which is not set (or empty); set it or remove token_env"
-                    ));
-                }
+                _ => return Err(GatewayError::TokenUnset(var.clone())),
             },
             None => None,
         };
@@ -86,8 +84,8 @@ pub async fn serve(
     listener: TcpListener,
     settings: GatewaySettings,
     shutdown: impl Future<Output = String> + Send + 'static,
-) -> Result<(), String> {
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+) -> Result<(), GatewayError> {
+    let local = listener.local_addr().map_err(GatewayError::Address)?;
     let addr = local.to_string();
     check_exposure(local, &settings)?;
     if !local.ip().is_loopback() && settings.token.is_none() {
@@ -134,7 +132,7 @@ pub async fn serve(
                 drained = true;
                 reason
             }
-            Err(_) => return Err(format!("the gateway stopped on its own: {result:?}")),
+            Err(_) => return Err(GatewayError::Stopped(format!("{result:?}"))),
         },
     };
     tracing::info!("gateway stopping ({reason}): finishing requests in flight");
@@ -157,13 +155,11 @@ pub async fn serve(
 }
 
 /// Refuses to serve beyond loopback without a token, unless the operator said so.
-pub fn check_exposure(local: std::net::SocketAddr, settings: &GatewaySettings) -> Result<(), String> {
+pub fn check_exposure(local: std::net::SocketAddr, settings: &GatewaySettings) -> Result<(), GatewayError> {
     if local.ip().is_loopback() || settings.token.is_some() || settings.allow_public_without_token {
         return Ok(());
     }
-    Err(format!(
-        "refusing to serve {local} (beyond this machine) without a token: set gateway.token_env, bind 127.0.0.1, or set gateway.allow_public_without_token = true"
-    ))
+    Err(GatewayError::Exposed(local))
 }
 
 /// Resolves on SIGINT or SIGTERM, with the signal's name.

@@ -45,6 +45,30 @@ impl Drop for WatchHandle {
     }
 }
 
+/// Why the watcher cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// The OS watcher cannot be created.
+    #[error("cannot start the file watcher: {0}")]
+    Start(#[source] notify::Error),
+    /// A plugin directory to watch does not exist and cannot be created.
+    #[error("cannot create plugin directory {}: {source}", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A directory cannot be watched.
+    #[error("cannot watch {}: {source}", dir.display())]
+    Watch {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: notify::Error,
+    },
+}
+
 /// Watches `dirs` (recursively; created if missing) and `config_file` (if any). After a
 /// burst of changes, runs `prepare` once the files have been quiet for [`PREPARE_AFTER`]
 /// (or a quarter of `debounce`, if shorter), and `reload` once they have been quiet for
@@ -55,7 +79,7 @@ pub fn watch(
     debounce: Duration,
     prepare: PrepareFn,
     reload: ReloadFn,
-) -> Result<WatchHandle, String> {
+) -> Result<WatchHandle, WatchError> {
     let (events, mut changes) = mpsc::unbounded_channel::<Vec<PathBuf>>();
     let config_file = config_file.map(Path::to_path_buf);
     let config_name = config_file.as_ref().and_then(|f| f.file_name().map(|n| n.to_os_string()));
@@ -75,19 +99,18 @@ pub fn watch(
             let _ = events.send(in_dirs);
         }
     })
-    .map_err(|e| format!("cannot start the file watcher: {e}"))?;
+    .map_err(WatchError::Start)?;
     for dir in dirs {
         if !dir.exists() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create plugin directory {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| WatchError::CreateDir { dir: dir.clone(), source: e })?;
             tracing::info!("created plugin directory {} to watch it", dir.display());
         }
-        watcher.watch(dir, RecursiveMode::Recursive).map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+        watcher.watch(dir, RecursiveMode::Recursive).map_err(|e| WatchError::Watch { dir: dir.clone(), source: e })?;
     }
     if let Some(parent) = config_file.as_ref().and_then(|f| f.parent()) {
         watcher
             .watch(parent, RecursiveMode::NonRecursive)
-            .map_err(|e| format!("cannot watch {}: {e}", parent.display()))?;
+            .map_err(|e| WatchError::Watch { dir: parent.to_path_buf(), source: e })?;
     }
     let prepare_after = (debounce / 4).min(PREPARE_AFTER);
     let task = tokio::spawn(async move {

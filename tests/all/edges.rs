@@ -398,7 +398,7 @@ mod gateway_edges {
         let agent = Agent::start(super::edge_config(dir.path(), "gw-exposure", "", "")).await.unwrap();
         let mut settings = GatewaySettings::from_agent(&agent).unwrap();
         let public: std::net::SocketAddr = "0.0.0.0:7878".parse().unwrap();
-        let refused = check_exposure(public, &settings).unwrap_err();
+        let refused = check_exposure(public, &settings).unwrap_err().to_string();
         assert!(refused.contains("gateway.token_env") && refused.contains("allow_public_without_token"), "{refused}");
         assert!(check_exposure("127.0.0.1:7878".parse().unwrap(), &settings).is_ok());
         settings.allow_public_without_token = true;

@@ -14,7 +14,7 @@ use crate::recorder;
 struct Running {
     base: String,
     stop: tokio::sync::oneshot::Sender<()>,
-    served: tokio::task::JoinHandle<Result<(), String>>,
+    served: tokio::task::JoinHandle<Result<(), zeroclaw::gateway::GatewayError>>,
 }
 
 async fn start(agent: Arc<Agent>) -> Running {

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use super::engine::{EngineSettings, WasmEngine};
 use super::host::Grants;
 use super::instance::RuntimeEvent;
+use super::load_error::GrantError;
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::Capability;
 use crate::plugins::kv::KvStore;
@@ -18,7 +19,7 @@ use crate::plugins::registry::RegistryError;
 pub struct WasmBackend {
     pub(super) engine: WasmEngine,
     kv_path: PathBuf,
-    kv: OnceLock<Result<Arc<KvStore>, String>>,
+    kv: OnceLock<Result<Arc<KvStore>, GrantError>>,
     pub(super) events: tokio::sync::broadcast::Sender<RuntimeEvent>,
 }
 
@@ -56,12 +57,12 @@ impl WasmBackend {
     }
 
     /// The kv store, opened on first use.
-    pub(super) fn kv_store(&self) -> Result<Arc<KvStore>, String> {
+    pub(super) fn kv_store(&self) -> Result<Arc<KvStore>, GrantError> {
         self.kv
             .get_or_init(|| {
                 KvStore::open(&self.kv_path)
                     .map(Arc::new)
-                    .map_err(|e| format!("cannot open the kv store {}: {e}", self.kv_path.display()))
+                    .map_err(|source| GrantError::Kv { path: self.kv_path.clone(), source })
             })
             .clone()
     }
@@ -76,13 +77,13 @@ impl WasmBackend {
         entry: &PluginEntry,
         granted: &[Capability],
         config: &LoadedConfig,
-    ) -> Result<Grants, String> {
+    ) -> Result<Grants, GrantError> {
         let id = &manifest.id;
         let has = |cap: Capability| granted.contains(&cap);
         let ignored = |list: &str, cap: Capability| {
             tracing::warn!(plugin = %id, "plugins.entries.{id}.{list} is set but `{cap}` is not granted; it is ignored");
         };
-        let dirs = |list: &[PathBuf], key: &str, cap: Capability| -> Result<Vec<PathBuf>, String> {
+        let dirs = |list: &[PathBuf], key: &'static str, cap: Capability| -> Result<Vec<PathBuf>, GrantError> {
             if !has(cap) {
                 if !list.is_empty() {
                     ignored(key, cap);
@@ -90,13 +91,15 @@ impl WasmBackend {
                 return Ok(Vec::new());
             }
             if list.is_empty() {
-                return Err(format!("`{cap}` is granted but plugins.entries.{id}.{key} lists no directory"));
+                return Err(GrantError::NoDirectory { id: id.clone(), key, cap });
             }
             list.iter()
                 .map(|dir| {
                     let path = config.resolve(dir);
-                    std::fs::canonicalize(&path).ok().filter(|p| p.is_dir()).ok_or_else(|| {
-                        format!("plugins.entries.{id}.{key}: {} is not an existing directory", path.display())
+                    std::fs::canonicalize(&path).ok().filter(|p| p.is_dir()).ok_or_else(|| GrantError::NotADirectory {
+                        id: id.clone(),
+                        key,
+                        path: path.clone(),
                     })
                 })
                 .collect()
@@ -115,7 +118,7 @@ impl WasmBackend {
         }
         if has(Capability::HttpOutbound) {
             if entry.http_allow.is_empty() {
-                return Err(format!("`http:outbound` is granted but plugins.entries.{id}.http_allow lists no host"));
+                return Err(GrantError::NoHosts { id: id.clone() });
             }
             grants.http_allow = Some(entry.http_allow.clone());
         } else if !entry.http_allow.is_empty() {

@@ -113,7 +113,7 @@ impl CompileCache {
                 Err(reason) => {
                     tracing::warn!(path = %path.display(), "compile cache entry rejected ({reason}); recompiling");
                     let _ = std::fs::remove_file(&path);
-                    outcome = CacheOutcome::Rebuilt(reason);
+                    outcome = CacheOutcome::Rebuilt(reason.to_string());
                 }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -142,18 +142,18 @@ impl CompileCache {
 
     /// Checks an entry's header and hash, then asks wasmtime to load it.
     #[allow(unsafe_code, reason = "wasmtime loads precompiled code only through an unsafe fn")]
-    fn open(engine: &Engine, entry: &[u8]) -> Result<Component, String> {
+    fn open(engine: &Engine, entry: &[u8]) -> Result<Component, Rejected> {
         if entry.len() < HEADER || &entry[..MAGIC.len()] != MAGIC {
-            return Err("not a zeroclaw cache entry".into());
+            return Err(Rejected::NotAnEntry);
         }
         let (expected, payload) = entry[MAGIC.len()..].split_at(HASH);
         if hash(payload) != expected {
-            return Err("content hash mismatch (corrupt)".into());
+            return Err(Rejected::Corrupt);
         }
         // SAFETY: the payload is exactly what `store` wrote from `precompile_component`
         // (its hash matches); wasmtime still checks that it was compiled by a compatible
         // engine and refuses it otherwise.
-        unsafe { Component::deserialize(engine, payload) }.map_err(|e| format!("refused by wasmtime: {e}"))
+        unsafe { Component::deserialize(engine, payload) }.map_err(Rejected::Refused)
     }
 
     /// Writes an entry to a temporary file in the cache directory, then renames it into
@@ -168,4 +168,18 @@ impl CompileCache {
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
     }
+}
+
+/// Why a cache entry was not used (it is then recompiled and replaced).
+#[derive(Debug, thiserror::Error)]
+enum Rejected {
+    /// The file does not start with the entry header.
+    #[error("not a zeroclaw cache entry")]
+    NotAnEntry,
+    /// The payload does not match the hash in its header.
+    #[error("content hash mismatch (corrupt)")]
+    Corrupt,
+    /// wasmtime refused the precompiled code (another engine's settings or version).
+    #[error("refused by wasmtime: {0}")]
+    Refused(#[source] wasmtime::Error),
 }

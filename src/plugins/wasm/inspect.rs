@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use wasmtime::component::Component;
 
+use super::WasmBackend;
+use super::load_error::{LoadCause, LoadError};
 use super::probe::interface_names;
-use super::{LoadError, WasmBackend};
 use crate::plugins::manifest::Manifest;
 
 /// A component, looked at without instantiating it.
@@ -29,23 +30,16 @@ impl WasmBackend {
     /// it first if needed), and reports both times with its interfaces.
     /// `max_bytes` caps the component's size (`plugins.max_component_mb`).
     pub fn inspect(&self, manifest: &Manifest, max_bytes: u64) -> Result<Inspection, LoadError> {
-        let bytes =
-            manifest.read_component(max_bytes).map_err(|e| LoadError { location: e.location, message: e.message })?;
+        let bytes = manifest.read_component(max_bytes)?;
         let engine = self.engine().engine();
         let started = Instant::now();
-        let component = Component::new(engine, &bytes).map_err(|e| LoadError {
-            location: manifest.path.display().to_string(),
-            message: format!("not a valid component: {e}"),
-        })?;
+        let component = Component::new(engine, &bytes).map_err(|e| LoadError::new(manifest, LoadCause::Compile(e)))?;
         let compile = started.elapsed();
         let cache = self.engine().cache();
-        let stored = cache
-            .load_or_compile(engine, &bytes)
-            .map_err(|e| LoadError { location: manifest.path.display().to_string(), message: format!("cache: {e}") })?;
-        drop(stored);
-        let loaded = cache
-            .load_or_compile(engine, &bytes)
-            .map_err(|e| LoadError { location: manifest.path.display().to_string(), message: format!("cache: {e}") })?;
+        let cached =
+            || cache.load_or_compile(engine, &bytes).map_err(|e| LoadError::new(manifest, LoadCause::Cache(e)));
+        drop(cached()?);
+        let loaded = cached()?;
         let (imports, exports) = interface_names(&component, engine);
         Ok(Inspection { component_bytes: bytes.len() as u64, imports, exports, compile, cached_load: loaded.elapsed })
     }

@@ -25,6 +25,7 @@ use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitTool
 use super::convert;
 use super::hook_event;
 use super::host::{HostState, PluginShared};
+use super::load_error::ContractMismatch;
 use super::reaper::Reaped;
 use super::signature::{self, Signature};
 use super::size::content_size;
@@ -125,13 +126,15 @@ pub struct ExportIndices {
 
 impl ExportIndices {
     /// Looks up the functions of `kinds` in `component`; names the missing one if any.
-    pub fn find(component: &Component, kinds: &[PluginKind]) -> Result<Self, String> {
-        let func = |kind: PluginKind, name: &str| -> Result<Option<ComponentExportIndex>, String> {
-            let interface = format!("{}@{}", kind.interface(), host_version(kind));
-            let missing = || format!("the component does not export `{interface}` function `{name}`");
-            let instance = component.get_export_index(None, &interface).ok_or_else(missing)?;
-            component.get_export_index(Some(&instance), name).map(Some).ok_or_else(missing)
-        };
+    pub fn find(component: &Component, kinds: &[PluginKind]) -> Result<Self, ContractMismatch> {
+        let func =
+            |kind: PluginKind, function: &'static str| -> Result<Option<ComponentExportIndex>, ContractMismatch> {
+                let interface = format!("{}@{}", kind.interface(), host_version(kind));
+                let name = function;
+                let missing = || ContractMismatch::MissingFunction { interface: interface.clone(), function };
+                let instance = component.get_export_index(None, &interface).ok_or_else(missing)?;
+                component.get_export_index(Some(&instance), name).map(Some).ok_or_else(missing)
+            };
         let mut indices = ExportIndices::default();
         for kind in kinds {
             match kind {

@@ -5,33 +5,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use thiserror::Error;
 use zeroclaw_plugin_api::{Owner, ToolSpec};
 
 use super::WasmBackend;
 use super::cache::{CacheOutcome, Loaded, content_key};
 use super::host::PluginShared;
 use super::instance::{ExportIndices, PluginInstances, Reply, Request};
-use super::probe::{check_specs, check_versions, first_line, interface_names};
+use super::load_error::{LoadCause, LoadError};
+use super::probe::{check_specs, check_versions, interface_names};
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::{Capability, CapabilityQuery, Decision, decide};
 use crate::plugins::manifest::{Manifest, PluginKind};
-
-/// A plugin that cannot be loaded, and why.
-#[derive(Debug, Error)]
-#[error("{location}: {message}")]
-pub struct LoadError {
-    /// The manifest file (with line when known).
-    pub location: String,
-    /// What is wrong and what to do.
-    pub message: String,
-}
-
-impl LoadError {
-    fn new(manifest: &Manifest, message: impl Into<String>) -> Self {
-        LoadError { location: manifest.path.display().to_string(), message: message.into() }
-    }
-}
 
 /// How a plugin's component was obtained.
 #[derive(Clone, Debug)]
@@ -95,10 +79,11 @@ impl WasmBackend {
         let owner = Owner::wasm(manifest.id.as_str(), manifest.version.to_string(), generation);
         let id = manifest.id.clone();
 
-        let config_json = serde_json::to_value(&entry.config).map_err(|e| LoadError::new(&manifest, e.to_string()))?;
-        manifest.check_config(&config_json).map_err(|m| LoadError::new(&manifest, m))?;
+        let config_json =
+            serde_json::to_value(&entry.config).map_err(|e| LoadError::new(&manifest, LoadCause::ConfigEncoding(e)))?;
+        manifest.check_config(&config_json).map_err(|m| LoadError::new(&manifest, LoadCause::Config(m)))?;
 
-        let granted = grant(&manifest, &entry, config).map_err(|m| LoadError::new(&manifest, m))?;
+        let granted = grant(&manifest, &entry, config).map_err(|refusals| LoadError::new(&manifest, refusals))?;
 
         let engine = self.engine.engine().clone();
         let (loaded, component_key, component_bytes) = match same_component {
@@ -112,36 +97,33 @@ impl WasmBackend {
                 (reused, previous.component_key, previous.report.component_bytes)
             }
             None => {
-                let bytes = manifest
-                    .read_component(config.config.plugins.max_component_bytes())
-                    .map_err(|e| LoadError { location: e.location, message: e.message })?;
+                let bytes = manifest.read_component(config.config.plugins.max_component_bytes())?;
                 let (key, size) = (content_key(&bytes), bytes.len() as u64);
                 let (cache, engine) = (self.engine.cache().clone(), engine.clone());
                 // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
                 let loaded = tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes))
                     .await
-                    .map_err(|e| LoadError::new(&manifest, format!("compile task failed: {e}")))?
-                    .map_err(|e| LoadError::new(&manifest, format!("not a valid component: {}", first_line(&e))))?;
+                    .map_err(|e| LoadError::new(&manifest, LoadCause::Task(e)))?
+                    .map_err(|e| LoadError::new(&manifest, LoadCause::Compile(e)))?;
                 (loaded, key, size)
             }
         };
         let component = loaded.component;
 
         let (imports, exports) = interface_names(&component, &engine);
-        check_versions(&manifest, &imports, &exports).map_err(|m| LoadError::new(&manifest, m))?;
+        check_versions(&manifest, &imports, &exports).map_err(|e| LoadError::new(&manifest, e))?;
 
-        let pre = self.engine.linker().instantiate_pre(&component).map_err(|e| {
-            LoadError::new(
-                &manifest,
-                format!("cannot link: {}; the host provides WASI 0.2 and zeroclaw:host@1.x only", first_line(&e)),
-            )
-        })?;
+        let pre = self
+            .engine
+            .linker()
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::new(&manifest, LoadCause::Link(e)))?;
         let kinds = manifest.kinds();
-        let export_indices = ExportIndices::find(&component, &kinds).map_err(|m| LoadError::new(&manifest, m))?;
+        let export_indices = ExportIndices::find(&component, &kinds).map_err(|e| LoadError::new(&manifest, e))?;
 
         let limits = config.config.plugins.limits.merged(&entry.limits);
         let grants =
-            self.resolve_grants(&manifest, &entry, &granted, config).map_err(|m| LoadError::new(&manifest, m))?;
+            self.resolve_grants(&manifest, &entry, &granted, config).map_err(|e| LoadError::new(&manifest, e))?;
         let shared =
             Arc::new(PluginShared { owner: owner.clone(), config_json: config_json.to_string(), limits, grants });
         let fuel = self.engine.settings().fuel;
@@ -151,13 +133,13 @@ impl WasmBackend {
         // Self-check: the component must come up under its limits with exports of the
         // right types (checked once here, relied on by every call), and list its tools.
         if let Err(failure) = instances.call(Request::Probe).await {
-            return Err(LoadError::new(&manifest, format!("self-check failed: {failure}")));
+            return Err(LoadError::new(&manifest, LoadCause::SelfCheck(failure)));
         }
         let tool_specs = if kinds.contains(&PluginKind::Tools) {
             match instances.call(Request::ListSpecs).await {
-                Ok(Reply::Specs(specs)) => check_specs(&manifest, specs).map_err(|m| LoadError::new(&manifest, m))?,
-                Ok(_) => return Err(LoadError::new(&manifest, "list-specs gave an unexpected reply")),
-                Err(failure) => return Err(LoadError::new(&manifest, format!("self-check failed: {failure}"))),
+                Ok(Reply::Specs(specs)) => check_specs(&manifest, specs).map_err(|e| LoadError::new(&manifest, e))?,
+                Ok(_) => return Err(LoadError::new(&manifest, LoadCause::UnexpectedReply)),
+                Err(failure) => return Err(LoadError::new(&manifest, LoadCause::SelfCheck(failure))),
             }
         } else {
             Vec::new()
@@ -189,7 +171,7 @@ pub(super) fn grant(
     manifest: &Manifest,
     entry: &PluginEntry,
     config: &LoadedConfig,
-) -> Result<Vec<Capability>, String> {
+) -> Result<Vec<Capability>, LoadCause> {
     let query = CapabilityQuery::for_plugin(&manifest.capabilities, &entry.grant, &config.config.plugins.capabilities);
     let id = &manifest.id;
     let mut granted = Vec::new();
@@ -202,7 +184,7 @@ pub(super) fn grant(
         }
     }
     if !refusals.is_empty() {
-        return Err(refusals.join("; "));
+        return Err(LoadCause::Refused(refusals));
     }
     for cap in entry.grant.iter().filter(|c| !manifest.capabilities.contains(c)) {
         tracing::warn!(plugin = %id, "{}", Decision::NotRequested.explain(*cap, id));

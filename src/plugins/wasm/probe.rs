@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use zeroclaw_plugin_api::ToolSpec;
 
+use super::load_error::ContractMismatch;
 use crate::plugins::manifest::{Manifest, PackageRef, check_package};
 
 /// The zeroclaw-relevant names a component imports and exports.
@@ -29,27 +30,28 @@ pub(super) fn versioned_interface(name: &str) -> Option<(PackageRef, &str)> {
 
 /// Every `zeroclaw:` import and export must pass the version policy, and every kind the
 /// manifest declares must be exported.
-pub(super) fn check_versions(manifest: &Manifest, imports: &[String], exports: &[String]) -> Result<(), String> {
+pub(super) fn check_versions(
+    manifest: &Manifest,
+    imports: &[String],
+    exports: &[String],
+) -> Result<(), ContractMismatch> {
     for (direction, names) in [("imports", imports), ("exports", exports)] {
         for name in names.iter().filter(|n| n.starts_with("zeroclaw:")) {
             let Some((package, _)) = versioned_interface(name) else {
-                return Err(format!(
-                    "the component {direction} `{name}` without a version; rebuild it against zeroclaw's WIT"
-                ));
+                return Err(ContractMismatch::Unversioned { direction, name: name.clone() });
             };
-            check_package(&package).map_err(|e| format!("the component {direction} `{name}`: {e}"))?;
+            check_package(&package).map_err(|source| ContractMismatch::Version {
+                direction,
+                name: name.clone(),
+                source,
+            })?;
         }
     }
     for kind in manifest.kinds() {
         let found =
             exports.iter().any(|name| versioned_interface(name).is_some_and(|(_, path)| path == kind.interface()));
         if !found {
-            return Err(format!(
-                "the manifest declares [[{}]] but the component does not export `{}@1.x`; build it for the `{}` world (the Rust PDK exports every kind)",
-                kind.table(),
-                kind.interface(),
-                kind.package()
-            ));
+            return Err(ContractMismatch::MissingWorld(kind));
         }
     }
     Ok(())
@@ -57,43 +59,41 @@ pub(super) fn check_versions(manifest: &Manifest, imports: &[String], exports: &
 
 /// The component's specs for the tools the manifest declares, checked against it: names
 /// unique, parameters a JSON Schema for an object, effects as the manifest says.
-pub(super) fn check_specs(manifest: &Manifest, specs: Vec<ToolSpec>) -> Result<Vec<ToolSpec>, String> {
+pub(super) fn check_specs(manifest: &Manifest, specs: Vec<ToolSpec>) -> Result<Vec<ToolSpec>, ContractMismatch> {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for (index, spec) in specs.iter().enumerate() {
         if let Some(first) = seen.insert(spec.name.as_str(), index) {
-            return Err(format!(
-                "list-specs returns tool `{}` twice (specs {} and {}); each tool name must be listed once",
-                spec.name,
-                first + 1,
-                index + 1
-            ));
+            return Err(ContractMismatch::DuplicateTool {
+                name: spec.name.clone(),
+                first: first + 1,
+                second: index + 1,
+            });
         }
     }
     let mut served = Vec::new();
     for decl in &manifest.tools {
         let Some(spec) = specs.iter().find(|s| s.name == decl.name) else {
             let offered: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-            return Err(format!(
-                "the manifest declares tool `{}` but the component's list-specs does not include it (it offers: {})",
-                decl.name,
-                if offered.is_empty() { "none".to_string() } else { offered.join(", ") }
-            ));
+            return Err(ContractMismatch::UnlistedTool {
+                name: decl.name.clone(),
+                offered: if offered.is_empty() { "none".to_string() } else { offered.join(", ") },
+            });
         };
         if spec.effect != decl.effect {
-            return Err(format!(
-                "tool `{}`: the manifest says effect = {:?} but the component says {:?}; they must agree",
-                decl.name, decl.effect, spec.effect
-            ));
+            return Err(ContractMismatch::EffectMismatch {
+                name: decl.name.clone(),
+                declared: decl.effect,
+                listed: spec.effect,
+            });
         }
         if spec.parameters.get("type").and_then(|t| t.as_str()) != Some("object") {
-            return Err(format!(
-                "tool `{}`: its parameters must be a JSON Schema for an object (`{{\"type\": \"object\", …}}`), not {}",
-                decl.name,
-                preview(&spec.parameters)
-            ));
+            return Err(ContractMismatch::ParametersNotObject {
+                name: decl.name.clone(),
+                preview: preview(&spec.parameters),
+            });
         }
         jsonschema::validator_for(&spec.parameters)
-            .map_err(|e| format!("tool `{}`: its parameters are not a valid JSON Schema: {e}", decl.name))?;
+            .map_err(|e| ContractMismatch::InvalidSchema { name: decl.name.clone(), reason: e.to_string() })?;
         served.push(spec.clone());
     }
     let undeclared: Vec<&str> =

@@ -14,7 +14,7 @@ use super::load::LoadedPlugin;
 use super::probe::first_line;
 use crate::config::LoadedConfig;
 use crate::plugins::backend::{Offers, Round};
-use crate::plugins::manifest::{Manifest, discover};
+use crate::plugins::manifest::{Manifest, ManifestError, discover};
 use crate::plugins::offer::PluginOffer;
 use crate::plugins::plugin_file::check_plugin_dir;
 use crate::plugins::registry::PluginStatus;
@@ -91,7 +91,7 @@ impl WasmBackend {
             let (fingerprint, component_key) = match fingerprint(&manifest, config) {
                 Ok(digests) => digests,
                 Err(reason) => {
-                    out.fail(&path, prev, &id, &version, reason);
+                    out.fail(&path, prev, &id, &version, reason.to_string());
                     continue;
                 }
             };
@@ -205,14 +205,12 @@ impl Refresh {
 /// operator settings that apply to it (equal hashes: the loaded version can be reused), and
 /// the [`content_key`] of the component alone (equal keys: its compiled component can be).
 /// The component is streamed through the hash in one pass, never held whole in memory.
-fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<(u64, u128), String> {
+fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<(u64, u128), ManifestError> {
     let mut component = Xxh3::new();
-    manifest
-        .scan_component(config.config.plugins.max_component_bytes(), |chunk| component.update(chunk))
-        .map_err(|e| e.to_string())?;
+    manifest.scan_component(config.config.plugins.max_component_bytes(), |chunk| component.update(chunk))?;
     let component_key = component.digest128();
     let mut hasher = Xxh3::new();
-    let text = Manifest::read_text(&manifest.path).map_err(|e| e.to_string())?;
+    let text = Manifest::read_text(&manifest.path)?;
     hasher.update(text.as_bytes());
     hasher.update(&component_key.to_le_bytes());
     let plugins = &config.config.plugins;

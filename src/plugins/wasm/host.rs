@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use tokio::time::Instant;
@@ -204,8 +205,12 @@ impl tokio::io::AsyncWrite for Capture {
 /// Per-call bookkeeping, reset at the start of every call.
 #[derive(Debug)]
 pub struct CallState {
-    /// When the call must be over.
-    pub deadline: Instant,
+    /// How long the call may run.
+    pub timeout: Duration,
+    /// When the call must be over: set at the call's first epoch tick, from then on
+    /// (within one [`super::TICK`] of its start, and no clock read for a call that ends
+    /// before a tick, which is most of them).
+    pub deadline: Option<Instant>,
     /// Set by the epoch callback when it stopped the guest at the deadline.
     pub timed_out: bool,
     /// Host calls made so far.
@@ -219,9 +224,10 @@ pub struct CallState {
 }
 
 impl CallState {
-    fn new(deadline: Instant) -> Self {
+    fn new(timeout: Duration) -> Self {
         CallState {
-            deadline,
+            timeout,
+            deadline: None,
             timed_out: false,
             host_calls: 0,
             host_call_limit_hit: false,
@@ -281,15 +287,15 @@ impl HostState {
             http,
             plugin,
             limiter,
-            call: CallState::new(Instant::now()),
+            call: CallState::new(Duration::ZERO),
             stdout,
             stderr,
         }
     }
 
-    /// Starts a new call that must end by `deadline`.
-    pub fn begin_call(&mut self, deadline: Instant) {
-        self.call = CallState::new(deadline);
+    /// Starts a new call that may run for `timeout`.
+    pub fn begin_call(&mut self, timeout: Duration) {
+        self.call = CallState::new(timeout);
         self.limiter.memory_exceeded = false;
     }
 

@@ -343,21 +343,22 @@ impl PluginInstances {
                     ));
                 }
             };
-            let deadline = Instant::now() + timeout;
-
             let pooled = match self.policy {
                 InstancePolicy::Warm => self.warm.lock().pop(),
                 InstancePolicy::Fresh => None,
             };
             let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
-            self.arm(&mut slot.store, deadline);
+            self.arm(&mut slot.store, timeout);
             // The slot outlives the timed future, so its state explains a timeout too. Most
             // calls finish in their first poll: the timer is armed only for one that waits.
             let result = {
                 let mut run = pin!(self.run(&mut slot, request));
                 match futures::poll!(run.as_mut()) {
                     Poll::Ready(done) => Ok(done),
-                    Poll::Pending => tokio::time::timeout_at(deadline + GRACE, run).await,
+                    // Read the clock only now: the first poll ran for at most a tick (the
+                    // epoch callback yields every tick), so this is the call's own deadline
+                    // within a tick, as the callback's is.
+                    Poll::Pending => tokio::time::timeout(timeout + GRACE, run).await,
                 }
             };
             let stderr = slot.store.data().flush_stdio();
@@ -475,7 +476,9 @@ impl PluginInstances {
         store.set_hostcall_fuel(usize::try_from(handoff).unwrap_or(usize::MAX));
         store.epoch_deadline_callback(|mut ctx| {
             let state = ctx.data_mut();
-            if Instant::now() >= state.call.deadline {
+            let now = Instant::now();
+            let deadline = *state.call.deadline.get_or_insert(now + state.call.timeout);
+            if now >= deadline {
                 state.call.timed_out = true;
                 return Err(Trap::Interrupt.into());
             }
@@ -486,8 +489,8 @@ impl PluginInstances {
     }
 
     /// Resets per-call state and arms the deadline and fuel.
-    fn arm(&self, store: &mut Store<HostState>, deadline: Instant) {
-        store.data_mut().begin_call(deadline);
+    fn arm(&self, store: &mut Store<HostState>, timeout: Duration) {
+        store.data_mut().begin_call(timeout);
         store.set_epoch_deadline(1);
         if self.fuel_metered {
             let fuel = self.shared.limits.fuel.unwrap_or(u64::MAX);

@@ -86,6 +86,16 @@ impl Capability {
         Capability::ALL.into_iter().find(|c| c.name() == name)
     }
 
+    /// The capability that stands for a mutation right.
+    pub fn from_right(right: MutationRight) -> Capability {
+        match right {
+            MutationRight::Prompt => Capability::PromptModify,
+            MutationRight::Messages => Capability::MessagesModify,
+            MutationRight::ToolCalls => Capability::ToolCallsModify,
+            MutationRight::ToolResults => Capability::ToolResultsModify,
+        }
+    }
+
     /// The mutation right this capability stands for, if it is one.
     pub fn mutation_right(self) -> Option<MutationRight> {
         match self {
@@ -120,6 +130,17 @@ impl Capability {
         }
     }
 
+    /// The whole fix for a loaded plugin that lacks this capability, both lines at once.
+    ///
+    /// A loaded plugin holds every capability its manifest requests (a load with one not
+    /// granted is refused), so one it lacks is missing from its manifest, and the
+    /// operator's grant must follow: a grant the manifest does not request does nothing.
+    pub fn whole_fix(self, plugin_id: &str) -> String {
+        format!(
+            "add \"{self}\" to `capabilities` in the plugin's plugin.toml, and grant it in the config: plugins.entries.{plugin_id}.grant = [\"{self}\"]"
+        )
+    }
+
     /// Whether a plugin has it without asking (only `log`).
     pub fn is_implicit(self) -> bool {
         match self {
@@ -141,5 +162,25 @@ impl Capability {
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_whole_fix_names_the_manifest_and_the_grant() {
+        let fix = Capability::ConversationRead.whole_fix("shout");
+        assert!(fix.contains("\"conversation:read\" to `capabilities` in the plugin's plugin.toml"), "{fix}");
+        assert!(fix.contains("plugins.entries.shout.grant = [\"conversation:read\"]"), "{fix}");
+    }
+
+    #[test]
+    fn every_mutation_right_has_its_capability() {
+        for right in MutationRight::ALL {
+            assert_eq!(Capability::from_right(right).mutation_right(), Some(right));
+            assert_eq!(Capability::from_right(right).name(), right.capability());
+        }
     }
 }

@@ -33,6 +33,7 @@ use zeroclaw_plugin_api::{
 };
 
 use super::listener::{HandlerEvent, HandlerFailure, HandlerOutcome, HookListener};
+use crate::capability::Capability;
 use crate::config::OnError;
 use crate::observability::FailureClass;
 use crate::plugins::{HookEntry, Registry};
@@ -275,13 +276,16 @@ fn refusal(entry: &HookEntry, point: HookPoint, next: Option<&HookPayload>) -> O
         ));
     }
     if !entry.rights.may_modify(point) {
-        let right = point.required_right().map_or("none", |r| r.capability());
         let action = if next.is_some() { "rewrite" } else { "cancel" };
+        let fix = point.required_right().map(Capability::from_right).map_or_else(
+            || "a void point cannot be rewritten".to_string(),
+            |cap| cap.whole_fix(entry.owner.plugin_id()),
+        );
         return Some(format!(
-            "{} may not {action} {} without the `{right}` capability; grant it in plugins.entries.{}.grant",
+            "{} may not {action} {} without the `{}` capability; {fix}",
             entry.owner,
             point.name(),
-            entry.owner.plugin_id()
+            point.required_right().map_or("none", |r| r.capability()),
         ));
     }
     None

@@ -378,6 +378,10 @@ async fn every_escape_is_refused_and_nothing_is_reached() {
     }
     let kv = fault(&snapshot, &zoo, serde_json::json!({"kind": "kv_get", "key": "k"})).await.unwrap_err().to_string();
     assert!(kv.contains("`kv` is not granted"), "the refusal says why: {kv}");
+    assert!(
+        kv.contains("to `capabilities` in the plugin's plugin.toml") && kv.contains("plugins.entries.escaper.grant"),
+        "the refusal names the whole fix, manifest and grant at once: {kv}"
+    );
     assert_eq!(hits.load(Ordering::SeqCst), 0, "the HTTP server was never reached");
     assert!(socket.accept().is_err(), "the socket was never reached");
     assert!(!outside.join("pwned.txt").exists() && !Path::new("/tmp/zeroclaw-pwned.txt").exists());

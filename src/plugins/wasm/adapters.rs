@@ -14,6 +14,7 @@ use zeroclaw_plugin_api::{
 use super::hook_event;
 use super::instance::{PluginInstances, Reply, Request};
 use super::view::{self, Seen};
+use crate::capability::Capability;
 use crate::plugins::conversation;
 
 fn unexpected(instances: &PluginInstances, what: &str) -> RuntimeFailure {
@@ -60,9 +61,9 @@ impl HookHandler for WasmHookHandler {
                 self.instances.owner().clone(),
                 FailureKind::Denied,
                 format!(
-                    "rewrote a {} payload it could only see redacted; the rewrite is refused (grant conversation:read in plugins.entries.{}.grant to let it read and rewrite conversation content)",
+                    "rewrote a {} payload it could only see redacted; the rewrite is refused (to let it read and rewrite conversation content, {})",
                     payload.point().name(),
-                    self.instances.owner().plugin_id()
+                    Capability::ConversationRead.whole_fix(self.instances.owner().plugin_id())
                 ),
             )
             .into()),

@@ -22,6 +22,7 @@ use zeroclaw_plugin_api::Owner;
 
 use super::bindings::hooks::zeroclaw::host::{config, kv, log};
 use super::http::HttpPolicy;
+use crate::capability::Capability;
 use crate::config::Limits;
 use crate::plugins::kv::{KvError as KvStoreError, KvQuota, KvStore};
 
@@ -363,9 +364,7 @@ impl HostState {
             None => {
                 let id = self.plugin.owner.plugin_id();
                 tracing::warn!(plugin = %self.plugin.owner, "kv call refused: `kv` is not granted");
-                Err(kv::KvError::Denied(format!(
-                    "`kv` is not granted; the operator adds it to plugins.entries.{id}.grant"
-                )))
+                Err(kv::KvError::Denied(format!("`kv` is not granted; {}", Capability::Kv.whole_fix(id))))
             }
         })
     }

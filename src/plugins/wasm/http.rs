@@ -19,6 +19,8 @@ use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks, default_send_request};
 use zeroclaw_plugin_api::Owner;
 
+use crate::capability::Capability;
+
 /// One plugin's outbound HTTP policy.
 #[derive(Clone, Debug)]
 pub struct HttpPolicy {
@@ -118,9 +120,9 @@ impl WasiHttpHooks for HttpPolicy {
         Box::new(async move {
             if policy.allow.is_none() {
                 return Err(policy.deny(format!(
-                    "{} (http:outbound is not granted; add it to plugins.entries.{}.grant)",
+                    "{} (`http:outbound` is not granted; {})",
                     request.uri(),
-                    policy.owner.plugin_id()
+                    Capability::HttpOutbound.whole_fix(policy.owner.plugin_id())
                 )));
             }
             let uri = request.uri().clone();

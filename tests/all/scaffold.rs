@@ -10,12 +10,24 @@ use zeroclaw_plugin_api::{AgentEnd, ChatMessage, ChatRequest, HookContext, HookP
 
 use crate::guests::{built, plugin_config};
 
-fn new_plugin(dir: &Path, name: &str, kind: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
-        .args(["plugins", "new", name, "--kind", kind, "--dir"])
-        .arg(dir.join(name))
+/// `zeroclaw ARGS` in `dir`, with a config of its own there (the config in force is found
+/// from the working directory).
+fn zeroclaw(dir: &Path, args: &[&str]) -> std::process::Output {
+    let config = dir.join("zeroclaw.toml");
+    if !config.exists() {
+        std::fs::write(&config, "state_dir = \"state\"\n").unwrap();
+    }
+    Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("XDG_DATA_HOME")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn new_plugin(dir: &Path, name: &str, kind: &str) {
+    let target = dir.join(name);
+    let out = zeroclaw(dir, &["plugins", "new", name, "--kind", kind, "--dir", target.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -58,9 +70,7 @@ async fn plugins_new_output_builds_and_loads_unchanged() {
 #[test]
 fn plugins_new_refuses_a_bad_name_and_a_non_empty_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_zeroclaw")).args(args).current_dir(dir.path()).output().unwrap()
-    };
+    let run = |args: &[&str]| zeroclaw(dir.path(), args);
     let out = run(&["plugins", "new", "Bad Name", "--kind", "tool"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a plugin id"));
@@ -68,4 +78,25 @@ fn plugins_new_refuses_a_bad_name_and_a_non_empty_directory() {
     std::fs::write(dir.path().join("taken/file"), "x").unwrap();
     let out = run(&["plugins", "new", "taken", "--kind", "tool"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("exists and is not empty"));
+}
+
+#[test]
+fn plugins_new_refuses_names_native_plugins_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |name: &str, kind: &str| {
+        let out = zeroclaw(dir.path(), &["plugins", "new", name, "--kind", kind]);
+        assert!(!out.status.success(), "{name} --kind {kind} was accepted");
+        assert!(!dir.path().join(name).exists(), "{name}: nothing was created");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let id = refused("calculator", "hook");
+    assert!(id.contains("`calculator` cannot be used: a native plugin of that id exists"), "{id}");
+    assert!(id.contains("choose another name"), "{id}");
+    let tool = refused("file-read", "tool");
+    assert!(tool.contains("the tool `file_read` it would serve is served by native:files"), "{tool}");
+    let provider = refused("offline", "provider");
+    assert!(provider.contains("native plugin of that id"), "{provider}");
+    // A free name is accepted.
+    let out = zeroclaw(dir.path(), &["plugins", "new", "fresh-name", "--kind", "tool"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -100,7 +100,7 @@ pub enum Kind {
 pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliError> {
     match cmd {
         PluginsCommand::List { json } => list::run(config, json).await,
-        PluginsCommand::New { name, kind, dir, pdk } => scaffold::run(&name, kind, dir, pdk),
+        PluginsCommand::New { name, kind, dir, pdk } => scaffold::run(config, &name, kind, dir, pdk).await,
         PluginsCommand::Build { dir, out } => author::build(config, &dir, out).await,
         PluginsCommand::Validate { path } => author::validate(config, &path).await,
         PluginsCommand::Inspect { plugin } => author::inspect(config, &plugin).await,

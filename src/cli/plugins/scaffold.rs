@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::Kind;
 use crate::cli::CliError;
+use crate::config::LoadedConfig;
+use crate::plugins::{PluginRuntime, Snapshot};
 
 /// The PDK in this zeroclaw's source tree, when there is one.
 fn default_pdk() -> Option<PathBuf> {
@@ -13,7 +15,13 @@ fn default_pdk() -> Option<PathBuf> {
 }
 
 /// `plugins new`.
-pub fn run(name: &str, kind: Kind, dir: Option<PathBuf>, pdk: Option<PathBuf>) -> Result<(), CliError> {
+pub async fn run(
+    config: Option<&Path>,
+    name: &str,
+    kind: Kind,
+    dir: Option<PathBuf>,
+    pdk: Option<PathBuf>,
+) -> Result<(), CliError> {
     let valid = name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
@@ -21,6 +29,12 @@ pub fn run(name: &str, kind: Kind, dir: Option<PathBuf>, pdk: Option<PathBuf>) -
         return Err(CliError(format!(
             "`{name}` is not a plugin id: start with a lowercase letter, use only a-z, 0-9, `-` and `_`"
         )));
+    }
+    // The names the new plugin would take must be free in the config in force: a clash
+    // builds, then fails at load (an id) or is skipped (a tool or provider native serves).
+    let runtime = PluginRuntime::start(LoadedConfig::discover(config)?).await?;
+    if let Some(taken) = taken(&runtime.snapshot(), name, kind) {
+        return Err(CliError(format!("`{name}` cannot be used: {taken}; choose another name")));
     }
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));
     if dir.exists() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
@@ -42,6 +56,24 @@ pub fn run(name: &str, kind: Kind, dir: Option<PathBuf>, pdk: Option<PathBuf>) -
     println!("created {}: a {} plugin `{name}`", dir.display(), format!("{kind:?}").to_lowercase());
     println!("next: zeroclaw plugins build {}", dir.display());
     Ok(())
+}
+
+/// What already holds a name the plugin `name` of `kind` would take, if anything: its id,
+/// and the tool or provider it serves (named after the id, `-` as `_`).
+fn taken(snapshot: &Snapshot, name: &str, kind: Kind) -> Option<String> {
+    if let Some(plugin) = snapshot.plugins().iter().find(|p| p.id == name) {
+        return Some(format!("a {} plugin of that id exists (plugin ids are unique)", plugin.backend));
+    }
+    let served = name.replace('-', "_");
+    match kind {
+        Kind::Hook => None,
+        Kind::Tool => snapshot.tool(&served).map(|tool| {
+            format!("the tool `{served}` it would serve is served by {} (a second one is skipped)", tool.owner)
+        }),
+        Kind::Provider => snapshot.providers().find(|p| p.name == served).map(|provider| {
+            format!("the provider `{served}` it would serve is served by {} (a second one is skipped)", provider.owner)
+        }),
+    }
 }
 
 /// The crate's files, by relative path.

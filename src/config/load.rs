@@ -56,15 +56,18 @@ pub struct LoadedConfig {
 }
 
 impl LoadedConfig {
-    /// Finds and loads the config: `explicit`, else `./zeroclaw.toml`, else
-    /// `~/.zeroclaw/config.toml`, else defaults.
+    /// Finds and loads the config: `explicit`, else `zeroclaw.toml` in the working
+    /// directory or the nearest directory above it, else `~/.zeroclaw/config.toml`, else
+    /// defaults.
     pub fn discover(explicit: Option<&Path>) -> Result<Self, ConfigError> {
         if let Some(path) = explicit {
             return Self::from_file(path);
         }
-        let local = PathBuf::from("zeroclaw.toml");
-        if local.is_file() {
-            return Self::from_file(&local);
+        // As cargo finds Cargo.toml: the working directory, then each directory above it,
+        // so a command run inside a plugin crate uses the project's config.
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        if let Some(found) = cwd.ancestors().map(|dir| dir.join("zeroclaw.toml")).find(|f| f.is_file()) {
+            return Self::from_file(&found);
         }
         if let Some(home) = std::env::var_os("HOME") {
             let user = PathBuf::from(home).join(".zeroclaw").join("config.toml");
@@ -72,7 +75,6 @@ impl LoadedConfig {
                 return Self::from_file(&user);
             }
         }
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         Ok(Self::defaults(cwd))
     }
 

@@ -15,10 +15,22 @@ use xxhash_rust::xxh3::xxh3_64;
 /// The state directory an older zeroclaw used, inside the workspace.
 pub const LEGACY_STATE_DIR: &str = ".zeroclaw";
 
+fn non_empty(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
 /// The user's data directory, if the environment names one.
 fn data_home() -> Option<PathBuf> {
-    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
     non_empty("XDG_DATA_HOME").filter(|p| p.is_absolute()).or_else(|| non_empty("HOME").map(|h| h.join(".local/share")))
+}
+
+/// zeroclaw's directory in the user's cache (`$XDG_CACHE_HOME/zeroclaw`, else
+/// `~/.cache/zeroclaw`): what can be rebuilt and is shared by every workspace (the plugin
+/// build directory). `None` without a home directory.
+pub fn user_cache_dir() -> Option<PathBuf> {
+    let cache =
+        non_empty("XDG_CACHE_HOME").filter(|p| p.is_absolute()).or_else(|| non_empty("HOME").map(|h| h.join(".cache")));
+    cache.map(|c| c.join("zeroclaw"))
 }
 
 /// The default state directory of `workspace`.

@@ -188,4 +188,42 @@ mod tests {
         let req = request(vec![ChatMessage::user("hello")]);
         assert_eq!(Offline.chat(&req).await.unwrap(), Offline.chat(&req).await.unwrap());
     }
+
+    /// The first `code` span of a Markdown table cell.
+    fn code(cell: &str) -> &str {
+        cell.split('`').nth(1).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn the_documented_rules_are_the_rules() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/builtins.md")).unwrap();
+        let table = doc.split("The tool rules").nth(1).expect("docs/builtins.md has the offline rules");
+        let rows: Vec<Vec<&str>> = table
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .skip(2) // header and rule
+            .map(|l| l.trim_matches('|').split(" | ").collect())
+            .collect();
+        assert!(rows.len() >= 7, "{rows:?}");
+        let tools: Vec<&str> = rows.iter().map(|r| code(r[1])).collect();
+        for row in &rows {
+            let (message, tool, args) = (code(row[0]), code(row[1]), code(row[2]));
+            let mut req = request(vec![ChatMessage::user(message)]);
+            req.tools = tools
+                .iter()
+                .map(|name| ToolSpec {
+                    name: (*name).into(),
+                    description: String::new(),
+                    parameters: serde_json::json!({}),
+                    effect: ToolEffect::Read,
+                })
+                .collect();
+            let answer = Offline.chat(&req).await.unwrap();
+            assert_eq!(answer.tool_calls.len(), 1, "`{message}` calls one tool");
+            assert_eq!(answer.tool_calls[0].name, tool, "`{message}`");
+            let expected: serde_json::Value = serde_json::from_str(args).unwrap();
+            assert_eq!(answer.tool_calls[0].arguments, expected, "`{message}`");
+        }
+    }
 }

@@ -34,4 +34,6 @@ mod sandbox;
 mod scaffold;
 mod support;
 #[cfg(feature = "wasm")]
+mod tutorial;
+#[cfg(feature = "wasm")]
 mod wasm;

@@ -22,10 +22,15 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
         };
     ensure_wasm_target(&mut |message| eprintln!("{message}"))?;
     eprintln!("building {} for wasm32-wasip2…", dir.display());
-    let built = build_guests(dir, None, false)?;
+    let built = build_guests(dir, shared_target_dir().as_deref(), false)?;
     for plugin in &built {
         let installed = install(plugin, &plugins_dir)?;
-        eprintln!("installed {} into {}", plugin.crate_name, installed.parent().unwrap_or(&plugins_dir).display());
+        eprintln!(
+            "installed {} into {} (plugins.dirs of {})",
+            plugin.crate_name,
+            installed.parent().unwrap_or(&plugins_dir).display(),
+            loaded.display_path()
+        );
         let manifest = Manifest::load(&installed)?;
         report(&loaded, manifest).await?;
     }
@@ -33,6 +38,16 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
         eprintln!("note: plugins.enabled is false in {}; set it to true to load wasm plugins", loaded.display_path());
     }
     Ok(())
+}
+
+/// The one build directory every plugin crate shares, in the user's cache, so a second
+/// plugin reuses the PDK the first compiled (seconds, not minutes). `None` when the
+/// environment sets `CARGO_TARGET_DIR` (cargo then uses it) or there is no home directory.
+fn shared_target_dir() -> Option<PathBuf> {
+    if std::env::var_os("CARGO_TARGET_DIR").is_some_and(|d| !d.is_empty()) {
+        return None;
+    }
+    crate::config::state::user_cache_dir().map(|cache| cache.join("plugin-target"))
 }
 
 /// `plugins validate PATH`.

@@ -25,10 +25,11 @@ fn hide_messages(messages: &mut [ChatMessage]) {
 /// How a payload type holds conversation content: every catalog payload type says, so a
 /// new type cannot be sent unredacted by default.
 pub trait Conversation {
-    /// Whether values of this type carry conversation content.
-    const CARRIES: bool;
+    /// The payload fields that hold conversation content (all or part of them is
+    /// redacted); empty when the type carries none. A test checks it against [`Self::redact`].
+    const REDACTED: &'static [&'static str];
     /// Replaces the conversation content in place with [`REDACTED`] (does nothing when
-    /// [`Self::CARRIES`] is false).
+    /// [`Self::REDACTED`] is empty).
     fn redact(&mut self);
 }
 
@@ -36,7 +37,7 @@ pub trait Conversation {
 macro_rules! carries_none {
     ($($ty:ident),*) => {$(
         impl Conversation for api::$ty {
-            const CARRIES: bool = false;
+            const REDACTED: &'static [&'static str] = &[];
             fn redact(&mut self) {}
         }
     )*};
@@ -55,7 +56,7 @@ carries_none!(
 );
 
 impl Conversation for api::AgentStart {
-    const CARRIES: bool = true;
+    const REDACTED: &'static [&'static str] = &["context", "user_message"];
     fn redact(&mut self) {
         // The system prompt is the operator's, not the conversation.
         hide(&mut self.user_message);
@@ -64,49 +65,49 @@ impl Conversation for api::AgentStart {
 }
 
 impl Conversation for api::InboundMessage {
-    const CARRIES: bool = true;
+    const REDACTED: &'static [&'static str] = &["content"];
     fn redact(&mut self) {
         hide(&mut self.content);
     }
 }
 
 impl Conversation for api::OutboundMessage {
-    const CARRIES: bool = true;
+    const REDACTED: &'static [&'static str] = &["content"];
     fn redact(&mut self) {
         hide(&mut self.content);
     }
 }
 
 impl Conversation for api::LlmCall {
-    const CARRIES: bool = true;
+    const REDACTED: &'static [&'static str] = &["request"];
     fn redact(&mut self) {
         hide_messages(&mut self.request.messages);
     }
 }
 
 impl Conversation for api::LlmOutput {
-    const CARRIES: bool = true;
+    const REDACTED: &'static [&'static str] = &["response"];
     fn redact(&mut self) {
         hide(&mut self.response.text);
     }
 }
 
 impl Conversation for api::Compaction {
-    const CARRIES: bool = true;
+    const REDACTED: &'static [&'static str] = &["messages"];
     fn redact(&mut self) {
         hide_messages(&mut self.messages);
     }
 }
 
 impl Conversation for api::CompactionSummary {
-    const CARRIES: bool = true;
+    const REDACTED: &'static [&'static str] = &["summary"];
     fn redact(&mut self) {
         hide(&mut self.summary);
     }
 }
 
 impl Conversation for api::AgentEnd {
-    const CARRIES: bool = true;
+    const REDACTED: &'static [&'static str] = &["reply"];
     fn redact(&mut self) {
         hide(&mut self.reply);
     }
@@ -117,7 +118,12 @@ macro_rules! by_point {
         /// Whether payloads of `point` carry conversation content (and so are redacted for
         /// a plugin without `conversation:read`).
         pub fn carries(point: HookPoint) -> bool {
-            match point { $(HookPoint::$variant => <$payload as Conversation>::CARRIES,)* }
+            !redacted_fields(point).is_empty()
+        }
+
+        /// The payload fields of `point` that hold conversation content.
+        pub fn redacted_fields(point: HookPoint) -> &'static [&'static str] {
+            match point { $(HookPoint::$variant => <$payload as Conversation>::REDACTED,)* }
         }
 
         /// A copy of `payload` with conversation content replaced by [`REDACTED`], or

@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod native;
 pub mod offer;
 pub mod plugin_file;
+pub mod reference;
 pub mod registry;
 pub mod reload;
 mod runtime;

@@ -173,3 +173,30 @@ fn agent_exits_non_zero_when_its_turn_cannot_be_stored() {
     assert!(stderr.contains("could not be stored") && stderr.contains("full"), "{stderr}");
     assert!(stdout.is_empty(), "nothing is answered");
 }
+
+#[test]
+fn plugins_hooks_lists_every_point_with_its_payload_rights_and_redaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = zeroclaw(&["plugins", "hooks", "--json"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hooks = doc["hooks"].as_array().unwrap();
+    let names: Vec<&str> = hooks.iter().map(|h| h["name"].as_str().unwrap()).collect();
+    let catalog: Vec<&str> = zeroclaw_plugin_api::HookPoint::ALL.iter().map(|p| p.name()).collect();
+    assert_eq!(names, catalog, "every point, in catalog order");
+    let sending = hooks.iter().find(|h| h["name"] == "message_sending").unwrap();
+    assert_eq!(sending["kind"], "modifying");
+    assert_eq!(sending["rewrite_needs"], "messages:modify");
+    assert_eq!(sending["rewritable"], serde_json::json!(["content"]));
+    assert_eq!(sending["redacted"], serde_json::json!(["content"]));
+    let fields: Vec<(&str, &str)> = sending["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), f["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(fields, [("channel", "string"), ("recipient", "string"), ("content", "string")]);
+    let text = zeroclaw(&["plugins", "hooks"], dir.path());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("a rewrite needs `tool-results:modify` and may change: result"), "{text}");
+}

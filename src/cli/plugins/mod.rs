@@ -83,6 +83,16 @@ pub enum PluginsCommand {
         /// The payload, a JSON object with the hook's payload fields.
         payload: String,
     },
+    /// Print every hook point: kind, payload fields and types, what a rewrite may change
+    /// and needs, what is redacted without conversation:read.
+    Hooks {
+        /// Print JSON instead of text.
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        /// Print the Markdown page docs/hooks-reference.md.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 /// The kind of plugin `plugins new` creates.
@@ -107,6 +117,17 @@ pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliEr
         PluginsCommand::Reload { url, json } => author::reload(config, url, json).await,
         PluginsCommand::Call { id, tool, args } => exercise::call(config, &id, &tool, &args).await,
         PluginsCommand::Fire { id, hook, payload } => exercise::fire(config, &id, &hook, &payload).await,
+        PluginsCommand::Hooks { json, markdown } => {
+            let reference = crate::plugins::reference::reference();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&reference)?);
+            } else if markdown {
+                print!("{}", crate::plugins::reference::markdown(&reference));
+            } else {
+                print!("{}", crate::plugins::reference::text(&reference));
+            }
+            Ok(())
+        }
     }
 }
 

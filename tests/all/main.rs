@@ -3,6 +3,8 @@
 
 #[cfg(feature = "wasm")]
 mod agent;
+#[cfg(feature = "wasm")]
+mod author;
 mod backends;
 #[cfg(feature = "wasm")]
 mod boundary;

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::find_manifest;
+use crate::capability::Capability;
 use crate::cli::CliError;
 use crate::config::LoadedConfig;
 use crate::observability::for_terminal;
@@ -72,12 +73,42 @@ async fn report(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliErro
     let grants = grant_lines(loaded, &manifest);
     let entry_config = serde_json::to_value(loaded.entry(&manifest.id).config)?;
     manifest.check_config(&entry_config).map_err(CliError)?;
-    check_component(loaded, manifest).await?;
-    println!("{}: ok ({what})", path.display());
+    let (id, requested) = (manifest.id.clone(), manifest.capabilities.clone());
+    let imports = check_component(loaded, manifest).await?;
+    let unrequested = unrequested_lines(&id, &requested, &imports);
+    let warned = if unrequested.is_empty() { "" } else { ", with warnings" };
+    println!("{}: ok{warned} ({what})", path.display());
+    for line in unrequested {
+        println!("warning: {}", for_terminal(&line));
+    }
     for line in grants {
         println!("note: {}", for_terminal(&line));
     }
     Ok(())
+}
+
+/// One line per capability the component's imports show it uses but its manifest does
+/// not request: each such call fails at run time, so the line names the whole fix.
+#[cfg(feature = "wasm")]
+fn unrequested_lines(id: &str, requested: &[Capability], imports: &[String]) -> Vec<String> {
+    crate::plugins::wasm::imported_uses(imports)
+        .into_iter()
+        .filter(|used| !used.capabilities.iter().any(|cap| requested.contains(cap)))
+        .map(|used| {
+            let names: Vec<String> = used.capabilities.iter().map(|c| format!("`{c}`")).collect();
+            format!(
+                "the component imports {}, which needs {}, but plugin.toml does not request it, so those calls will be refused; {}",
+                used.import,
+                names.join(" or "),
+                used.capabilities[0].whole_fix(id)
+            )
+        })
+        .collect()
+}
+
+#[cfg(not(feature = "wasm"))]
+fn unrequested_lines(_id: &str, _requested: &[Capability], _imports: &[String]) -> Vec<String> {
+    Vec::new()
 }
 
 /// What the operator's config decides for each capability the plugin requests.
@@ -89,23 +120,24 @@ fn grant_lines(loaded: &LoadedConfig, manifest: &Manifest) -> Vec<String> {
 
 /// Loads the component as the runtime would (compile, exports, versions, link, self-check),
 /// as if every capability it requests were granted: grants are reported separately.
+/// Returns the component's imports.
 #[cfg(feature = "wasm")]
-async fn check_component(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliError> {
+async fn check_component(loaded: &LoadedConfig, manifest: Manifest) -> Result<Vec<String>, CliError> {
     use crate::plugins::wasm::WasmBackend;
     let mut trial = loaded.clone();
     trial.config.plugins.enabled = true;
     trial.config.plugins.capabilities = Default::default();
     trial.config.plugins.entries.entry(manifest.id.clone()).or_default().grant = manifest.capabilities.clone();
     let backend = WasmBackend::new(&trial).map_err(|e| CliError(e.to_string()))?;
-    backend.load(manifest, &trial, 0).await?;
-    Ok(())
+    let loaded = backend.load(manifest, &trial, 0).await?;
+    Ok(loaded.report.imports.clone())
 }
 
 #[cfg(not(feature = "wasm"))]
-async fn check_component(_loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliError> {
+async fn check_component(_loaded: &LoadedConfig, manifest: Manifest) -> Result<Vec<String>, CliError> {
     manifest.read_component(_loaded.config.plugins.max_component_bytes())?;
     eprintln!("note: built without the `wasm` feature: the component itself was not checked");
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// `plugins inspect ID|PATH`.

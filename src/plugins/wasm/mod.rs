@@ -42,5 +42,6 @@ pub use instance::{ExportIndices, PluginInstances, Reply, Request, RuntimeEvent}
 pub use load::{LoadReport, LoadedPlugin};
 pub use load_error::{ContractMismatch, GrantError, LoadCause, LoadError};
 pub use offers::WasmPlugins;
+pub use probe::{ImportedUse, imported_uses};
 pub use reaper::wait_for_reaper;
 pub use refresh::{LoadedVersion, Refresh};

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use zeroclaw_plugin_api::ToolSpec;
 
 use super::load_error::ContractMismatch;
+use crate::capability::Capability;
 use crate::plugins::manifest::{Manifest, PackageRef, check_package};
 
 /// The zeroclaw-relevant names a component imports and exports.
@@ -18,6 +19,36 @@ pub(super) fn interface_names(
     let imports = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
     let exports = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
     (imports, exports)
+}
+
+/// A capability a component's imports show it uses, and the import that shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedUse {
+    /// The import, `zeroclaw:host/kv@1.0.0`.
+    pub import: String,
+    /// The capabilities that serve it (any one of them does).
+    pub capabilities: &'static [Capability],
+}
+
+/// The capabilities `imports` show the component uses. A component imports only the
+/// interfaces its code calls (the linker drops the rest), so an import is a use; `log` is
+/// implicit, and every std guest imports `wasi:cli/environment` whether it reads a
+/// variable or not, so neither is listed.
+pub fn imported_uses(imports: &[String]) -> Vec<ImportedUse> {
+    const USES: [(&str, &[Capability]); 3] = [
+        ("zeroclaw:host/kv", &[Capability::Kv]),
+        ("wasi:http/outgoing-handler", &[Capability::HttpOutbound]),
+        ("wasi:filesystem/preopens", &[Capability::FsRead, Capability::FsWrite]),
+    ];
+    imports
+        .iter()
+        .filter_map(|import| {
+            let path = import.split('@').next().unwrap_or(import);
+            USES.iter()
+                .find(|(interface, _)| *interface == path)
+                .map(|(_, capabilities)| ImportedUse { import: import.clone(), capabilities })
+        })
+        .collect()
 }
 
 /// Splits `zeroclaw:hooks/handler@1.0.0` into the package reference and the interface.

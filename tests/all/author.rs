@@ -1,0 +1,63 @@
+//! The plugin author's commands, run through the binary as an author would: `validate`,
+//! `inspect`, `call` (`new`, `build`, `list` and `fire` run in scaffold.rs and tutorial.rs).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::guests::install_guest;
+
+/// A project directory with a config and the guests `names` installed in `plugins/`.
+fn project(names: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("zeroclaw.toml"), "state_dir = \"state\"\n[plugins]\nenabled = true\n").unwrap();
+    for name in names {
+        install_guest(name, &dir.path().join("plugins"));
+    }
+    dir
+}
+
+fn zeroclaw(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_DATA_HOME", dir.join(".data"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn validate_warns_about_imports_the_manifest_does_not_request_with_the_whole_fix() {
+    // fault-zoo uses kv, wasi:http and the filesystem, and its manifest requests none.
+    let dir = project(&["fault-zoo", "noop"]);
+    let zoo = stdout(&zeroclaw(dir.path(), &["plugins", "validate", "plugins/fault-zoo"]));
+    assert!(zoo.contains("ok, with warnings"), "{zoo}");
+    assert!(
+        zoo.contains("warning: the component imports zeroclaw:host/kv@1.0.0, which needs `kv`, but plugin.toml does not request it"),
+        "{zoo}"
+    );
+    assert!(zoo.contains("add \"kv\" to `capabilities` in the plugin's plugin.toml, and grant it in the config: plugins.entries.fault-zoo.grant = [\"kv\"]"), "{zoo}");
+    assert!(zoo.contains("wasi:http/outgoing-handler") && zoo.contains("`http:outbound`"), "{zoo}");
+    assert!(zoo.contains("`fs:read` or `fs:write`"), "{zoo}");
+    // A component that imports nothing it needs a capability for validates clean.
+    let noop = stdout(&zeroclaw(dir.path(), &["plugins", "validate", "plugins/noop"]));
+    assert!(noop.contains("plugin.toml: ok (noop 0.1.0") && !noop.contains("warning"), "{noop}");
+}
+
+#[test]
+fn inspect_and_call_work_on_an_installed_plugin() {
+    let dir = project(&["noop"]);
+    let inspected = stdout(&zeroclaw(dir.path(), &["plugins", "inspect", "noop"]));
+    assert!(inspected.contains("plugin        noop 0.1.0"), "{inspected}");
+    assert!(inspected.contains("zeroclaw:hooks/handler@1.0.0"), "the exports are listed: {inspected}");
+    let called = stdout(&zeroclaw(dir.path(), &["plugins", "call", "noop", "noop", "{}"]));
+    assert!(called.contains("ok"), "{called}");
+    let refused = zeroclaw(dir.path(), &["plugins", "call", "noop", "no_such_tool", "{}"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no_such_tool"), "the error names the tool");
+}

@@ -161,6 +161,77 @@ pub mod log {
     }
 }
 
+/// The plugin's own key-value store on the host (needs the `kv` capability: requested in
+/// `plugin.toml` and granted in `plugins.entries.<id>.grant`).
+///
+/// Each plugin sees only its own keys; values survive restarts, reloads and new instances,
+/// within the operator's quotas (`plugins.limits.kv_*`). Without the grant every call
+/// returns [`KvError::Denied`](crate::kv::KvError::Denied), whose text names the fix.
+///
+/// ```ignore
+/// use zeroclaw_pdk::kv;
+///
+/// let seen: u64 = kv::get_json("turns")?.unwrap_or(0);
+/// kv::set_json("turns", &(seen + 1))?;
+/// ```
+pub mod kv {
+    use crate::bindings::zeroclaw::host::kv as raw;
+    pub use crate::bindings::zeroclaw::host::kv::KvError;
+
+    /// The bytes stored under `key`, if any.
+    pub fn get(key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        raw::get(key)
+    }
+
+    /// Stores `value` under `key` (replacing what was there).
+    pub fn set(key: &str, value: &[u8]) -> Result<(), KvError> {
+        raw::set(key, value)
+    }
+
+    /// Deletes `key`; `true` if it existed.
+    pub fn delete(key: &str) -> Result<bool, KvError> {
+        raw::delete(key)
+    }
+
+    /// Every key this plugin stored, sorted.
+    pub fn keys() -> Result<Vec<String>, KvError> {
+        raw::keys()
+    }
+
+    /// The text stored under `key`, if any; stored bytes that are not UTF-8 are a
+    /// [`KvError::Store`] naming the key.
+    pub fn get_string(key: &str) -> Result<Option<String>, KvError> {
+        get(key)?
+            .map(|bytes| {
+                String::from_utf8(bytes).map_err(|_| KvError::Store(format!("kv key `{key}` does not hold UTF-8 text")))
+            })
+            .transpose()
+    }
+
+    /// Stores `value` as text under `key`.
+    pub fn set_string(key: &str, value: &str) -> Result<(), KvError> {
+        set(key, value.as_bytes())
+    }
+
+    /// The JSON value stored under `key`, read into `T`; a value that does not fit `T` is a
+    /// [`KvError::Store`] naming the key.
+    pub fn get_json<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, KvError> {
+        get(key)?
+            .map(|bytes| {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| KvError::Store(format!("kv key `{key}` does not hold the JSON expected: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Stores `value` as JSON under `key`.
+    pub fn set_json<T: serde::Serialize + ?Sized>(key: &str, value: &T) -> Result<(), KvError> {
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| KvError::Store(format!("cannot encode kv key `{key}` as JSON: {e}")))?;
+        set(key, &bytes)
+    }
+}
+
 /// Exports a plugin: `plugin!(hooks = A, tools = B, providers = C)`, any subset, any order.
 ///
 /// The kinds not named get [`Defaults`].

@@ -1,18 +1,28 @@
 //! `zeroclaw agent` and `zeroclaw gateway`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use zeroclaw_plugin_api::SessionEndReason;
 
 use super::CliError;
-use crate::agent::Agent;
+use super::trace::LiveTrace;
+use crate::agent::{Agent, AgentOptions};
 use crate::channels::cli;
 use crate::config::LoadedConfig;
 use crate::gateway::{GatewaySettings, serve, shutdown_signal};
+use crate::hooks::HookListener;
 
-/// `zeroclaw agent [-m MESSAGE] [--session ID]`.
-pub async fn agent(config: Option<&Path>, message: Option<String>, session: String) -> Result<(), CliError> {
-    let agent = Agent::start(LoadedConfig::discover(config)?).await?;
+/// `zeroclaw agent [-m MESSAGE] [--session ID] [--trace]`.
+pub async fn agent(
+    config: Option<&Path>,
+    message: Option<String>,
+    session: String,
+    trace: bool,
+) -> Result<(), CliError> {
+    let listeners: Vec<Arc<dyn HookListener>> = if trace { vec![Arc::new(LiveTrace)] } else { Vec::new() };
+    let options = AgentOptions { listeners, observers: Vec::new() };
+    let agent = Agent::start_with(LoadedConfig::discover(config)?, options).await?;
     match message {
         Some(message) => {
             let answered = cli::one(&agent, &session, &message).await;

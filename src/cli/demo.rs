@@ -91,23 +91,9 @@ impl Observer for Trace {
 
 impl HookListener for Trace {
     fn on_handler(&self, event: &HandlerEvent<'_>) {
-        let owner = event.entry.owner.to_string();
-        let outcome = event.outcome.label();
-        let detail = match event.outcome {
-            crate::hooks::HandlerOutcome::Cancelled(reason) => format!(": {reason}"),
-            crate::hooks::HandlerOutcome::Failed(failure) => format!(": {failure}"),
-            crate::hooks::HandlerOutcome::Refused(why) => format!(": {why}"),
-            _ => String::new(),
-        };
-        self.lines.lock().push(format!(
-            "    {:<20} {:<26} {:<9} {:>8.3} ms{detail}",
-            event.point.name(),
-            owner,
-            outcome,
-            event.elapsed.as_secs_f64() * 1e3
-        ));
-        *self.counts.lock().entry((event.point.name().to_string(), owner)).or_default().entry(outcome).or_default() +=
-            1;
+        self.lines.lock().push(super::trace::line(event));
+        let key = (event.point.name().to_string(), event.entry.owner.to_string());
+        *self.counts.lock().entry(key).or_default().entry(event.outcome.label()).or_default() += 1;
     }
 }
 

@@ -8,6 +8,7 @@ mod config_cmd;
 mod demo;
 mod memory_cmd;
 mod plugins;
+mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +19,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "zeroclaw", version, about)]
 pub struct Cli {
-    /// Config file (default: ./zeroclaw.toml, then ~/.zeroclaw/config.toml, then defaults).
+    /// Config file (default: zeroclaw.toml here or in the nearest directory above, then
+    /// ~/.zeroclaw/config.toml, then defaults).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -44,6 +46,9 @@ pub enum Command {
         /// The session id.
         #[arg(long, default_value = "cli")]
         session: String,
+        /// Print each hook handler call (hook, owner, outcome, time) on stderr as it happens.
+        #[arg(long)]
+        trace: bool,
     },
     /// Run a scripted conversation in which native and wasm hooks, tools and a provider act.
     Demo {
@@ -62,6 +67,19 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The log filter when `ZEROCLAW_LOG` is unset: where an author watches a plugin act,
+    /// what plugins log at info is shown too.
+    fn default_log(&self) -> &'static str {
+        use crate::observability::log::{QUIET, WATCHING};
+        match self {
+            Command::Agent { .. } => WATCHING,
+            Command::Plugins(command) if command.watches_plugins() => WATCHING,
+            _ => QUIET,
+        }
+    }
+}
+
 /// A command's failure: printed as `error: <message>`, exit code 1.
 #[derive(Debug)]
 pub struct CliError(pub String);
@@ -75,7 +93,7 @@ impl<E: std::fmt::Display> From<E> for CliError {
 /// Parses the command line, runs the command, and maps the result to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::observability::log::init();
+    crate::observability::log::init(cli.command.default_log());
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -97,7 +115,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Plugins(cmd) => plugins::run(cmd, cli.config.as_deref()).await,
         Command::Config(cmd) => config_cmd::run(cmd, cli.config.as_deref()).await,
-        Command::Agent { message, session } => agent_cmd::agent(cli.config.as_deref(), message, session).await,
+        Command::Agent { message, session, trace } => {
+            agent_cmd::agent(cli.config.as_deref(), message, session, trace).await
+        }
         Command::Demo { dir } => demo::run(dir).await,
         Command::Memory(cmd) => memory_cmd::run(cmd, cli.config.as_deref()),
         Command::Gateway { bind } => agent_cmd::gateway(cli.config.as_deref(), bind).await,

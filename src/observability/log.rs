@@ -63,11 +63,12 @@ impl Visit for FieldWriter<'_> {
     }
 }
 
-/// Installs the host log: level from `ZEROCLAW_LOG` (default `warn`), stderr, escaped
-/// fields, colours only on a terminal. Does nothing if a subscriber is already set.
-pub fn init() {
+/// Installs the host log: the filter from `ZEROCLAW_LOG` (else `default`, e.g. [`QUIET`]),
+/// stderr, escaped fields, colours only on a terminal. Does nothing if a subscriber is
+/// already set.
+pub fn init(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ZEROCLAW_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -75,6 +76,20 @@ pub fn init() {
         .fmt_fields(EscapedFields)
         .try_init();
 }
+
+/// The `tracing` target of what plugins log through `zeroclaw:host/log`.
+pub const PLUGIN_LOG: &str = "plugin";
+
+/// The `tracing` target of reload summaries.
+pub const RELOAD_LOG: &str = "reload";
+
+/// The filter when `ZEROCLAW_LOG` is unset: warnings and errors.
+pub const QUIET: &str = "warn";
+
+/// The filter of the commands where an author watches a plugin act (`agent`, `plugins
+/// call`, `plugins fire`) when `ZEROCLAW_LOG` is unset: warnings, plus what plugins log at
+/// info and the reload summaries.
+pub const WATCHING: &str = "warn,plugin=info,reload=info";
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 //! published in one swap. Calls in flight keep the snapshot they started with; a
 //! generation's plugins are freed when its last call ends. Reloads are serialized.
 
+use crate::observability::log::RELOAD_LOG;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -121,7 +122,7 @@ impl PluginRuntime {
         };
         match self.rebuild(config, settle).await {
             Ok(report) => {
-                tracing::info!("plugins reloaded: {}", report.summary());
+                tracing::info!(target: RELOAD_LOG, "plugins reloaded: {}", report.summary());
                 report
             }
             Err(e) => {

@@ -61,3 +61,20 @@ fn inspect_and_call_work_on_an_installed_plugin() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no_such_tool"), "the error names the tool");
 }
+
+#[test]
+fn call_shows_what_the_plugin_logs_at_info_by_default() {
+    let dir = project(&["fault-zoo"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(["plugins", "call", "fault-zoo", "fault", r#"{"kind": "log_flood"}"#])
+        .current_dir(dir.path())
+        .env("XDG_DATA_HOME", dir.path().join(".data"))
+        .env_remove("ZEROCLAW_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("flood line 0") && stderr.contains("plugin=wasm:fault-zoo@0.1.0"), "{stderr}");
+    // Other commands stay quiet at info.
+    let listed = zeroclaw(dir.path(), &["plugins", "list"]);
+    assert!(!String::from_utf8_lossy(&listed.stderr).contains(" INFO "), "{}", String::from_utf8_lossy(&listed.stderr));
+}

@@ -110,4 +110,6 @@ fn the_tutorial_runs_as_written() {
     assert!(fired.contains("modify") && fired.contains("\"HI\""), "the hook rewrote the reply: {fired}");
     let answered = run(project, agent);
     assert!(answered.contains("YOU SAID: HELLO"), "the agent's reply went through the hook: {answered}");
+    let traced = answered.lines().find(|l| l.starts_with("hook") && l.contains("wasm:shout@0.1.0"));
+    assert!(traced.is_some_and(|l| l.contains("message_sending") && l.contains(" modify ")), "--trace: {answered}");
 }

@@ -95,6 +95,13 @@ pub enum PluginsCommand {
     },
 }
 
+impl PluginsCommand {
+    /// Whether the command runs a plugin for its author to watch (`call`, `fire`).
+    pub fn watches_plugins(&self) -> bool {
+        matches!(self, PluginsCommand::Call { .. } | PluginsCommand::Fire { .. })
+    }
+}
+
 /// The kind of plugin `plugins new` creates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Kind {

@@ -403,6 +403,9 @@ impl kv::Host for HostState {
     }
 }
 
+/// The `tracing` target of the lines plugins write through `zeroclaw:host/log`.
+pub use crate::observability::log::PLUGIN_LOG;
+
 impl log::Host for HostState {
     fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
         self.host_call()?;
@@ -418,11 +421,13 @@ impl log::Host for HostState {
         }
         let owner = &self.plugin.owner;
         match level {
-            log::Level::Trace => tracing::trace!(plugin = %owner, "{message}"),
-            log::Level::Debug => tracing::debug!(plugin = %owner, "{message}"),
-            log::Level::Info => tracing::info!(plugin = %owner, "{message}"),
-            log::Level::Warn => tracing::warn!(plugin = %owner, "{message}"),
-            log::Level::Error => tracing::error!(plugin = %owner, "{message}"),
+            // One target for every plugin's own lines, so a filter can show them alone
+            // (`ZEROCLAW_LOG=plugin=debug`).
+            log::Level::Trace => tracing::trace!(target: PLUGIN_LOG, plugin = %owner, "{message}"),
+            log::Level::Debug => tracing::debug!(target: PLUGIN_LOG, plugin = %owner, "{message}"),
+            log::Level::Info => tracing::info!(target: PLUGIN_LOG, plugin = %owner, "{message}"),
+            log::Level::Warn => tracing::warn!(target: PLUGIN_LOG, plugin = %owner, "{message}"),
+            log::Level::Error => tracing::error!(target: PLUGIN_LOG, plugin = %owner, "{message}"),
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use zeroclaw_plugin_api::{AgentEnd, ChatMessage, ChatRequest, HookContext, HookP
 use crate::guests::{built, plugin_config};
 
 /// `zeroclaw ARGS` in `dir`, with a config of its own there (the config in force is found
-/// from the working directory).
+/// from the working directory), building plugin crates where the guest workspace is built.
 fn zeroclaw(dir: &Path, args: &[&str]) -> std::process::Output {
     let config = dir.join("zeroclaw.toml");
     if !config.exists() {
@@ -20,9 +20,47 @@ fn zeroclaw(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
         .args(args)
         .current_dir(dir)
-        .env_remove("XDG_DATA_HOME")
+        .env("XDG_DATA_HOME", dir.join(".data"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests"))
         .output()
         .unwrap()
+}
+
+#[test]
+fn every_template_passes_its_own_plugins_test() {
+    let _ = built();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, kind, cases) in [("t-hook", "hook", 1), ("t-tool", "tool", 2), ("t-provider", "provider", 1)] {
+        new_plugin(dir.path(), name, kind);
+        let out = zeroclaw(dir.path(), &["plugins", "test", name]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(&format!("{cases} passed, 0 failed")), "{name}: {stdout}");
+    }
+}
+
+#[test]
+fn plugins_test_reports_a_failing_case_and_a_malformed_file_by_name() {
+    let _ = built();
+    let dir = tempfile::tempdir().unwrap();
+    new_plugin(dir.path(), "t-fails", "tool");
+    let cases = dir.path().join("t-fails/tests/cases.toml");
+    std::fs::write(&cases, "[[tool]]\nname = \"wrong on purpose\"\ntool = \"t_fails\"\nargs = { text = \"abc\" }\nexpect_output = \"abc\"\n").unwrap();
+    let out = zeroclaw(dir.path(), &["plugins", "test", "t-fails"]);
+    assert!(!out.status.success(), "a failing case fails the command");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("FAIL  t-fails: tests/cases.toml: wrong on purpose: expected the output \"abc\", got \"cba\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 passed, 1 failed"), "{stdout}");
+
+    std::fs::write(&cases, "[[tool]]\ntool = \"t_fails\"\nexpect_outptu = \"x\"\n").unwrap();
+    let out = zeroclaw(dir.path(), &["plugins", "test", "t-fails"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tests/cases.toml:3: unknown field `expect_outptu`"), "{stderr}");
 }
 
 fn new_plugin(dir: &Path, name: &str, kind: &str) {

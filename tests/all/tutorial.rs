@@ -41,6 +41,11 @@ fn the_tutorial_code_is_the_example_crate() {
     let (rust, toml) = (blocks(tutorial(), "rust"), blocks(tutorial(), "toml"));
     assert_eq!(rust[0], repo("wasm-plugins/examples/shout/src/lib.rs"), "section 3 is examples/shout/src/lib.rs");
     assert_eq!(toml[0], repo("wasm-plugins/examples/shout/plugin.toml"), "section 4 is examples/shout/plugin.toml");
+    assert_eq!(
+        toml[1],
+        repo("wasm-plugins/examples/shout/tests/cases.toml"),
+        "section 5 is examples/shout/tests/cases.toml"
+    );
 }
 
 /// Runs one command line of the tutorial in `project` through `sh`, with this build's
@@ -80,7 +85,8 @@ fn the_tutorial_runs_as_written() {
     let project = tempfile::tempdir().unwrap();
     let project = project.path();
     let (sh, rust, toml) = (blocks(tutorial(), "sh"), blocks(tutorial(), "rust"), blocks(tutorial(), "toml"));
-    assert_eq!((sh.len(), rust.len(), toml.len()), (3, 1, 2), "the tutorial's shape changed; update this test");
+    assert_eq!((sh.len(), rust.len(), toml.len()), (4, 1, 3), "the tutorial's shape changed; update this test");
+    let shown = blocks(tutorial(), "");
 
     // 2. Create a plugin.
     for line in lines(sh[0]) {
@@ -90,16 +96,22 @@ fn the_tutorial_runs_as_written() {
     std::fs::write(project.join("shout/src/lib.rs"), rust[0]).unwrap();
     std::fs::write(project.join("shout/plugin.toml"), toml[0]).unwrap();
 
-    // 5. Build, install, validate: it prints what the page shows.
-    let built = lines(sh[1]).into_iter().map(|line| run(project, line)).collect::<String>();
-    let shown = blocks(tutorial(), "")[0];
-    for line in shown.lines() {
-        assert!(built.contains(line), "section 5 shows `{line}`; the build printed:\n{built}");
+    // 5. Test it: the cases pass, as the page shows.
+    std::fs::write(project.join("shout/tests/cases.toml"), toml[1]).unwrap();
+    let tested = lines(sh[1]).into_iter().map(|line| run(project, line)).collect::<String>();
+    for line in shown[0].lines() {
+        assert!(tested.contains(line), "section 5 shows `{line}`; the test printed:\n{tested}");
     }
 
-    // 6. Enable it, then the commands: list, fire, agent.
-    std::fs::write(project.join("zeroclaw.toml"), toml[1]).unwrap();
-    let [list, fire, agent] = lines(sh[2])[..] else { panic!("section 6 runs three commands") };
+    // 6. Build, install, validate: it prints what the page shows.
+    let built = lines(sh[2]).into_iter().map(|line| run(project, line)).collect::<String>();
+    for line in shown[1].lines() {
+        assert!(built.contains(line), "section 6 shows `{line}`; the build printed:\n{built}");
+    }
+
+    // 7. Enable it, then the commands: list, fire, agent.
+    std::fs::write(project.join("zeroclaw.toml"), toml[2]).unwrap();
+    let [list, fire, agent] = lines(sh[3])[..] else { panic!("section 7 runs three commands") };
     let listed = run(project, list);
     let line = listed.lines().find(|l| l.contains("wasm:shout@0.1.0")).unwrap_or_else(|| panic!("{listed}"));
     assert!(

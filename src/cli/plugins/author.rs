@@ -44,7 +44,7 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
 /// The one build directory every plugin crate shares, in the user's cache, so a second
 /// plugin reuses the PDK the first compiled (seconds, not minutes). `None` when the
 /// environment sets `CARGO_TARGET_DIR` (cargo then uses it) or there is no home directory.
-fn shared_target_dir() -> Option<PathBuf> {
+pub(super) fn shared_target_dir() -> Option<PathBuf> {
     if std::env::var_os("CARGO_TARGET_DIR").is_some_and(|d| !d.is_empty()) {
         return None;
     }

@@ -5,6 +5,7 @@ mod author;
 mod exercise;
 mod list;
 mod scaffold;
+mod testing;
 
 use std::path::{Path, PathBuf};
 
@@ -83,6 +84,17 @@ pub enum PluginsCommand {
         /// The payload, a JSON object with the hook's payload fields.
         payload: String,
     },
+    /// Run a plugin's test cases (tests/*.toml), each in a fresh sandbox.
+    ///
+    /// DIR is a plugin crate (built first) or a built plugin directory (plugin.toml and
+    /// its component). Cases: [[hook]] point + payload -> expect = continue | modify |
+    /// cancel | refused | error (expect_payload, expect_reason); [[tool]] tool + args ->
+    /// expect_output or expect_error; [[provider]] provider + messages -> expect_reply or
+    /// expect_error. Any case may set grant = [...] and config = {...}.
+    Test {
+        /// The plugin crate or directory.
+        dir: PathBuf,
+    },
     /// Print every hook point: kind, payload fields and types, what a rewrite may change
     /// and needs, what is redacted without conversation:read.
     Hooks {
@@ -96,9 +108,9 @@ pub enum PluginsCommand {
 }
 
 impl PluginsCommand {
-    /// Whether the command runs a plugin for its author to watch (`call`, `fire`).
+    /// Whether the command runs a plugin for its author to watch (`call`, `fire`, `test`).
     pub fn watches_plugins(&self) -> bool {
-        matches!(self, PluginsCommand::Call { .. } | PluginsCommand::Fire { .. })
+        matches!(self, PluginsCommand::Call { .. } | PluginsCommand::Fire { .. } | PluginsCommand::Test { .. })
     }
 }
 
@@ -124,6 +136,7 @@ pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliEr
         PluginsCommand::Reload { url, json } => author::reload(config, url, json).await,
         PluginsCommand::Call { id, tool, args } => exercise::call(config, &id, &tool, &args).await,
         PluginsCommand::Fire { id, hook, payload } => exercise::fire(config, &id, &hook, &payload).await,
+        PluginsCommand::Test { dir } => testing::run(&dir).await,
         PluginsCommand::Hooks { json, markdown } => {
             let reference = crate::plugins::reference::reference();
             if json {

@@ -48,13 +48,16 @@ pub async fn run(
         return Err(CliError(format!("{} is not the zeroclaw-pdk crate (no Cargo.toml)", pdk.display())));
     }
     let files = files(name, kind, &pdk);
-    std::fs::create_dir_all(dir.join("src")).map_err(|e| CliError(format!("cannot create {}: {e}", dir.display())))?;
+    for sub in ["src", "tests"] {
+        std::fs::create_dir_all(dir.join(sub))
+            .map_err(|e| CliError(format!("cannot create {}: {e}", dir.display())))?;
+    }
     for (path, text) in &files {
         let path = dir.join(path);
         std::fs::write(&path, text).map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))?;
     }
     println!("created {}: a {} plugin `{name}`", dir.display(), format!("{kind:?}").to_lowercase());
-    println!("next: zeroclaw plugins build {}", dir.display());
+    println!("next: zeroclaw plugins test {}   (then: zeroclaw plugins build {})", dir.display(), dir.display());
     Ok(())
 }
 
@@ -127,15 +130,72 @@ wit = ["{package}"]
 {manifest_tail}"#
     );
     let readme = format!(
-        "# {name}\n\nA zeroclaw plugin: {what}.\n\n```sh\nzeroclaw plugins build .        # builds for wasm32-wasip2, installs, validates\nzeroclaw plugins list\n```\n\nSee docs/writing-wasm-plugins.md in the zeroclaw repository.\n"
+        "# {name}\n\nA zeroclaw plugin: {what}.\n\n```sh\nzeroclaw plugins test .         # builds it and runs tests/*.toml, each case in a fresh sandbox\nzeroclaw plugins build .        # builds for wasm32-wasip2, installs, validates\nzeroclaw plugins list\n```\n\nSee docs/writing-wasm-plugins.md in the zeroclaw repository.\n"
     );
+    let tests = match kind {
+        Kind::Hook => hook_tests(),
+        Kind::Tool => tool_tests(&ident),
+        Kind::Provider => provider_tests(name, &ident),
+    };
     vec![
         ("Cargo.toml", cargo),
         ("src/lib.rs", lib),
         ("plugin.toml", manifest),
+        ("tests/cases.toml", tests),
         ("README.md", readme),
         (".gitignore", "/target\n".to_string()),
     ]
+}
+
+/// The hook template's test cases: `zeroclaw plugins test` runs them.
+fn hook_tests() -> String {
+    r#"# Test cases for `zeroclaw plugins test .`: each fires a hook at this plugin, alone, in a
+# fresh sandbox. `expect` is continue, modify, cancel, refused or error; `zeroclaw plugins
+# hooks` lists every point's payload fields.
+
+[[hook]]
+name = "a turn's end is observed and passed on"
+point = "agent_end"
+payload = { reply = "done", iterations = 1, tool_calls = 0, usage = { prompt_tokens = 3, completion_tokens = 1 }, duration_ms = 5 }
+expect = "continue"
+"#
+    .to_string()
+}
+
+/// The tool template's test cases.
+fn tool_tests(ident: &str) -> String {
+    format!(
+        r#"# Test cases for `zeroclaw plugins test .`: each calls a tool of this plugin, alone, in a
+# fresh sandbox; the host checks the arguments against the tool's schema first.
+
+[[tool]]
+name = "reverses a text"
+tool = "{ident}"
+args = {{ text = "abc" }}
+expect_output = "cba"
+
+[[tool]]
+name = "arguments without `text` fail the schema"
+tool = "{ident}"
+args = {{}}
+expect_error = "text"
+"#
+    )
+}
+
+/// The provider template's test cases.
+fn provider_tests(name: &str, ident: &str) -> String {
+    format!(
+        r#"# Test cases for `zeroclaw plugins test .`: each sends messages to a provider of this
+# plugin, alone, in a fresh sandbox.
+
+[[provider]]
+name = "greets and repeats the user"
+provider = "{ident}"
+messages = [{{ role = "user", content = "hi" }}]
+expect_reply = "Hello from {name}! You said: hi"
+"#
+    )
 }
 
 fn hook_lib(name: &str) -> String {

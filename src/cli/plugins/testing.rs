@@ -1,0 +1,382 @@
+//! `zeroclaw plugins test DIR`: a plugin's declarative test cases, in any guest language.
+//!
+//! The cases are in the plugin's `tests/*.toml`: `[[hook]]` (a point and a payload → the
+//! outcome), `[[tool]]` (a tool and arguments → the output or an error) and `[[provider]]`
+//! (a provider and messages → the reply or an error). Each case runs against the plugin
+//! loaded the way the runtime loads it, in a sandbox of its own: a fresh state directory
+//! (so a fresh kv store), the capabilities the case grants (by default every one the
+//! manifest requests) and the config it sets. Nothing is installed into the operator's
+//! plugins directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use zeroclaw_plugin_api::{ChatMessage, ChatRequest, HookContext, HookOutcome, HookPayload, HookPoint, Role};
+
+use crate::capability::Capability;
+use crate::cli::CliError;
+use crate::config::LoadedConfig;
+use crate::observability::for_one_line;
+use crate::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
+use crate::plugins::manifest::{MANIFEST_FILE, Manifest};
+use crate::plugins::{PluginRecord, PluginRuntime, PluginStatus};
+
+/// One `tests/*.toml` file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    #[serde(default)]
+    hook: Vec<HookCase>,
+    #[serde(default)]
+    tool: Vec<ToolCase>,
+    #[serde(default)]
+    provider: Vec<ProviderCase>,
+}
+
+/// What every case may set about the sandbox it runs in.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sandbox {
+    /// The capabilities granted (default: every one the manifest requests).
+    grant: Option<Vec<Capability>>,
+    /// `plugins.entries.<id>.config`.
+    config: Option<toml::Table>,
+}
+
+/// `[[hook]]`: fire `point` with `payload`; expect an outcome.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HookCase {
+    name: Option<String>,
+    point: String,
+    payload: toml::Table,
+    /// `continue`, `modify`, `cancel`, `refused` (a rewrite the grants do not allow) or
+    /// `error`.
+    expect: String,
+    /// With `modify`: fields the rewritten payload must hold (other fields are not checked).
+    expect_payload: Option<toml::Table>,
+    /// With `cancel` or `error`: text the reason must contain.
+    expect_reason: Option<String>,
+    #[serde(flatten)]
+    sandbox: Sandbox,
+}
+
+/// `[[tool]]`: call `tool` with `args`; expect its output or an error.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolCase {
+    name: Option<String>,
+    tool: String,
+    #[serde(default)]
+    args: toml::Table,
+    /// The exact output.
+    expect_output: Option<String>,
+    /// Text the error must contain (the arguments may also fail the tool's schema).
+    expect_error: Option<String>,
+    #[serde(flatten)]
+    sandbox: Sandbox,
+}
+
+/// `[[provider]]`: send `messages` to `provider`; expect its reply or an error.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProviderCase {
+    name: Option<String>,
+    provider: String,
+    messages: Vec<Message>,
+    /// The exact reply text.
+    expect_reply: Option<String>,
+    /// Text the error must contain.
+    expect_error: Option<String>,
+    #[serde(flatten)]
+    sandbox: Sandbox,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Message {
+    role: Role,
+    content: String,
+}
+
+/// `plugins test DIR`.
+pub async fn run(dir: &Path) -> Result<(), CliError> {
+    let plugins = plugins_in(dir)?;
+    let (mut passed, mut failed) = (0, 0);
+    for (crate_dir, built) in plugins {
+        let files = case_files(&crate_dir)?;
+        if files.is_empty() {
+            return Err(CliError(format!(
+                "{}: no test cases; write them in tests/*.toml (see `zeroclaw plugins test --help` and docs/commands-reference.md)",
+                crate_dir.display()
+            )));
+        }
+        let scratch = tempfile::tempdir().map_err(|e| CliError(format!("cannot create a scratch directory: {e}")))?;
+        let installed = install(&built, &scratch.path().join("plugins"))?;
+        let manifest = Manifest::load(&installed)?;
+        for (path, cases) in files {
+            let file = path.strip_prefix(&crate_dir).unwrap_or(&path).display().to_string();
+            let mut report = |label: String, result: Result<(), String>| match result {
+                Ok(()) => {
+                    passed += 1;
+                    println!("ok    {}: {file}: {label}", manifest.id);
+                }
+                Err(why) => {
+                    failed += 1;
+                    println!("FAIL  {}: {file}: {label}: {}", manifest.id, for_one_line(&why));
+                }
+            };
+            for (i, case) in cases.hook.iter().enumerate() {
+                let label = case.name.clone().unwrap_or_else(|| format!("hook #{} ({})", i + 1, case.point));
+                let sandbox = Sandboxed::start(scratch.path(), &manifest, &case.sandbox).await;
+                report(
+                    label,
+                    match sandbox {
+                        Ok(sandbox) => sandbox.hook(case).await,
+                        Err(e) => Err(e),
+                    },
+                );
+            }
+            for (i, case) in cases.tool.iter().enumerate() {
+                let label = case.name.clone().unwrap_or_else(|| format!("tool #{} ({})", i + 1, case.tool));
+                let sandbox = Sandboxed::start(scratch.path(), &manifest, &case.sandbox).await;
+                report(
+                    label,
+                    match sandbox {
+                        Ok(sandbox) => sandbox.tool(case).await,
+                        Err(e) => Err(e),
+                    },
+                );
+            }
+            for (i, case) in cases.provider.iter().enumerate() {
+                let label = case.name.clone().unwrap_or_else(|| format!("provider #{} ({})", i + 1, case.provider));
+                let sandbox = Sandboxed::start(scratch.path(), &manifest, &case.sandbox).await;
+                report(
+                    label,
+                    match sandbox {
+                        Ok(sandbox) => sandbox.provider(case).await,
+                        Err(e) => Err(e),
+                    },
+                );
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 { Err(CliError(format!("{failed} test case(s) failed"))) } else { Ok(()) }
+}
+
+/// The plugins of `dir`, each with the directory holding its `tests/`: a crate (or a
+/// workspace of crates) is built first; a directory with a `plugin.toml` and its
+/// component is taken as built.
+fn plugins_in(dir: &Path) -> Result<Vec<(PathBuf, BuiltPlugin)>, CliError> {
+    if dir.join("Cargo.toml").is_file() {
+        ensure_wasm_target(&mut |message| eprintln!("{message}"))?;
+        eprintln!("building {} for wasm32-wasip2…", dir.display());
+        let built = build_guests(dir, super::author::shared_target_dir().as_deref(), true)?;
+        return Ok(built
+            .into_iter()
+            .map(|b| (b.manifest.parent().map_or_else(|| dir.to_path_buf(), Path::to_path_buf), b))
+            .collect());
+    }
+    let manifest_path = dir.join(MANIFEST_FILE);
+    if !manifest_path.is_file() {
+        return Err(CliError(format!(
+            "{} has neither a Cargo.toml nor a plugin.toml; point at a plugin crate or a built plugin directory",
+            dir.display()
+        )));
+    }
+    let manifest = Manifest::load(&manifest_path)?;
+    let component = dir.join(&manifest.component);
+    Ok(vec![(dir.to_path_buf(), BuiltPlugin { crate_name: manifest.id.clone(), component, manifest: manifest_path })])
+}
+
+/// What each table of a case file takes, for an unknown key's message.
+const KNOWN_KEYS: &str = "[[hook]] takes name, point, payload, expect, expect_payload, expect_reason; [[tool]] takes name, tool, args, expect_output, expect_error; [[provider]] takes name, provider, messages, expect_reply, expect_error; each also grant and config";
+
+/// `dir/tests/*.toml`, parsed, in name order.
+fn case_files(dir: &Path) -> Result<Vec<(PathBuf, CaseFile)>, CliError> {
+    let Ok(entries) = std::fs::read_dir(dir.join("tests")) else { return Ok(Vec::new()) };
+    let mut paths: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+            let cases: CaseFile = toml::from_str(&text).map_err(|e| {
+                let start = e.span().map_or(0, |s| s.start);
+                let message = e.message().trim();
+                // An unknown key is reported at its table; point at the key itself.
+                let key = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+                let at = key
+                    .and_then(|key| {
+                        text[start..]
+                            .lines()
+                            .scan(start, |offset, line| {
+                                let here = *offset;
+                                *offset += line.len() + 1;
+                                Some((here, line))
+                            })
+                            .find(|(_, line)| line.trim_start().starts_with(key))
+                            .map(|(offset, _)| offset)
+                    })
+                    .unwrap_or(start);
+                let line = text[..at].matches('\n').count() + 1;
+                let known = if key.is_some() { format!("; {KNOWN_KEYS}") } else { String::new() };
+                CliError(format!("{}:{line}: {message}{known}", path.display()))
+            })?;
+            Ok((path, cases))
+        })
+        .collect()
+}
+
+/// The plugin loaded alone in a fresh sandbox, as one case sets it up.
+struct Sandboxed {
+    runtime: PluginRuntime,
+    id: String,
+    // Kept until the case is over: the state (kv) lives here.
+    _state: tempfile::TempDir,
+}
+
+impl Sandboxed {
+    async fn start(scratch: &Path, manifest: &Manifest, sandbox: &Sandbox) -> Result<Sandboxed, String> {
+        let state = tempfile::tempdir_in(scratch).map_err(|e| e.to_string())?;
+        let grant = sandbox.grant.clone().unwrap_or_else(|| manifest.capabilities.clone());
+        let mut entry = toml::Table::new();
+        entry.insert("grant".into(), toml::Value::try_from(&grant).map_err(|e| e.to_string())?);
+        if let Some(config) = &sandbox.config {
+            entry.insert("config".into(), toml::Value::Table(config.clone()));
+        }
+        let mut entries = toml::Table::new();
+        entries.insert(manifest.id.clone(), toml::Value::Table(entry));
+        let cache = crate::config::state::user_cache_dir().map(|c| c.join("test-compile-cache"));
+        let mut plugins = toml::Table::new();
+        plugins.insert("enabled".into(), true.into());
+        plugins.insert("dirs".into(), toml::Value::Array(vec![scratch.join("plugins").display().to_string().into()]));
+        if let Some(cache) = cache {
+            plugins.insert("cache_dir".into(), cache.display().to_string().into());
+        }
+        plugins.insert("entries".into(), toml::Value::Table(entries));
+        let mut config = toml::Table::new();
+        config.insert("state_dir".into(), state.path().display().to_string().into());
+        config.insert("plugins".into(), toml::Value::Table(plugins));
+        let text = toml::to_string(&config).map_err(|e| e.to_string())?;
+        let loaded = LoadedConfig::parse(&text, &state.path().join("zeroclaw.toml")).map_err(|e| e.to_string())?;
+        let runtime = PluginRuntime::start(loaded).await.map_err(|e| e.to_string())?;
+        let snapshot = runtime.snapshot();
+        match snapshot.plugins().iter().find(|p| p.id == manifest.id) {
+            Some(p) if p.status == PluginStatus::Active => {}
+            Some(PluginRecord { status: PluginStatus::Failed(why) | PluginStatus::Disabled(why), .. }) => {
+                return Err(format!("the plugin does not load: {why}"));
+            }
+            _ => return Err("the plugin does not load".into()),
+        }
+        Ok(Sandboxed { runtime, id: manifest.id.clone(), _state: state })
+    }
+
+    async fn hook(&self, case: &HookCase) -> Result<(), String> {
+        let point = HookPoint::from_name(&case.point)
+            .ok_or_else(|| format!("no hook `{}`; `zeroclaw plugins hooks` lists them", case.point))?;
+        let payload = serde_json::to_value(&case.payload).map_err(|e| e.to_string())?;
+        let payload: HookPayload =
+            serde_json::from_value(serde_json::json!({"hook": point.name(), "payload": payload})).map_err(|e| {
+                format!("the payload does not fit {} ({e}); `zeroclaw plugins hooks` lists its fields", point.name())
+            })?;
+        let snapshot = self.runtime.snapshot();
+        let entries: Vec<_> = snapshot.hooks(point).iter().filter(|e| e.owner.plugin_id() == self.id).collect();
+        let Some(entry) = entries.first() else {
+            return Err(format!("the plugin does not subscribe to {}", point.name()));
+        };
+        let ctx = HookContext::session("zeroclaw", "plugins-test", "test");
+        let (got, detail, rewritten) = match entry.handler.handle(&ctx, &payload).await {
+            Ok(HookOutcome::Continue) => ("continue", String::new(), None),
+            Ok(HookOutcome::Cancel(reason)) => ("cancel", reason, None),
+            Ok(HookOutcome::Modify(next)) if next.point() != point || !entry.rights.may_modify(point) => {
+                ("refused", "the rewrite is not of this point, or its right is not granted".into(), None)
+            }
+            Ok(HookOutcome::Modify(next)) => {
+                let json = serde_json::to_value(&next).map_err(|e| e.to_string())?["payload"].take();
+                ("modify", json.to_string(), Some(json))
+            }
+            Err(e) => ("error", e.to_string(), None),
+        };
+        if got != case.expect {
+            let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
+            return Err(format!("expected {}, got {got}{detail}", case.expect));
+        }
+        if let (Some(expected), Some(rewritten)) = (&case.expect_payload, &rewritten) {
+            for (field, value) in expected {
+                let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
+                if rewritten.get(field) != Some(&value) {
+                    return Err(format!(
+                        "expected the rewritten `{field}` to be {value}, got {}",
+                        rewritten.get(field).map_or("nothing".to_string(), ToString::to_string)
+                    ));
+                }
+            }
+        }
+        contains(case.expect_reason.as_deref(), &detail, "reason")
+    }
+
+    async fn tool(&self, case: &ToolCase) -> Result<(), String> {
+        let snapshot = self.runtime.snapshot();
+        let entry = snapshot
+            .tool(&case.tool)
+            .filter(|e| e.owner.plugin_id() == self.id)
+            .ok_or_else(|| format!("the plugin serves no tool `{}`", case.tool))?;
+        let args = serde_json::to_value(&case.args).map_err(|e| e.to_string())?;
+        let result = match entry.validate(&args) {
+            Err(problems) => Err(format!("arguments do not match the schema: {problems}")),
+            Ok(()) => entry.invoke(&args).await.map_err(|e| e.to_string()),
+        };
+        expect_text(result, case.expect_output.as_deref(), case.expect_error.as_deref(), "output")
+    }
+
+    async fn provider(&self, case: &ProviderCase) -> Result<(), String> {
+        let snapshot = self.runtime.snapshot();
+        let entry = snapshot
+            .provider(&case.provider)
+            .filter(|e| e.owner.plugin_id() == self.id)
+            .ok_or_else(|| format!("the plugin serves no provider `{}`", case.provider))?;
+        let messages = case
+            .messages
+            .iter()
+            .map(|m| ChatMessage {
+                role: m.role,
+                content: m.content.clone(),
+                tool_calls: Vec::new(),
+                tool_call_id: None,
+            })
+            .collect();
+        let request = ChatRequest { model: case.provider.clone(), messages, ..Default::default() };
+        let result = entry.provider.chat(&request).await.map(|r| r.text).map_err(|e| e.to_string());
+        expect_text(result, case.expect_reply.as_deref(), case.expect_error.as_deref(), "reply")
+    }
+}
+
+/// Checks a result against an expected text (exact) or an expected error (contained).
+fn expect_text(
+    result: Result<String, String>,
+    expected: Option<&str>,
+    error: Option<&str>,
+    what: &str,
+) -> Result<(), String> {
+    match (result, error) {
+        (Ok(got), None) => match expected {
+            Some(expected) if got != expected => Err(format!("expected the {what} {expected:?}, got {got:?}")),
+            _ => Ok(()),
+        },
+        (Ok(got), Some(error)) => Err(format!("expected an error containing {error:?}, got the {what} {got:?}")),
+        (Err(e), None) => Err(format!("expected the {what} {:?}, got an error: {e}", expected.unwrap_or_default())),
+        (Err(e), Some(error)) => contains(Some(error), &e, "error"),
+    }
+}
+
+fn contains(expected: Option<&str>, got: &str, what: &str) -> Result<(), String> {
+    match expected {
+        Some(expected) if !got.contains(expected) => {
+            Err(format!("expected the {what} to contain {expected:?}, got {got:?}"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -14,6 +14,9 @@ use thiserror::Error;
 pub const MAX_KEY_BYTES: usize = 1024;
 
 /// Why a kv operation failed.
+/// The kv store's file in the state directory.
+pub const KV_FILE: &str = "plugins-kv.sqlite3";
+
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum KvError {
     /// A quota would be exceeded (or a key is too long); nothing was written.

@@ -17,6 +17,7 @@ pub mod registry;
 pub mod reload;
 mod runtime;
 pub mod stats;
+pub mod trial;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 

@@ -11,15 +11,14 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use zeroclaw_plugin_api::{ChatMessage, ChatRequest, HookContext, HookOutcome, HookPayload, HookPoint, Role};
+use zeroclaw_plugin_api::{ChatMessage, ChatRequest, HookPayload, HookPoint, Role};
 
 use crate::capability::Capability;
 use crate::cli::CliError;
-use crate::config::LoadedConfig;
 use crate::observability::for_one_line;
 use crate::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
 use crate::plugins::manifest::{MANIFEST_FILE, Manifest};
-use crate::plugins::{PluginRecord, PluginRuntime, PluginStatus};
+use crate::plugins::trial::{Fired, Trial, TrialOptions};
 
 /// One `tests/*.toml` file.
 #[derive(Debug, Default, Deserialize)]
@@ -128,36 +127,27 @@ pub async fn run(dir: &Path) -> Result<(), CliError> {
             };
             for (i, case) in cases.hook.iter().enumerate() {
                 let label = case.name.clone().unwrap_or_else(|| format!("hook #{} ({})", i + 1, case.point));
-                let sandbox = Sandboxed::start(scratch.path(), &manifest, &case.sandbox).await;
-                report(
-                    label,
-                    match sandbox {
-                        Ok(sandbox) => sandbox.hook(case).await,
-                        Err(e) => Err(e),
-                    },
-                );
+                let result = match trial(&installed, &case.sandbox).await {
+                    Ok(trial) => hook_case(&trial, case).await,
+                    Err(e) => Err(e),
+                };
+                report(label, result);
             }
             for (i, case) in cases.tool.iter().enumerate() {
                 let label = case.name.clone().unwrap_or_else(|| format!("tool #{} ({})", i + 1, case.tool));
-                let sandbox = Sandboxed::start(scratch.path(), &manifest, &case.sandbox).await;
-                report(
-                    label,
-                    match sandbox {
-                        Ok(sandbox) => sandbox.tool(case).await,
-                        Err(e) => Err(e),
-                    },
-                );
+                let result = match trial(&installed, &case.sandbox).await {
+                    Ok(trial) => tool_case(&trial, case).await,
+                    Err(e) => Err(e),
+                };
+                report(label, result);
             }
             for (i, case) in cases.provider.iter().enumerate() {
                 let label = case.name.clone().unwrap_or_else(|| format!("provider #{} ({})", i + 1, case.provider));
-                let sandbox = Sandboxed::start(scratch.path(), &manifest, &case.sandbox).await;
-                report(
-                    label,
-                    match sandbox {
-                        Ok(sandbox) => sandbox.provider(case).await,
-                        Err(e) => Err(e),
-                    },
-                );
+                let result = match trial(&installed, &case.sandbox).await {
+                    Ok(trial) => provider_case(&trial, case).await,
+                    Err(e) => Err(e),
+                };
+                report(label, result);
             }
         }
     }
@@ -230,128 +220,67 @@ fn case_files(dir: &Path) -> Result<Vec<(PathBuf, CaseFile)>, CliError> {
         .collect()
 }
 
-/// The plugin loaded alone in a fresh sandbox, as one case sets it up.
-struct Sandboxed {
-    runtime: PluginRuntime,
-    id: String,
-    // Kept until the case is over: the state (kv) lives here.
-    _state: tempfile::TempDir,
+/// Starts the trial a case asks for.
+async fn trial(manifest: &Path, sandbox: &Sandbox) -> Result<Trial, String> {
+    let config = sandbox.config.as_ref().map(serde_json::to_value).transpose().map_err(|e| e.to_string())?;
+    let options = TrialOptions {
+        grant: sandbox.grant.clone(),
+        config,
+        compile_cache: crate::config::state::user_cache_dir().map(|c| c.join("test-compile-cache")),
+    };
+    Trial::start(manifest, &options).await
 }
 
-impl Sandboxed {
-    async fn start(scratch: &Path, manifest: &Manifest, sandbox: &Sandbox) -> Result<Sandboxed, String> {
-        let state = tempfile::tempdir_in(scratch).map_err(|e| e.to_string())?;
-        let grant = sandbox.grant.clone().unwrap_or_else(|| manifest.capabilities.clone());
-        let mut entry = toml::Table::new();
-        entry.insert("grant".into(), toml::Value::try_from(&grant).map_err(|e| e.to_string())?);
-        if let Some(config) = &sandbox.config {
-            entry.insert("config".into(), toml::Value::Table(config.clone()));
+async fn hook_case(trial: &Trial, case: &HookCase) -> Result<(), String> {
+    let point = HookPoint::from_name(&case.point)
+        .ok_or_else(|| format!("no hook `{}`; `zeroclaw plugins hooks` lists them", case.point))?;
+    let payload = serde_json::to_value(&case.payload).map_err(|e| e.to_string())?;
+    let payload: HookPayload = serde_json::from_value(serde_json::json!({"hook": point.name(), "payload": payload}))
+        .map_err(|e| {
+            format!("the payload does not fit {} ({e}); `zeroclaw plugins hooks` lists its fields", point.name())
+        })?;
+    let fired = trial.fire(&payload).await?;
+    let (detail, rewritten) = match &fired {
+        Fired::Continue => (String::new(), None),
+        Fired::Modify(next) => {
+            let json = serde_json::to_value(next).map_err(|e| e.to_string())?["payload"].take();
+            (json.to_string(), Some(json))
         }
-        let mut entries = toml::Table::new();
-        entries.insert(manifest.id.clone(), toml::Value::Table(entry));
-        let cache = crate::config::state::user_cache_dir().map(|c| c.join("test-compile-cache"));
-        let mut plugins = toml::Table::new();
-        plugins.insert("enabled".into(), true.into());
-        plugins.insert("dirs".into(), toml::Value::Array(vec![scratch.join("plugins").display().to_string().into()]));
-        if let Some(cache) = cache {
-            plugins.insert("cache_dir".into(), cache.display().to_string().into());
-        }
-        plugins.insert("entries".into(), toml::Value::Table(entries));
-        let mut config = toml::Table::new();
-        config.insert("state_dir".into(), state.path().display().to_string().into());
-        config.insert("plugins".into(), toml::Value::Table(plugins));
-        let text = toml::to_string(&config).map_err(|e| e.to_string())?;
-        let loaded = LoadedConfig::parse(&text, &state.path().join("zeroclaw.toml")).map_err(|e| e.to_string())?;
-        let runtime = PluginRuntime::start(loaded).await.map_err(|e| e.to_string())?;
-        let snapshot = runtime.snapshot();
-        match snapshot.plugins().iter().find(|p| p.id == manifest.id) {
-            Some(p) if p.status == PluginStatus::Active => {}
-            Some(PluginRecord { status: PluginStatus::Failed(why) | PluginStatus::Disabled(why), .. }) => {
-                return Err(format!("the plugin does not load: {why}"));
-            }
-            _ => return Err("the plugin does not load".into()),
-        }
-        Ok(Sandboxed { runtime, id: manifest.id.clone(), _state: state })
+        Fired::Cancel(why) | Fired::Refused(why) | Fired::Error(why) => (why.clone(), None),
+    };
+    if fired.label() != case.expect {
+        let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
+        return Err(format!("expected {}, got {}{detail}", case.expect, fired.label()));
     }
+    if let (Some(expected), Some(rewritten)) = (&case.expect_payload, &rewritten) {
+        for (field, value) in expected {
+            let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
+            if rewritten.get(field) != Some(&value) {
+                return Err(format!(
+                    "expected the rewritten `{field}` to be {value}, got {}",
+                    rewritten.get(field).map_or("nothing".to_string(), ToString::to_string)
+                ));
+            }
+        }
+    }
+    contains(case.expect_reason.as_deref(), &detail, "reason")
+}
 
-    async fn hook(&self, case: &HookCase) -> Result<(), String> {
-        let point = HookPoint::from_name(&case.point)
-            .ok_or_else(|| format!("no hook `{}`; `zeroclaw plugins hooks` lists them", case.point))?;
-        let payload = serde_json::to_value(&case.payload).map_err(|e| e.to_string())?;
-        let payload: HookPayload =
-            serde_json::from_value(serde_json::json!({"hook": point.name(), "payload": payload})).map_err(|e| {
-                format!("the payload does not fit {} ({e}); `zeroclaw plugins hooks` lists its fields", point.name())
-            })?;
-        let snapshot = self.runtime.snapshot();
-        let entries: Vec<_> = snapshot.hooks(point).iter().filter(|e| e.owner.plugin_id() == self.id).collect();
-        let Some(entry) = entries.first() else {
-            return Err(format!("the plugin does not subscribe to {}", point.name()));
-        };
-        let ctx = HookContext::session("zeroclaw", "plugins-test", "test");
-        let (got, detail, rewritten) = match entry.handler.handle(&ctx, &payload).await {
-            Ok(HookOutcome::Continue) => ("continue", String::new(), None),
-            Ok(HookOutcome::Cancel(reason)) => ("cancel", reason, None),
-            Ok(HookOutcome::Modify(next)) if next.point() != point || !entry.rights.may_modify(point) => {
-                ("refused", "the rewrite is not of this point, or its right is not granted".into(), None)
-            }
-            Ok(HookOutcome::Modify(next)) => {
-                let json = serde_json::to_value(&next).map_err(|e| e.to_string())?["payload"].take();
-                ("modify", json.to_string(), Some(json))
-            }
-            Err(e) => ("error", e.to_string(), None),
-        };
-        if got != case.expect {
-            let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
-            return Err(format!("expected {}, got {got}{detail}", case.expect));
-        }
-        if let (Some(expected), Some(rewritten)) = (&case.expect_payload, &rewritten) {
-            for (field, value) in expected {
-                let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
-                if rewritten.get(field) != Some(&value) {
-                    return Err(format!(
-                        "expected the rewritten `{field}` to be {value}, got {}",
-                        rewritten.get(field).map_or("nothing".to_string(), ToString::to_string)
-                    ));
-                }
-            }
-        }
-        contains(case.expect_reason.as_deref(), &detail, "reason")
-    }
+async fn tool_case(trial: &Trial, case: &ToolCase) -> Result<(), String> {
+    let args = serde_json::to_value(&case.args).map_err(|e| e.to_string())?;
+    let result = trial.call(&case.tool, &args).await;
+    expect_text(result, case.expect_output.as_deref(), case.expect_error.as_deref(), "output")
+}
 
-    async fn tool(&self, case: &ToolCase) -> Result<(), String> {
-        let snapshot = self.runtime.snapshot();
-        let entry = snapshot
-            .tool(&case.tool)
-            .filter(|e| e.owner.plugin_id() == self.id)
-            .ok_or_else(|| format!("the plugin serves no tool `{}`", case.tool))?;
-        let args = serde_json::to_value(&case.args).map_err(|e| e.to_string())?;
-        let result = match entry.validate(&args) {
-            Err(problems) => Err(format!("arguments do not match the schema: {problems}")),
-            Ok(()) => entry.invoke(&args).await.map_err(|e| e.to_string()),
-        };
-        expect_text(result, case.expect_output.as_deref(), case.expect_error.as_deref(), "output")
-    }
-
-    async fn provider(&self, case: &ProviderCase) -> Result<(), String> {
-        let snapshot = self.runtime.snapshot();
-        let entry = snapshot
-            .provider(&case.provider)
-            .filter(|e| e.owner.plugin_id() == self.id)
-            .ok_or_else(|| format!("the plugin serves no provider `{}`", case.provider))?;
-        let messages = case
-            .messages
-            .iter()
-            .map(|m| ChatMessage {
-                role: m.role,
-                content: m.content.clone(),
-                tool_calls: Vec::new(),
-                tool_call_id: None,
-            })
-            .collect();
-        let request = ChatRequest { model: case.provider.clone(), messages, ..Default::default() };
-        let result = entry.provider.chat(&request).await.map(|r| r.text).map_err(|e| e.to_string());
-        expect_text(result, case.expect_reply.as_deref(), case.expect_error.as_deref(), "reply")
-    }
+async fn provider_case(trial: &Trial, case: &ProviderCase) -> Result<(), String> {
+    let messages = case
+        .messages
+        .iter()
+        .map(|m| ChatMessage { role: m.role, content: m.content.clone(), tool_calls: Vec::new(), tool_call_id: None })
+        .collect();
+    let request = ChatRequest { model: case.provider.clone(), messages, ..Default::default() };
+    let result = trial.chat(&case.provider, &request).await.map(|r| r.text);
+    expect_text(result, case.expect_reply.as_deref(), case.expect_error.as_deref(), "reply")
 }
 
 /// Checks a result against an expected text (exact) or an expected error (contained).

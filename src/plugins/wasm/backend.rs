@@ -43,7 +43,12 @@ impl WasmBackend {
     pub fn new(config: &LoadedConfig) -> Result<Self, RegistryError> {
         let engine = WasmEngine::new(engine_settings(config)).map_err(|e| RegistryError::Engine(e.into()))?;
         let (events, _) = tokio::sync::broadcast::channel(64);
-        Ok(WasmBackend { engine, kv_path: config.state_dir().join("plugins-kv.sqlite3"), kv: OnceLock::new(), events })
+        Ok(WasmBackend {
+            engine,
+            kv_path: config.state_dir().join(crate::plugins::kv::KV_FILE),
+            kv: OnceLock::new(),
+            events,
+        })
     }
 
     /// The engine.

@@ -1,0 +1,166 @@
+//! A trial: one wasm plugin loaded alone, the way the runtime loads it, in a sandbox of its
+//! own, for its author's tests (`zeroclaw plugins test`, the `zeroclaw-plugin-test` crate).
+//!
+//! The sandbox is a fresh state directory (so an empty kv store), the capabilities granted
+//! (by default every one the manifest requests) and the plugin's config. No other wasm
+//! plugin is loaded, and hooks are called on the plugin's own handlers only: what comes
+//! back is the plugin's outcome, with the runtime's checks (the right to rewrite, the
+//! redaction of conversation content, the tool's schema) applied as in a real turn.
+
+use std::path::{Path, PathBuf};
+
+use zeroclaw_plugin_api::{ChatRequest, ChatResponse, HookContext, HookOutcome, HookPayload};
+
+use crate::capability::Capability;
+use crate::config::LoadedConfig;
+use crate::plugins::kv::KvStore;
+use crate::plugins::manifest::Manifest;
+use crate::plugins::{PluginRecord, PluginRuntime, PluginStatus};
+
+/// What a hook handler did with a payload.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fired {
+    /// Passed it on unchanged.
+    Continue,
+    /// Rewrote it (and the grants allow the rewrite).
+    Modify(HookPayload),
+    /// Cancelled it, with this reason.
+    Cancel(String),
+    /// Returned a rewrite or a cancel the runtime refuses, and why (another point's
+    /// payload, or no right to rewrite this point).
+    Refused(String),
+    /// Failed: an error, a trap, a timeout, a denied call; the runtime's message.
+    Error(String),
+}
+
+impl Fired {
+    /// `continue`, `modify`, `cancel`, `refused` or `error`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Fired::Continue => "continue",
+            Fired::Modify(_) => "modify",
+            Fired::Cancel(_) => "cancel",
+            Fired::Refused(_) => "refused",
+            Fired::Error(_) => "error",
+        }
+    }
+}
+
+/// How a trial's sandbox is set up.
+#[derive(Clone, Debug, Default)]
+pub struct TrialOptions {
+    /// The capabilities granted; `None`: every one the manifest requests.
+    pub grant: Option<Vec<Capability>>,
+    /// `plugins.entries.<id>.config`; `None`: no config section.
+    pub config: Option<serde_json::Value>,
+    /// Where compiled components are cached; `None`: a cache inside the sandbox (every
+    /// trial compiles).
+    pub compile_cache: Option<PathBuf>,
+}
+
+/// One plugin, loaded alone in a fresh sandbox.
+pub struct Trial {
+    runtime: PluginRuntime,
+    id: String,
+    state: tempfile::TempDir,
+}
+
+impl Trial {
+    /// Loads the installed plugin whose manifest is `manifest` (its component beside it).
+    /// Fails with the runtime's reason when the plugin does not load.
+    pub async fn start(manifest: &Path, options: &TrialOptions) -> Result<Trial, String> {
+        let plugin = Manifest::load(manifest).map_err(|e| e.to_string())?;
+        let plugins_dir =
+            manifest.parent().and_then(Path::parent).ok_or("the manifest is not in a plugins directory")?;
+        let state = tempfile::tempdir().map_err(|e| format!("cannot create the sandbox's state directory: {e}"))?;
+        let grant = options.grant.clone().unwrap_or_else(|| plugin.capabilities.clone());
+        let mut entry = serde_json::json!({ "grant": grant });
+        if let Some(config) = &options.config {
+            entry["config"] = config.clone();
+        }
+        let cache = options.compile_cache.clone().unwrap_or_else(|| state.path().join("cache"));
+        let config = serde_json::json!({
+            "state_dir": state.path(),
+            "plugins": {
+                "enabled": true,
+                "dirs": [plugins_dir],
+                "cache_dir": cache,
+                "entries": { plugin.id.clone(): entry },
+            },
+        });
+        let text =
+            toml::to_string(&config).map_err(|e| format!("the plugin's config cannot be written as TOML: {e}"))?;
+        let loaded = LoadedConfig::parse(&text, &state.path().join("zeroclaw.toml")).map_err(|e| e.to_string())?;
+        let runtime = PluginRuntime::start(loaded).await.map_err(|e| e.to_string())?;
+        match runtime.snapshot().plugins().iter().find(|p| p.id == plugin.id) {
+            Some(p) if p.status == PluginStatus::Active => {}
+            Some(PluginRecord { status: PluginStatus::Failed(why) | PluginStatus::Disabled(why), .. }) => {
+                return Err(format!("the plugin does not load: {why}"));
+            }
+            _ => return Err("the plugin does not load".into()),
+        }
+        Ok(Trial { runtime, id: plugin.id, state })
+    }
+
+    /// The plugin's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Calls the plugin's handler for `payload`'s point.
+    pub async fn fire(&self, payload: &HookPayload) -> Result<Fired, String> {
+        let point = payload.point();
+        let snapshot = self.runtime.snapshot();
+        let entry = snapshot
+            .hooks(point)
+            .iter()
+            .find(|e| e.owner.plugin_id() == self.id)
+            .ok_or_else(|| format!("the plugin does not subscribe to {}", point.name()))?;
+        let ctx = HookContext::session("zeroclaw", "trial", "test");
+        Ok(match entry.handler.handle(&ctx, payload).await {
+            Ok(HookOutcome::Continue) => Fired::Continue,
+            Ok(HookOutcome::Modify(next)) if next.point() != point => Fired::Refused(format!(
+                "a {} handler returned a {} payload; a modify must keep the hook's payload kind",
+                point.name(),
+                next.point().name()
+            )),
+            Ok(HookOutcome::Modify(_) | HookOutcome::Cancel(_)) if !entry.rights.may_modify(point) => {
+                let right = point.required_right().map_or("none", |r| r.capability());
+                Fired::Refused(format!("{} may not rewrite or cancel {} without `{right}`", entry.owner, point.name()))
+            }
+            Ok(HookOutcome::Modify(next)) => Fired::Modify(next),
+            Ok(HookOutcome::Cancel(reason)) => Fired::Cancel(reason),
+            Err(e) => Fired::Error(e.to_string()),
+        })
+    }
+
+    /// Calls the plugin's tool `tool` with `args`, checked against its schema first.
+    pub async fn call(&self, tool: &str, args: &serde_json::Value) -> Result<String, String> {
+        let snapshot = self.runtime.snapshot();
+        let entry = snapshot
+            .tool(tool)
+            .filter(|e| e.owner.plugin_id() == self.id)
+            .ok_or_else(|| format!("the plugin serves no tool `{tool}`"))?;
+        entry.validate(args).map_err(|problems| format!("arguments do not match the schema: {problems}"))?;
+        entry.invoke(args).await.map_err(|e| e.to_string())
+    }
+
+    /// Sends `request` to the plugin's provider `provider`.
+    pub async fn chat(&self, provider: &str, request: &ChatRequest) -> Result<ChatResponse, String> {
+        let snapshot = self.runtime.snapshot();
+        let entry = snapshot
+            .provider(provider)
+            .filter(|e| e.owner.plugin_id() == self.id)
+            .ok_or_else(|| format!("the plugin serves no provider `{provider}`"))?;
+        entry.provider.chat(request).await.map_err(|e| e.to_string())
+    }
+
+    /// What the plugin stored under `key` in its kv store (`None` if nothing).
+    pub fn kv(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        let path = self.state.path().join(crate::plugins::kv::KV_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        KvStore::open(&path).and_then(|store| store.get(&self.id, key)).map_err(|e| e.to_string())
+    }
+}

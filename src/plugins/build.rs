@@ -27,6 +27,16 @@ pub struct BuiltPlugin {
     pub manifest: PathBuf,
 }
 
+/// The build directory every plugin crate shares, so a second plugin reuses the PDK the
+/// first compiled: `ZEROCLAW_PLUGIN_TARGET_DIR` when set, else `plugin-target` in the
+/// user's cache (`~/.cache/zeroclaw`). `None` without a home directory.
+pub fn plugin_target_dir() -> Option<PathBuf> {
+    match std::env::var_os("ZEROCLAW_PLUGIN_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => crate::config::state::user_cache_dir().map(|cache| cache.join("plugin-target")),
+    }
+}
+
 fn cargo() -> Command {
     // Under `cargo test` or `cargo run`, use the same cargo.
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -98,11 +108,13 @@ pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Resul
         serde_json::from_slice(&out.stdout).map_err(|e| format!("cannot read cargo metadata: {e}"))?;
     // A workspace lists every member; a crate inside one lists the whole workspace too:
     // keep the crates under `dir`.
-    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    // Compared resolved: `dir` may be relative or hold `..`, cargo's paths are resolved.
+    let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = resolved(dir);
     let plugins: Vec<&MetaPackage> = metadata
         .packages
         .iter()
-        .filter(|p| p.manifest_path.starts_with(&dir))
+        .filter(|p| resolved(&p.manifest_path).starts_with(&dir))
         .filter(|p| p.targets.iter().any(|t| t.crate_types.iter().any(|c| c == "cdylib")))
         .collect();
     if plugins.is_empty() {

@@ -157,10 +157,26 @@ impl Trial {
 
     /// What the plugin stored under `key` in its kv store (`None` if nothing).
     pub fn kv(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        match self.kv_store()? {
+            Some(store) => store.get(&self.id, key).map_err(|e| e.to_string()),
+            None => Ok(None),
+        }
+    }
+
+    /// Every key the plugin stored, sorted.
+    pub fn kv_keys(&self) -> Result<Vec<String>, String> {
+        match self.kv_store()? {
+            Some(store) => store.keys(&self.id).map_err(|e| e.to_string()),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The sandbox's kv store, once the plugin has opened it.
+    fn kv_store(&self) -> Result<Option<KvStore>, String> {
         let path = self.state.path().join(crate::plugins::kv::KV_FILE);
         if !path.exists() {
             return Ok(None);
         }
-        KvStore::open(&path).and_then(|store| store.get(&self.id, key)).map_err(|e| e.to_string())
+        KvStore::open(&path).map(Some).map_err(|e| e.to_string())
     }
 }

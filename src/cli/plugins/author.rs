@@ -41,14 +41,14 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
     Ok(())
 }
 
-/// The one build directory every plugin crate shares, in the user's cache, so a second
-/// plugin reuses the PDK the first compiled (seconds, not minutes). `None` when the
-/// environment sets `CARGO_TARGET_DIR` (cargo then uses it) or there is no home directory.
+/// The build directory of `plugins build` and `plugins test`: the one every plugin crate
+/// shares ([`plugin_target_dir`](crate::plugins::build::plugin_target_dir)), unless the
+/// environment sets `CARGO_TARGET_DIR` (cargo then uses it).
 pub(super) fn shared_target_dir() -> Option<PathBuf> {
     if std::env::var_os("CARGO_TARGET_DIR").is_some_and(|d| !d.is_empty()) {
         return None;
     }
-    crate::config::state::user_cache_dir().map(|cache| cache.join("plugin-target"))
+    crate::plugins::build::plugin_target_dir()
 }
 
 /// `plugins validate PATH`.

@@ -98,6 +98,48 @@ struct Message {
     content: String,
 }
 
+/// One case of a file, whatever its table.
+enum Case<'a> {
+    Hook(&'a HookCase),
+    Tool(&'a ToolCase),
+    Provider(&'a ProviderCase),
+}
+
+impl Case<'_> {
+    fn sandbox(&self) -> &Sandbox {
+        match self {
+            Case::Hook(c) => &c.sandbox,
+            Case::Tool(c) => &c.sandbox,
+            Case::Provider(c) => &c.sandbox,
+        }
+    }
+
+    async fn run(&self, trial: &Trial) -> Result<(), String> {
+        match self {
+            Case::Hook(c) => hook_case(trial, c).await,
+            Case::Tool(c) => tool_case(trial, c).await,
+            Case::Provider(c) => provider_case(trial, c).await,
+        }
+    }
+}
+
+impl CaseFile {
+    /// Every case, in file order by table, with its name (or `tool #2 (my_tool)`).
+    fn labelled(&self) -> Vec<(String, Case<'_>)> {
+        let label = |name: &Option<String>, table: &str, i: usize, what: &str| {
+            name.clone().unwrap_or_else(|| format!("{table} #{} ({what})", i + 1))
+        };
+        let hooks = self.hook.iter().enumerate().map(|(i, c)| (label(&c.name, "hook", i, &c.point), Case::Hook(c)));
+        let tools = self.tool.iter().enumerate().map(|(i, c)| (label(&c.name, "tool", i, &c.tool), Case::Tool(c)));
+        let providers = self
+            .provider
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (label(&c.name, "provider", i, &c.provider), Case::Provider(c)));
+        hooks.chain(tools).chain(providers).collect()
+    }
+}
+
 /// `plugins test DIR`.
 pub async fn run(dir: &Path) -> Result<(), CliError> {
     let plugins = plugins_in(dir)?;
@@ -125,26 +167,9 @@ pub async fn run(dir: &Path) -> Result<(), CliError> {
                     println!("FAIL  {}: {file}: {label}: {}", manifest.id, for_one_line(&why));
                 }
             };
-            for (i, case) in cases.hook.iter().enumerate() {
-                let label = case.name.clone().unwrap_or_else(|| format!("hook #{} ({})", i + 1, case.point));
-                let result = match trial(&installed, &case.sandbox).await {
-                    Ok(trial) => hook_case(&trial, case).await,
-                    Err(e) => Err(e),
-                };
-                report(label, result);
-            }
-            for (i, case) in cases.tool.iter().enumerate() {
-                let label = case.name.clone().unwrap_or_else(|| format!("tool #{} ({})", i + 1, case.tool));
-                let result = match trial(&installed, &case.sandbox).await {
-                    Ok(trial) => tool_case(&trial, case).await,
-                    Err(e) => Err(e),
-                };
-                report(label, result);
-            }
-            for (i, case) in cases.provider.iter().enumerate() {
-                let label = case.name.clone().unwrap_or_else(|| format!("provider #{} ({})", i + 1, case.provider));
-                let result = match trial(&installed, &case.sandbox).await {
-                    Ok(trial) => provider_case(&trial, case).await,
+            for (label, case) in cases.labelled() {
+                let result = match trial(&installed, case.sandbox()).await {
+                    Ok(trial) => case.run(&trial).await,
                     Err(e) => Err(e),
                 };
                 report(label, result);

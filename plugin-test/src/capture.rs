@@ -21,10 +21,12 @@ pub struct LogLine {
 pub struct Logs(Arc<Mutex<Vec<LogLine>>>);
 
 impl Logs {
+    /// Every line so far, oldest first.
     pub fn lines(&self) -> Vec<LogLine> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// A subscriber that keeps the plugin lines of the events it sees.
     pub fn subscriber(&self) -> impl Subscriber + Send + Sync {
         tracing_subscriber::registry().with(Keep(self.clone()))
     }

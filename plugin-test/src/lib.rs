@@ -21,8 +21,9 @@
 //! assert_eq!(reply.content, "HI");
 //! ```
 //!
-//! Calls are synchronous (each runs on a runtime of its own): plain `#[test]` functions
-//! work. Everything is checked as in a real turn: the right to rewrite a hook's payload,
+//! Calls are synchronous (each runs on a runtime of its own): call them from plain
+//! `#[test]` functions, or from `tokio::task::spawn_blocking` inside an async test (a
+//! runtime cannot be started inside another). Everything is checked as in a real turn: the right to rewrite a hook's payload,
 //! the redaction of conversation content without `conversation:read`, the tool's schema.
 #![deny(missing_docs)]
 
@@ -34,17 +35,16 @@ pub use zeroclaw::plugins::trial::{Fired, Trial};
 pub use zeroclaw_plugin_api::*;
 
 use zeroclaw::capability::Capability;
-use zeroclaw::plugins::build::{build_guests, ensure_wasm_target, install, plugin_target_dir};
-use zeroclaw::plugins::trial::TrialOptions;
+use zeroclaw::plugins::build::{build_guests, ensure_wasm_target, plugin_target_dir};
+use zeroclaw::plugins::trial::{TrialOptions, TrialPlugin};
 
 pub use capture::LogLine;
 
 /// A built plugin, and how the next calls' sandbox is set up.
 pub struct TestPlugin {
-    manifest: PathBuf,
+    plugin: TrialPlugin,
     options: TrialOptions,
     logs: capture::Logs,
-    _installed: tempfile::TempDir,
 }
 
 impl TestPlugin {
@@ -71,7 +71,12 @@ impl TestPlugin {
         let plugin = built
             .into_iter()
             .find(|b| b.manifest.parent().map(resolved).as_deref() == Some(crate_dir.as_path()))
-            .ok_or_else(|| format!("{} builds no plugin (no cdylib crate)", crate_dir.display()))?;
+            .ok_or_else(|| {
+                format!(
+                    "{} is not a plugin crate (a cdylib with a plugin.toml beside its Cargo.toml)",
+                    crate_dir.display()
+                )
+            })?;
         Self::install(&plugin.component, &plugin.manifest)
     }
 
@@ -80,23 +85,41 @@ impl TestPlugin {
     pub fn load(plugin_dir: impl AsRef<Path>) -> Result<TestPlugin, String> {
         let manifest = plugin_dir.as_ref().join("plugin.toml");
         let parsed = zeroclaw::plugins::manifest::Manifest::load(&manifest).map_err(|e| e.to_string())?;
-        let component = plugin_dir.as_ref().join(&parsed.component);
+        let component = parsed.component.clone(); // resolved against the manifest's directory
         Self::install(&component, &manifest)
     }
 
     fn install(component: &Path, manifest: &Path) -> Result<TestPlugin, String> {
-        let installed = tempfile::tempdir().map_err(|e| format!("cannot create a plugins directory: {e}"))?;
-        let built = zeroclaw::plugins::build::BuiltPlugin {
-            crate_name: String::new(),
-            component: component.to_path_buf(),
-            manifest: manifest.to_path_buf(),
-        };
-        let manifest = install(&built, installed.path())?;
+        let plugin = TrialPlugin { manifest: manifest.to_path_buf(), component: component.to_path_buf() };
         let options = TrialOptions {
             compile_cache: zeroclaw::config::state::user_cache_dir().map(|c| c.join("test-compile-cache")),
             ..TrialOptions::default()
         };
-        Ok(TestPlugin { manifest, options, logs: capture::Logs::default(), _installed: installed })
+        Ok(TestPlugin { plugin, options, logs: capture::Logs::default() })
+    }
+
+    /// Opens `http:outbound` to `hosts` (`host[:port]`, as `plugins.entries.<id>.http_allow`).
+    pub fn http_allow<'a>(mut self, hosts: impl IntoIterator<Item = &'a str>) -> TestPlugin {
+        self.options.http_allow = hosts.into_iter().map(str::to_string).collect();
+        self
+    }
+
+    /// The directories `fs:read` opens (`fs_read`).
+    pub fn fs_read(mut self, dirs: impl IntoIterator<Item = impl Into<PathBuf>>) -> TestPlugin {
+        self.options.fs_read = dirs.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The directories `fs:write` opens (`fs_write`).
+    pub fn fs_write(mut self, dirs: impl IntoIterator<Item = impl Into<PathBuf>>) -> TestPlugin {
+        self.options.fs_write = dirs.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The host variables `env` passes (`env`).
+    pub fn env<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> TestPlugin {
+        self.options.env = names.into_iter().map(str::to_string).collect();
+        self
     }
 
     /// Grants exactly `capabilities` from now on (default: every one the manifest
@@ -145,7 +168,7 @@ impl TestPlugin {
         // it sees every line the plugin logs, and nothing from other tests.
         tracing::subscriber::with_default(self.logs.subscriber(), || {
             runtime.block_on(async {
-                let trial = Trial::start(&self.manifest, &self.options).await?;
+                let trial = Trial::start(&self.plugin, &self.options).await?;
                 calls(&trial).await
             })
         })

@@ -55,6 +55,20 @@ pub struct LoadedConfig {
     text: String,
 }
 
+/// Whether `path` belongs to the user running this process (on Linux, `/proc/self` is
+/// owned by the process's effective user; elsewhere every file counts as the user's).
+fn owned_by_this_user(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(file), Ok(me)) = (std::fs::metadata(path), std::fs::metadata("/proc/self")) {
+            return file.uid() == me.uid();
+        }
+    }
+    let _ = path;
+    true
+}
+
 impl LoadedConfig {
     /// Finds and loads the config: `explicit`, else `zeroclaw.toml` in the working
     /// directory or the nearest directory above it, else `~/.zeroclaw/config.toml`, else
@@ -63,11 +77,19 @@ impl LoadedConfig {
         if let Some(path) = explicit {
             return Self::from_file(path);
         }
-        // As cargo finds Cargo.toml: the working directory, then each directory above it,
-        // so a command run inside a plugin crate uses the project's config.
+        let local = PathBuf::from("zeroclaw.toml");
+        if local.is_file() {
+            return Self::from_file(&local);
+        }
+        // As cargo finds Cargo.toml: then each directory above, so a command run inside a
+        // plugin crate uses the project's config. A file above that another user owns is
+        // not used: a config grants plugins capabilities, so only yours may.
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        if let Some(found) = cwd.ancestors().map(|dir| dir.join("zeroclaw.toml")).find(|f| f.is_file()) {
-            return Self::from_file(&found);
+        for found in cwd.ancestors().skip(1).map(|dir| dir.join("zeroclaw.toml")).filter(|f| f.is_file()) {
+            if owned_by_this_user(&found) {
+                return Self::from_file(&found);
+            }
+            tracing::warn!("{} belongs to another user; not using it as the config", found.display());
         }
         if let Some(home) = std::env::var_os("HOME") {
             let user = PathBuf::from(home).join(".zeroclaw").join("config.toml");

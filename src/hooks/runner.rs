@@ -264,8 +264,9 @@ async fn call(entry: &HookEntry, ctx: &HookContext, payload: &HookPayload) -> Re
     }
 }
 
-/// Why a modify (`Some(next)`) or a cancel (`None`) from `entry` on `point` is refused.
-fn refusal(entry: &HookEntry, point: HookPoint, next: Option<&HookPayload>) -> Option<String> {
+/// Why a modify (`Some(next)`) or a cancel (`None`) from `entry` on the modifying point
+/// `point` is refused (the same judgement a trial applies, `plugins::trial`).
+pub(crate) fn refusal(entry: &HookEntry, point: HookPoint, next: Option<&HookPayload>) -> Option<String> {
     if let Some(next) = next
         && next.point() != point
     {

@@ -87,8 +87,8 @@ pub const RELOAD_LOG: &str = "reload";
 pub const QUIET: &str = "warn";
 
 /// The filter of the commands where an author watches a plugin act (`agent`, `plugins
-/// call`, `plugins fire`) when `ZEROCLAW_LOG` is unset: warnings, plus what plugins log at
-/// info and the reload summaries.
+/// call`, `plugins fire`, `plugins test`) when `ZEROCLAW_LOG` is unset: warnings, plus what
+/// plugins log at info and the reload summaries.
 pub const WATCHING: &str = "warn,plugin=info,reload=info";
 
 #[cfg(test)]

@@ -13,10 +13,10 @@ use thiserror::Error;
 /// Longest key, in bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
 
-/// Why a kv operation failed.
 /// The kv store's file in the state directory.
 pub const KV_FILE: &str = "plugins-kv.sqlite3";
 
+/// Why a kv operation failed.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum KvError {
     /// A quota would be exceeded (or a key is too long); nothing was written.

@@ -240,8 +240,9 @@ pub fn markdown(reference: &HookReference) -> String {
          JavaScript bindings use camelCase. A modifying hook's rewrite may change only the listed\n\
          fields (the rest of a rewrite is ignored) and needs the listed capability, requested in\n\
          `plugin.toml` and granted in `plugins.entries.<id>.grant`. Without `conversation:read`,\n\
-         a hook sees the redacted fields as `[redacted: conversation:read not granted]`\n\
-         (system messages excepted) and may not rewrite the payload.\n\n\
+         a hook sees the message and model text in the redacted fields as\n\
+         `[redacted: conversation:read not granted]` (the text of every message but the system\n\
+         ones; the tool calls they carry are kept) and may not rewrite the payload.\n\n\
          | hook | kind | record | a rewrite needs | may change | redacted without `conversation:read` |\n\
          |---|---|---|---|---|---|\n",
     );

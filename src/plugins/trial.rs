@@ -5,14 +5,18 @@
 //! (by default every one the manifest requests) and the plugin's config. No other wasm
 //! plugin is loaded, and hooks are called on the plugin's own handlers only: what comes
 //! back is the plugin's outcome, with the runtime's checks (the right to rewrite, the
-//! redaction of conversation content, the tool's schema) applied as in a real turn.
+//! redaction of conversation content, the tool's schema) applied as in a real turn. A
+//! rewrite comes back whole; the call site reads back only the point's rewritable fields
+//! (`HookPoint::rewritable_fields`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use zeroclaw_plugin_api::{ChatRequest, ChatResponse, HookContext, HookOutcome, HookPayload};
+use zeroclaw_plugin_api::{ChatRequest, ChatResponse, HookContext, HookKind, HookOutcome, HookPayload};
 
 use crate::capability::Capability;
 use crate::config::LoadedConfig;
+use crate::hooks::runner::refusal;
+use crate::plugins::build::{BuiltPlugin, install};
 use crate::plugins::kv::KvStore;
 use crate::plugins::manifest::Manifest;
 use crate::plugins::{PluginRecord, PluginRuntime, PluginStatus};
@@ -46,16 +50,35 @@ impl Fired {
     }
 }
 
-/// How a trial's sandbox is set up.
+/// How a trial's sandbox is set up: the operator's `plugins.entries.<id>` for the plugin.
 #[derive(Clone, Debug, Default)]
 pub struct TrialOptions {
     /// The capabilities granted; `None`: every one the manifest requests.
     pub grant: Option<Vec<Capability>>,
     /// `plugins.entries.<id>.config`; `None`: no config section.
     pub config: Option<serde_json::Value>,
+    /// `http_allow`: the hosts `http:outbound` reaches.
+    pub http_allow: Vec<String>,
+    /// `fs_read`: the directories `fs:read` opens (absolute, or relative to the working
+    /// directory).
+    pub fs_read: Vec<PathBuf>,
+    /// `fs_write`: the directories `fs:write` opens.
+    pub fs_write: Vec<PathBuf>,
+    /// `env`: the host variables `env` passes.
+    pub env: Vec<String>,
     /// Where compiled components are cached; `None`: a cache inside the sandbox (every
     /// trial compiles).
     pub compile_cache: Option<PathBuf>,
+}
+
+/// A plugin's files: its `plugin.toml` and the component it names (anywhere: the trial
+/// copies them into its sandbox).
+#[derive(Clone, Debug)]
+pub struct TrialPlugin {
+    /// The manifest.
+    pub manifest: PathBuf,
+    /// The component.
+    pub component: PathBuf,
 }
 
 /// One plugin, loaded alone in a fresh sandbox.
@@ -66,15 +89,29 @@ pub struct Trial {
 }
 
 impl Trial {
-    /// Loads the installed plugin whose manifest is `manifest` (its component beside it).
-    /// Fails with the runtime's reason when the plugin does not load.
-    pub async fn start(manifest: &Path, options: &TrialOptions) -> Result<Trial, String> {
-        let plugin = Manifest::load(manifest).map_err(|e| e.to_string())?;
-        let plugins_dir =
-            manifest.parent().and_then(Path::parent).ok_or("the manifest is not in a plugins directory")?;
+    /// Copies `plugin` into a fresh sandbox and loads it there, alone. Fails with the
+    /// runtime's reason when the plugin does not load.
+    pub async fn start(plugin: &TrialPlugin, options: &TrialOptions) -> Result<Trial, String> {
         let state = tempfile::tempdir().map_err(|e| format!("cannot create the sandbox's state directory: {e}"))?;
+        let plugins_dir = state.path().join("plugins");
+        let built = BuiltPlugin {
+            crate_name: String::new(),
+            component: plugin.component.clone(),
+            manifest: plugin.manifest.clone(),
+        };
+        let installed = install(&built, &plugins_dir)?;
+        let plugin = Manifest::load(&installed).map_err(|e| e.to_string())?;
         let grant = options.grant.clone().unwrap_or_else(|| plugin.capabilities.clone());
-        let mut entry = serde_json::json!({ "grant": grant });
+        let absolute = |dirs: &[PathBuf]| -> Vec<PathBuf> {
+            dirs.iter().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())).collect()
+        };
+        let mut entry = serde_json::json!({
+            "grant": grant,
+            "http_allow": options.http_allow,
+            "fs_read": absolute(&options.fs_read),
+            "fs_write": absolute(&options.fs_write),
+            "env": options.env,
+        });
         if let Some(config) = &options.config {
             entry["config"] = config.clone();
         }
@@ -117,19 +154,21 @@ impl Trial {
             .find(|e| e.owner.plugin_id() == self.id)
             .ok_or_else(|| format!("the plugin does not subscribe to {}", point.name()))?;
         let ctx = HookContext::session("zeroclaw", "trial", "test");
+        let void = point.kind() == HookKind::Void;
+        // The runner's own judgement of a modify or a cancel.
         Ok(match entry.handler.handle(&ctx, payload).await {
             Ok(HookOutcome::Continue) => Fired::Continue,
-            Ok(HookOutcome::Modify(next)) if next.point() != point => Fired::Refused(format!(
-                "a {} handler returned a {} payload; a modify must keep the hook's payload kind",
-                point.name(),
-                next.point().name()
-            )),
-            Ok(HookOutcome::Modify(_) | HookOutcome::Cancel(_)) if !entry.rights.may_modify(point) => {
-                let right = point.required_right().map_or("none", |r| r.capability());
-                Fired::Refused(format!("{} may not rewrite or cancel {} without `{right}`", entry.owner, point.name()))
+            Ok(HookOutcome::Modify(_) | HookOutcome::Cancel(_)) if void => {
+                Fired::Refused(format!("{} is a void hook: its outcome is ignored", point.name()))
             }
-            Ok(HookOutcome::Modify(next)) => Fired::Modify(next),
-            Ok(HookOutcome::Cancel(reason)) => Fired::Cancel(reason),
+            Ok(HookOutcome::Modify(next)) => match refusal(entry, point, Some(&next)) {
+                Some(why) => Fired::Refused(why),
+                None => Fired::Modify(next),
+            },
+            Ok(HookOutcome::Cancel(reason)) => match refusal(entry, point, None) {
+                Some(why) => Fired::Refused(why),
+                None => Fired::Cancel(reason),
+            },
             Err(e) => Fired::Error(e.to_string()),
         })
     }

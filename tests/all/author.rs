@@ -69,6 +69,7 @@ fn call_shows_what_the_plugin_logs_at_info_by_default() {
         .args(["plugins", "call", "fault-zoo", "fault", r#"{"kind": "log_flood"}"#])
         .current_dir(dir.path())
         .env("XDG_DATA_HOME", dir.path().join(".data"))
+        .env("XDG_CACHE_HOME", dir.path().join(".cache"))
         .env_remove("ZEROCLAW_LOG")
         .output()
         .unwrap();
@@ -77,4 +78,36 @@ fn call_shows_what_the_plugin_logs_at_info_by_default() {
     // Other commands stay quiet at info.
     let listed = zeroclaw(dir.path(), &["plugins", "list"]);
     assert!(!String::from_utf8_lossy(&listed.stderr).contains(" INFO "), "{}", String::from_utf8_lossy(&listed.stderr));
+}
+
+#[test]
+fn plugins_test_runs_a_built_plugin_directory_and_refuses_checks_of_fields_the_host_ignores() {
+    let dir = project(&["shout"]);
+    let tests = dir.path().join("plugins/shout/tests");
+    std::fs::create_dir_all(&tests).unwrap();
+    let case = |name: &str, expect: &str| {
+        format!(
+            "[[hook]]\nname = \"{name}\"\npoint = \"message_sending\"\npayload = {{ channel = \"cli\", recipient = \"me\", content = \"hi\" }}\nexpect = \"modify\"\nexpect_payload = {expect}\n"
+        )
+    };
+    let text = case("capitals", "{ content = \"HI\" }") + &case("ignored field", "{ channel = \"cli\" }");
+    std::fs::write(tests.join("cases.toml"), text).unwrap();
+    let out = zeroclaw(dir.path(), &["plugins", "test", "plugins/shout"]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("ok    shout: tests/cases.toml: capitals"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  shout: tests/cases.toml: ignored field: expect_payload checks `channel`, but message_sending reads back only content"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+    // An empty case file is a failure, not a pass.
+    std::fs::write(tests.join("cases.toml"), "# nothing yet\n").unwrap();
+    let out = zeroclaw(dir.path(), &["plugins", "test", "plugins/shout"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("FAIL  shout: no test cases in"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -200,3 +200,24 @@ fn plugins_hooks_lists_every_point_with_its_payload_rights_and_redaction() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("a rewrite needs `tool-results:modify` and may change: result"), "{text}");
 }
+
+#[test]
+fn the_config_is_found_from_the_working_directory_upwards() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("zeroclaw.toml"), "state_dir = \"state\"\n").unwrap();
+    let crate_dir = dir.path().join("my-plugin/src");
+    std::fs::create_dir_all(&crate_dir).unwrap();
+    let out = zeroclaw(&["config", "check"], &crate_dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("{}: ok", dir.path().join("zeroclaw.toml").display());
+    assert!(stdout.contains(&expected), "the project's config two levels up: {stdout}");
+    // The working directory's own file comes first, and reads as it is named there.
+    std::fs::write(crate_dir.join("zeroclaw.toml"), "state_dir = \"state\"\n").unwrap();
+    let out = zeroclaw(&["config", "check"], &crate_dir);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("zeroclaw.toml: ok"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

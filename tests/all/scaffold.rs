@@ -134,6 +134,12 @@ fn plugins_new_refuses_names_native_plugins_hold() {
     assert!(tool.contains("the tool `file_read` it would serve is served by native:files"), "{tool}");
     let provider = refused("offline", "provider");
     assert!(provider.contains("native plugin of that id"), "{provider}");
+    // An installed plugin's id is taken too, loaded or not (plugins.enabled is off here).
+    crate::guests::install_guest("text-stats", &dir.path().join("plugins"));
+    let installed = refused("text-stats", "hook");
+    assert!(installed.contains("an installed plugin has that id"), "{installed}");
+    let tool = refused("text_stats", "tool");
+    assert!(tool.contains("the tool `text_stats` it would serve is served by plugin `text-stats`"), "{tool}");
     // A free name is accepted.
     let out = zeroclaw(dir.path(), &["plugins", "new", "fresh-name", "--kind", "tool"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

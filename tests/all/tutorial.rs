@@ -61,6 +61,11 @@ fn run(project: &Path, line: &str) -> String {
         .arg(line)
         .current_dir(project)
         .env("PATH", path)
+        // Nothing of the machine's own zeroclaw (no ~/.zeroclaw config, no user cache), but
+        // its Rust toolchain and crate registry.
+        .env("HOME", project)
+        .env("CARGO_HOME", toolchain_home("CARGO_HOME", ".cargo"))
+        .env("RUSTUP_HOME", toolchain_home("RUSTUP_HOME", ".rustup"))
         .env("XDG_DATA_HOME", project.join(".data"))
         .env("XDG_CACHE_HOME", project.join(".cache"))
         // The guest workspace's build directory: the PDK is compiled there already.
@@ -72,6 +77,13 @@ fn run(project: &Path, line: &str) -> String {
     assert!(out.status.success(), "`{line}` failed:\n{stdout}\n{stderr}");
     // Paths print absolute; the page shows them relative to the project.
     format!("{stdout}{stderr}").replace(&format!("{}/", project.display()), "")
+}
+
+/// Where the toolchain keeps its files: `var`, else `~/<dir>` of the real home.
+fn toolchain_home(var: &str, dir: &str) -> std::path::PathBuf {
+    std::env::var_os(var)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(dir))
 }
 
 /// The command lines of a `sh` block.

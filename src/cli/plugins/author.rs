@@ -14,23 +14,24 @@ use crate::plugins::manifest::Manifest;
 /// `plugins build DIR [--out PLUGINS_DIR]`.
 pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
-    let plugins_dir =
-        match out {
-            Some(out) => out,
-            None => loaded.plugin_dirs().into_iter().next().ok_or_else(|| {
+    let (plugins_dir, whose) = match out {
+        Some(out) => (out, String::new()),
+        None => {
+            let first = loaded.plugin_dirs().into_iter().next().ok_or_else(|| {
                 CliError("plugins.dirs is empty; pass --out <plugins dir> or set plugins.dirs".into())
-            })?,
-        };
+            })?;
+            (first, format!(" (plugins.dirs of {})", loaded.display_path()))
+        }
+    };
     ensure_wasm_target(&mut |message| eprintln!("{message}"))?;
     eprintln!("building {} for wasm32-wasip2…", dir.display());
     let built = build_guests(dir, shared_target_dir().as_deref(), false)?;
     for plugin in &built {
         let installed = install(plugin, &plugins_dir)?;
         eprintln!(
-            "installed {} into {} (plugins.dirs of {})",
+            "installed {} into {}{whose}",
             plugin.crate_name,
-            installed.parent().unwrap_or(&plugins_dir).display(),
-            loaded.display_path()
+            installed.parent().unwrap_or(&plugins_dir).display()
         );
         let manifest = Manifest::load(&installed)?;
         report(&loaded, manifest).await?;

@@ -107,6 +107,17 @@ pub enum PluginsCommand {
     },
 }
 
+impl Kind {
+    /// `hook`, `tool` or `provider`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Hook => "hook",
+            Kind::Tool => "tool",
+            Kind::Provider => "provider",
+        }
+    }
+}
+
 impl PluginsCommand {
     /// Whether the command runs a plugin for its author to watch (`call`, `fire`, `test`).
     pub fn watches_plugins(&self) -> bool {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::Kind;
 use crate::cli::CliError;
 use crate::config::LoadedConfig;
+use crate::plugins::manifest::{Manifest, discover};
 use crate::plugins::{PluginRuntime, Snapshot};
 
 /// The PDK in this zeroclaw's source tree, when there is one.
@@ -31,9 +32,16 @@ pub async fn run(
         )));
     }
     // The names the new plugin would take must be free in the config in force: a clash
-    // builds, then fails at load (an id) or is skipped (a tool or provider native serves).
-    let runtime = PluginRuntime::start(LoadedConfig::discover(config)?).await?;
-    if let Some(taken) = taken(&runtime.snapshot(), name, kind) {
+    // builds, then fails at load (an id) or is skipped (a tool or provider already served).
+    // The native entries come from a native-only start (nothing is compiled), the
+    // installed plugins' from their manifests (loaded or not).
+    let loaded = LoadedConfig::discover(config)?;
+    let mut native = loaded.clone();
+    native.config.plugins.enabled = false;
+    let runtime = PluginRuntime::start(native).await?;
+    let installed: Vec<Manifest> =
+        discover(&loaded.plugin_dirs()).iter().filter_map(|m| Manifest::load(m).ok()).collect();
+    if let Some(taken) = taken(&runtime.snapshot(), &installed, name, kind) {
         return Err(CliError(format!("`{name}` cannot be used: {taken}; choose another name")));
     }
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));
@@ -63,19 +71,35 @@ pub async fn run(
 
 /// What already holds a name the plugin `name` of `kind` would take, if anything: its id,
 /// and the tool or provider it serves (named after the id, `-` as `_`).
-fn taken(snapshot: &Snapshot, name: &str, kind: Kind) -> Option<String> {
+fn taken(snapshot: &Snapshot, installed: &[Manifest], name: &str, kind: Kind) -> Option<String> {
     if let Some(plugin) = snapshot.plugins().iter().find(|p| p.id == name) {
         return Some(format!("a {} plugin of that id exists (plugin ids are unique)", plugin.backend));
     }
+    if let Some(plugin) = installed.iter().find(|m| m.id == name) {
+        return Some(format!("an installed plugin has that id ({}; plugin ids are unique)", plugin.path.display()));
+    }
     let served = name.replace('-', "_");
+    let by = |owner: String| {
+        format!("the {} `{served}` it would serve is served by {owner} (a second one is skipped)", kind.noun())
+    };
     match kind {
         Kind::Hook => None,
-        Kind::Tool => snapshot.tool(&served).map(|tool| {
-            format!("the tool `{served}` it would serve is served by {} (a second one is skipped)", tool.owner)
+        Kind::Tool => snapshot.tool(&served).map(|tool| by(tool.owner.to_string())).or_else(|| {
+            installed
+                .iter()
+                .find(|m| m.tools.iter().any(|t| t.name == served))
+                .map(|m| by(format!("plugin `{}`", m.id)))
         }),
-        Kind::Provider => snapshot.providers().find(|p| p.name == served).map(|provider| {
-            format!("the provider `{served}` it would serve is served by {} (a second one is skipped)", provider.owner)
-        }),
+        Kind::Provider => {
+            snapshot.providers().find(|p| p.name == served).map(|provider| by(provider.owner.to_string())).or_else(
+                || {
+                    installed
+                        .iter()
+                        .find(|m| m.providers.iter().any(|p| p.name == served))
+                        .map(|m| by(format!("plugin `{}`", m.id)))
+                },
+            )
+        }
     }
 }
 

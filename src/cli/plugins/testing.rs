@@ -16,9 +16,9 @@ use zeroclaw_plugin_api::{ChatMessage, ChatRequest, HookPayload, HookPoint, Role
 use crate::capability::Capability;
 use crate::cli::CliError;
 use crate::observability::for_one_line;
-use crate::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
+use crate::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target};
 use crate::plugins::manifest::{MANIFEST_FILE, Manifest};
-use crate::plugins::trial::{Fired, Trial, TrialOptions};
+use crate::plugins::trial::{Fired, Trial, TrialOptions, TrialPlugin};
 
 /// One `tests/*.toml` file.
 #[derive(Debug, Default, Deserialize)]
@@ -32,7 +32,8 @@ struct CaseFile {
     provider: Vec<ProviderCase>,
 }
 
-/// What every case may set about the sandbox it runs in.
+/// What every case may set about the sandbox it runs in: the keys of the operator's
+/// `plugins.entries.<id>`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Sandbox {
@@ -40,6 +41,18 @@ struct Sandbox {
     grant: Option<Vec<Capability>>,
     /// `plugins.entries.<id>.config`.
     config: Option<toml::Table>,
+    /// The hosts `http:outbound` reaches.
+    #[serde(default)]
+    http_allow: Vec<String>,
+    /// The directories `fs:read` opens, relative to the plugin's directory.
+    #[serde(default)]
+    fs_read: Vec<PathBuf>,
+    /// The directories `fs:write` opens, relative to the plugin's directory.
+    #[serde(default)]
+    fs_write: Vec<PathBuf>,
+    /// The host variables `env` passes.
+    #[serde(default)]
+    env: Vec<String>,
 }
 
 /// `[[hook]]`: fire `point` with `payload`; expect an outcome.
@@ -143,37 +156,43 @@ impl CaseFile {
 /// `plugins test DIR`.
 pub async fn run(dir: &Path) -> Result<(), CliError> {
     let plugins = plugins_in(dir)?;
-    let (mut passed, mut failed) = (0, 0);
+    // Every file is read first: a file that does not parse stops the run before any case.
+    let mut suites = Vec::new();
     for (crate_dir, built) in plugins {
         let files = case_files(&crate_dir)?;
-        if files.is_empty() {
-            return Err(CliError(format!(
-                "{}: no test cases; write them in tests/*.toml (see `zeroclaw plugins test --help` and docs/commands-reference.md)",
-                crate_dir.display()
-            )));
-        }
-        let scratch = tempfile::tempdir().map_err(|e| CliError(format!("cannot create a scratch directory: {e}")))?;
-        let installed = install(&built, &scratch.path().join("plugins"))?;
-        let manifest = Manifest::load(&installed)?;
-        for (path, cases) in files {
-            let file = path.strip_prefix(&crate_dir).unwrap_or(&path).display().to_string();
-            let mut report = |label: String, result: Result<(), String>| match result {
-                Ok(()) => {
-                    passed += 1;
-                    println!("ok    {}: {file}: {label}", manifest.id);
-                }
-                Err(why) => {
-                    failed += 1;
-                    println!("FAIL  {}: {file}: {label}: {}", manifest.id, for_one_line(&why));
-                }
-            };
-            for (label, case) in cases.labelled() {
-                let result = match trial(&installed, case.sandbox()).await {
+        let id = Manifest::load(&built.manifest)?.id;
+        suites.push((crate_dir, built, id, files));
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for (crate_dir, built, id, files) in &suites {
+        let plugin = TrialPlugin { manifest: built.manifest.clone(), component: built.component.clone() };
+        let mut cases = 0;
+        for (path, file) in files {
+            let file_name = path.strip_prefix(crate_dir).unwrap_or(path).display().to_string();
+            for (label, case) in file.labelled() {
+                cases += 1;
+                let result = match trial(&plugin, case.sandbox()).await {
                     Ok(trial) => case.run(&trial).await,
                     Err(e) => Err(e),
                 };
-                report(label, result);
+                match result {
+                    Ok(()) => {
+                        passed += 1;
+                        println!("ok    {id}: {file_name}: {label}");
+                    }
+                    Err(why) => {
+                        failed += 1;
+                        println!("FAIL  {id}: {file_name}: {label}: {}", for_one_line(&why));
+                    }
+                }
             }
+        }
+        if cases == 0 {
+            failed += 1;
+            println!(
+                "FAIL  {id}: no test cases in {}; write [[hook]], [[tool]] or [[provider]] tables in tests/*.toml",
+                crate_dir.join("tests").display()
+            );
         }
     }
     println!("{passed} passed, {failed} failed");
@@ -201,12 +220,12 @@ fn plugins_in(dir: &Path) -> Result<Vec<(PathBuf, BuiltPlugin)>, CliError> {
         )));
     }
     let manifest = Manifest::load(&manifest_path)?;
-    let component = dir.join(&manifest.component);
+    let component = manifest.component.clone(); // resolved against the manifest's directory
     Ok(vec![(dir.to_path_buf(), BuiltPlugin { crate_name: manifest.id.clone(), component, manifest: manifest_path })])
 }
 
 /// What each table of a case file takes, for an unknown key's message.
-const KNOWN_KEYS: &str = "[[hook]] takes name, point, payload, expect, expect_payload, expect_reason; [[tool]] takes name, tool, args, expect_output, expect_error; [[provider]] takes name, provider, messages, expect_reply, expect_error; each also grant and config";
+const KNOWN_KEYS: &str = "[[hook]] takes name, point, payload, expect, expect_payload, expect_reason; [[tool]] takes name, tool, args, expect_output, expect_error; [[provider]] takes name, provider, messages, expect_reply, expect_error; each also grant, config, http_allow, fs_read, fs_write and env";
 
 /// `dir/tests/*.toml`, parsed, in name order.
 fn case_files(dir: &Path) -> Result<Vec<(PathBuf, CaseFile)>, CliError> {
@@ -225,15 +244,13 @@ fn case_files(dir: &Path) -> Result<Vec<(PathBuf, CaseFile)>, CliError> {
                 let key = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
                 let at = key
                     .and_then(|key| {
-                        text[start..]
-                            .lines()
-                            .scan(start, |offset, line| {
-                                let here = *offset;
-                                *offset += line.len() + 1;
-                                Some((here, line))
-                            })
-                            .find(|(_, line)| line.trim_start().starts_with(key))
-                            .map(|(offset, _)| offset)
+                        let mut offset = start;
+                        text[start..].split_inclusive('\n').find_map(|line| {
+                            let here = offset;
+                            offset += line.len();
+                            let rest = line.trim_start().strip_prefix(key)?;
+                            rest.trim_start().starts_with('=').then_some(here)
+                        })
                     })
                     .unwrap_or(start);
                 let line = text[..at].matches('\n').count() + 1;
@@ -245,15 +262,20 @@ fn case_files(dir: &Path) -> Result<Vec<(PathBuf, CaseFile)>, CliError> {
         .collect()
 }
 
-/// Starts the trial a case asks for.
-async fn trial(manifest: &Path, sandbox: &Sandbox) -> Result<Trial, String> {
+/// Starts the trial a case asks for; its directories resolve against the plugin's.
+async fn trial(plugin: &TrialPlugin, sandbox: &Sandbox) -> Result<Trial, String> {
     let config = sandbox.config.as_ref().map(serde_json::to_value).transpose().map_err(|e| e.to_string())?;
+    let base = plugin.manifest.parent().unwrap_or(Path::new("."));
     let options = TrialOptions {
         grant: sandbox.grant.clone(),
         config,
+        http_allow: sandbox.http_allow.clone(),
+        fs_read: sandbox.fs_read.iter().map(|d| base.join(d)).collect(),
+        fs_write: sandbox.fs_write.iter().map(|d| base.join(d)).collect(),
+        env: sandbox.env.clone(),
         compile_cache: crate::config::state::user_cache_dir().map(|c| c.join("test-compile-cache")),
     };
-    Trial::start(manifest, &options).await
+    Trial::start(plugin, &options).await
 }
 
 async fn hook_case(trial: &Trial, case: &HookCase) -> Result<(), String> {
@@ -279,6 +301,13 @@ async fn hook_case(trial: &Trial, case: &HookCase) -> Result<(), String> {
     }
     if let (Some(expected), Some(rewritten)) = (&case.expect_payload, &rewritten) {
         for (field, value) in expected {
+            if !point.rewritable_fields().contains(&field.as_str()) {
+                return Err(format!(
+                    "expect_payload checks `{field}`, but {} reads back only {} from a rewrite: a change to `{field}` has no effect in a real turn",
+                    point.name(),
+                    point.rewritable_fields().join(", ")
+                ));
+            }
             let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
             if rewritten.get(field) != Some(&value) {
                 return Err(format!(
@@ -321,7 +350,10 @@ fn expect_text(
             _ => Ok(()),
         },
         (Ok(got), Some(error)) => Err(format!("expected an error containing {error:?}, got the {what} {got:?}")),
-        (Err(e), None) => Err(format!("expected the {what} {:?}, got an error: {e}", expected.unwrap_or_default())),
+        (Err(e), None) => match expected {
+            Some(expected) => Err(format!("expected the {what} {expected:?}, got an error: {e}")),
+            None => Err(format!("expected success, got an error: {e}")),
+        },
         (Err(e), Some(error)) => contains(Some(error), &e, "error"),
     }
 }

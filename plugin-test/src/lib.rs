@@ -64,8 +64,8 @@ impl TestPlugin {
     /// cache keeps, or one shared with other guest builds).
     pub fn build_in(crate_dir: impl AsRef<Path>, target_dir: &Path) -> Result<TestPlugin, String> {
         let crate_dir = crate_dir.as_ref();
-        ensure_wasm_target(&mut |message| eprintln!("{message}"))?;
-        let built = build_guests(crate_dir, Some(target_dir), true)?;
+        ensure_wasm_target(&mut |message| eprintln!("{message}")).map_err(|e| e.to_string())?;
+        let built = build_guests(crate_dir, Some(target_dir), true).map_err(|e| e.to_string())?;
         let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let crate_dir = resolved(crate_dir);
         let plugin = built

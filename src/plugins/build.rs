@@ -10,8 +10,75 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde::Deserialize;
+use thiserror::Error;
 
-use crate::plugins::manifest::{MANIFEST_FILE, Manifest};
+use crate::plugins::manifest::{MANIFEST_FILE, Manifest, ManifestError};
+
+/// Why a plugin crate did not build or install; each message says what to do.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// A tool (`cargo`, `rustup`) cannot be started.
+    #[error("cannot run {program}: {source}")]
+    Spawn {
+        /// The program.
+        program: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// rustup could not add the guest target.
+    #[error("`rustup target add {WASM_TARGET}` failed; run it by hand and retry")]
+    TargetAdd,
+    /// The directory holds no crate.
+    #[error("{} has no Cargo.toml; point at a plugin crate (see `zeroclaw plugins new`)", .0.display())]
+    NoCrate(PathBuf),
+    /// `cargo metadata` failed (its stderr).
+    #[error("cargo metadata failed: {0}")]
+    Metadata(String),
+    /// `cargo metadata` printed something else than its JSON.
+    #[error("cannot read cargo metadata: {0}")]
+    MetadataJson(#[source] serde_json::Error),
+    /// The crate or workspace has no `cdylib` crate.
+    #[error("{} has no crate with crate-type = [\"cdylib\"]: nothing to build", .0.display())]
+    NoPlugin(PathBuf),
+    /// `cargo build` failed (its stderr, when it was captured).
+    #[error("cargo build failed for {}\n{stderr}", dir.display())]
+    Build {
+        /// The crate or workspace.
+        dir: PathBuf,
+        /// What cargo printed.
+        stderr: String,
+    },
+    /// A plugin crate without its `plugin.toml`.
+    #[error("{}: cannot read: {source} (every plugin crate needs a plugin.toml)", path.display())]
+    NoManifest {
+        /// The expected manifest.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The manifest is invalid.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The manifest's `component` names no file.
+    #[error("the manifest's component has no file name")]
+    NoComponentName,
+    /// A file cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file or directory cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
 
 /// The guest target.
 pub const WASM_TARGET: &str = "wasm32-wasip2";
@@ -43,7 +110,7 @@ fn cargo() -> Command {
 }
 
 /// Makes sure the wasm32-wasip2 target is installed, installing it with rustup if not.
-pub fn ensure_wasm_target(progress: &mut dyn FnMut(&str)) -> Result<(), String> {
+pub fn ensure_wasm_target(progress: &mut dyn FnMut(&str)) -> Result<(), BuildError> {
     let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
     match installed {
         Ok(out) if out.status.success() => {
@@ -59,9 +126,9 @@ pub fn ensure_wasm_target(progress: &mut dyn FnMut(&str)) -> Result<(), String> 
         .args(["target", "add", WASM_TARGET])
         .stdout(Stdio::null())
         .status()
-        .map_err(|e| format!("cannot run rustup: {e}"))?;
+        .map_err(|source| BuildError::Spawn { program: "rustup", source })?;
     if !status.success() {
-        return Err(format!("`rustup target add {WASM_TARGET}` failed; run it by hand and retry"));
+        return Err(BuildError::TargetAdd);
     }
     Ok(())
 }
@@ -87,25 +154,21 @@ struct MetaTarget {
 /// Builds every `cdylib` crate of the crate or workspace at `dir` (release, wasm32-wasip2).
 ///
 /// `target_dir` overrides cargo's target directory. `quiet` hides cargo's progress lines.
-pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Result<Vec<BuiltPlugin>, String> {
+pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Result<Vec<BuiltPlugin>, BuildError> {
     let manifest_path = dir.join("Cargo.toml");
     if !manifest_path.is_file() {
-        return Err(format!(
-            "{} has no Cargo.toml; point at a plugin crate (see `zeroclaw plugins new`)",
-            dir.display()
-        ));
+        return Err(BuildError::NoCrate(dir.to_path_buf()));
     }
     let mut metadata = cargo();
     metadata.args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"]).arg(&manifest_path);
     if let Some(target_dir) = target_dir {
         metadata.env("CARGO_TARGET_DIR", target_dir);
     }
-    let out = metadata.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+    let out = metadata.output().map_err(|source| BuildError::Spawn { program: "cargo", source })?;
     if !out.status.success() {
-        return Err(format!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(BuildError::Metadata(String::from_utf8_lossy(&out.stderr).trim().to_string()));
     }
-    let metadata: Metadata =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("cannot read cargo metadata: {e}"))?;
+    let metadata: Metadata = serde_json::from_slice(&out.stdout).map_err(BuildError::MetadataJson)?;
     // A workspace lists every member; a crate inside one lists the whole workspace too:
     // keep the crates under `dir`.
     // Compared resolved: `dir` may be relative or hold `..`, cargo's paths are resolved.
@@ -118,7 +181,7 @@ pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Resul
         .filter(|p| p.targets.iter().any(|t| t.crate_types.iter().any(|c| c == "cdylib")))
         .collect();
     if plugins.is_empty() {
-        return Err(format!("{} has no crate with crate-type = [\"cdylib\"]: nothing to build", dir.display()));
+        return Err(BuildError::NoPlugin(dir));
     }
 
     let mut build = cargo();
@@ -133,13 +196,9 @@ pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Resul
         build.arg("--quiet");
     }
     let out = build.stdout(Stdio::null()).stderr(if quiet { Stdio::piped() } else { Stdio::inherit() }).output();
-    let out = out.map_err(|e| format!("cannot run cargo: {e}"))?;
+    let out = out.map_err(|source| BuildError::Spawn { program: "cargo", source })?;
     if !out.status.success() {
-        return Err(format!(
-            "cargo build failed for {}\n{}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        return Err(BuildError::Build { dir, stderr: String::from_utf8_lossy(&out.stderr).trim().to_string() });
     }
     let release = metadata.target_directory.join(WASM_TARGET).join("release");
     Ok(plugins
@@ -156,16 +215,15 @@ pub fn build_guests(dir: &Path, target_dir: Option<&Path>, quiet: bool) -> Resul
 ///
 /// The manifest is validated first; the component is written before the manifest, each
 /// through a temporary file and a rename.
-pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, String> {
-    let text = std::fs::read_to_string(&built.manifest).map_err(|e| {
-        format!("{}: cannot read: {e} (every plugin crate needs a plugin.toml)", built.manifest.display())
-    })?;
-    let manifest = Manifest::parse(&text, &built.manifest).map_err(|e| e.to_string())?;
+pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, BuildError> {
+    let text = std::fs::read_to_string(&built.manifest)
+        .map_err(|source| BuildError::NoManifest { path: built.manifest.clone(), source })?;
+    let manifest = Manifest::parse(&text, &built.manifest)?;
     let dest = plugins_dir.join(&manifest.id);
-    std::fs::create_dir_all(&dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
-    let component_name = manifest.component.file_name().ok_or("the manifest's component has no file name")?;
+    std::fs::create_dir_all(&dest).map_err(|source| BuildError::Write { path: dest.clone(), source })?;
+    let component_name = manifest.component.file_name().ok_or(BuildError::NoComponentName)?;
     let bytes =
-        std::fs::read(&built.component).map_err(|e| format!("{}: cannot read: {e}", built.component.display()))?;
+        std::fs::read(&built.component).map_err(|source| BuildError::Read { path: built.component.clone(), source })?;
     write_atomically(&dest.join(component_name), &bytes)?;
     let installed = dest.join(MANIFEST_FILE);
     write_atomically(&installed, text.as_bytes())?;
@@ -173,14 +231,12 @@ pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, Strin
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     use std::io::Write;
-    let dir = path.parent().ok_or_else(|| format!("{} has no parent directory", path.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zeroclaw-")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    tmp.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    tmp.persist(path).map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
+    let failed = |source: std::io::Error| BuildError::Write { path: path.to_path_buf(), source };
+    let dir = path.parent().ok_or_else(|| failed(std::io::Error::other("the path has no parent directory")))?;
+    let mut tmp = tempfile::Builder::new().prefix(".zeroclaw-").tempfile_in(dir).map_err(failed)?;
+    tmp.write_all(bytes).map_err(failed)?;
+    tmp.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
 }

@@ -99,7 +99,7 @@ impl Trial {
             component: plugin.component.clone(),
             manifest: plugin.manifest.clone(),
         };
-        let installed = install(&built, &plugins_dir)?;
+        let installed = install(&built, &plugins_dir).map_err(|e| e.to_string())?;
         let plugin = Manifest::load(&installed).map_err(|e| e.to_string())?;
         let grant = options.grant.clone().unwrap_or_else(|| plugin.capabilities.clone());
         let absolute = |dirs: &[PathBuf]| -> Vec<PathBuf> {

@@ -31,6 +31,8 @@ mod capture;
 
 use std::path::{Path, PathBuf};
 
+/// Re-exported for tests that build JSON arguments and configs.
+pub use serde_json;
 pub use zeroclaw::plugins::trial::{Fired, Trial};
 pub use zeroclaw_plugin_api::*;
 

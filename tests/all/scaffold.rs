@@ -37,6 +37,20 @@ fn every_template_passes_its_own_plugins_test() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{name}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains(&format!("{cases} passed, 0 failed")), "{name}: {stdout}");
+        // And its own `cargo test`, through zeroclaw-plugin-test. It builds the host for the
+        // machine: in this test run's build directory, with the checkout's lock file the
+        // template copied, so what the test run compiled is reused.
+        let target_root = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();
+        let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["test", "--quiet"])
+            .current_dir(dir.path().join(name))
+            .env("CARGO_TARGET_DIR", target_root)
+            .env("ZEROCLAW_PLUGIN_TARGET_DIR", target_root.join("wasm-guests"))
+            .output()
+            .unwrap();
+        let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{name}: cargo test: {report}");
+        assert!(report.contains("test result: ok. 1 passed"), "{name}: {report}");
     }
 }
 

@@ -55,8 +55,10 @@ pub async fn run(
     if !pdk.join("Cargo.toml").is_file() {
         return Err(CliError(format!("{} is not the zeroclaw-pdk crate (no Cargo.toml)", pdk.display())));
     }
-    let files = files(name, kind, &pdk);
-    for sub in ["src", "tests"] {
+    // The checkout the PDK is in: its harness crate and lock file, when it has them.
+    let checkout = pdk.parent().and_then(Path::parent).filter(|root| root.join("plugin-test/Cargo.toml").is_file());
+    let files = files(name, kind, &pdk, checkout);
+    for sub in ["src", "tests", ".cargo"] {
         std::fs::create_dir_all(dir.join(sub))
             .map_err(|e| CliError(format!("cannot create {}: {e}", dir.display())))?;
     }
@@ -103,12 +105,23 @@ fn taken(snapshot: &Snapshot, installed: &[Manifest], name: &str, kind: Kind) ->
     }
 }
 
-/// The crate's files, by relative path.
-fn files(name: &str, kind: Kind, pdk: &Path) -> Vec<(&'static str, String)> {
+/// The crate's files, by relative path. With `checkout` (the zeroclaw source tree holding
+/// the PDK), the crate also gets a `cargo test` through `zeroclaw-plugin-test`, the
+/// checkout's lock file (so the host it tests against resolves to the same versions and
+/// its build is shared), and one build directory with every other plugin crate.
+fn files(name: &str, kind: Kind, pdk: &Path, checkout: Option<&Path>) -> Vec<(&'static str, String)> {
     let ident = name.replace('-', "_");
-    let pdk = pdk.display().to_string().replace('\\', "/");
+    let slashes = |path: &Path| path.display().to_string().replace('\\', "/");
+    let pdk = slashes(pdk);
     let needs_serde = kind == Kind::Tool;
     let serde = if needs_serde { "serde = { version = \"1\", features = [\"derive\"] }\n" } else { "" };
+    let harness = match checkout {
+        Some(root) => format!(
+            "\n[dev-dependencies]\n# `cargo test` loads the built plugin through the host (the first run compiles it).\nzeroclaw-plugin-test = {{ path = \"{}\" }}\n",
+            slashes(&root.join("plugin-test"))
+        ),
+        None => String::new(),
+    };
     let cargo = format!(
         r#"[package]
 name = "{name}"
@@ -120,7 +133,7 @@ crate-type = ["cdylib"]
 
 [dependencies]
 zeroclaw-pdk = {{ path = "{pdk}" }}
-{serde}
+{serde}{harness}
 [profile.release]
 opt-level = "s"
 strip = true
@@ -161,14 +174,93 @@ wit = ["{package}"]
         Kind::Tool => tool_tests(&ident),
         Kind::Provider => provider_tests(name, &ident),
     };
-    vec![
+    let mut files = vec![
         ("Cargo.toml", cargo),
         ("src/lib.rs", lib),
         ("plugin.toml", manifest),
         ("tests/cases.toml", tests),
         ("README.md", readme),
         (".gitignore", "/target\n".to_string()),
-    ]
+    ];
+    if let Some(root) = checkout {
+        let test = match kind {
+            Kind::Hook => hook_harness_test(),
+            Kind::Tool => tool_harness_test(&ident),
+            Kind::Provider => provider_harness_test(name, &ident),
+        };
+        files.push(("tests/plugin.rs", test));
+        if let Ok(lock) = std::fs::read_to_string(root.join("Cargo.lock")) {
+            files.push(("Cargo.lock", lock));
+        }
+    }
+    if let Some(target) = crate::plugins::build::plugin_target_dir() {
+        let config = format!(
+            "# Every plugin crate builds in one directory, so a second one reuses what the first\n# compiled (the PDK, and the host `cargo test` loads the plugin through).\n[build]\ntarget-dir = \"{}\"\n",
+            slashes(&target)
+        );
+        files.push((".cargo/config.toml", config));
+    }
+    files
+}
+
+/// The hook template's `cargo test`.
+fn hook_harness_test() -> String {
+    r#"//! `cargo test`: the plugin built and loaded as the host loads it, alone, in a sandbox.
+
+use zeroclaw_plugin_test::{AgentEnd, Fired, HookPayload, TestPlugin, TokenUsage};
+
+#[test]
+fn a_turns_end_is_observed_and_logged() {
+    let plugin = TestPlugin::build(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let end = HookPayload::AgentEnd(AgentEnd {
+        reply: "done".into(),
+        iterations: 1,
+        tool_calls: 0,
+        usage: TokenUsage { prompt_tokens: 3, completion_tokens: 1 },
+        duration_ms: 5,
+        cancelled: None,
+    });
+    assert_eq!(plugin.fire(end).unwrap(), Fired::Continue);
+    assert!(plugin.logs().iter().any(|line| line.message.contains("turn ended")), "{:?}", plugin.logs());
+}
+"#
+    .to_string()
+}
+
+/// The tool template's `cargo test`.
+fn tool_harness_test(ident: &str) -> String {
+    format!(
+        r#"//! `cargo test`: the plugin built and loaded as the host loads it, alone, in a sandbox.
+
+use zeroclaw_plugin_test::TestPlugin;
+use zeroclaw_plugin_test::serde_json::json;
+
+#[test]
+fn reverses_a_text_and_refuses_arguments_off_its_schema() {{
+    let plugin = TestPlugin::build(env!("CARGO_MANIFEST_DIR")).unwrap();
+    assert_eq!(plugin.call("{ident}", json!({{"text": "abc"}})).unwrap(), "cba");
+    let refused = plugin.call("{ident}", json!({{}})).unwrap_err();
+    assert!(refused.contains("text"), "{{refused}}");
+}}
+"#
+    )
+}
+
+/// The provider template's `cargo test`.
+fn provider_harness_test(name: &str, ident: &str) -> String {
+    format!(
+        r#"//! `cargo test`: the plugin built and loaded as the host loads it, alone, in a sandbox.
+
+use zeroclaw_plugin_test::{{ChatMessage, ChatRequest, TestPlugin}};
+
+#[test]
+fn greets_and_repeats_the_user() {{
+    let plugin = TestPlugin::build(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let request = ChatRequest {{ messages: vec![ChatMessage::user("hi")], ..Default::default() }};
+    assert_eq!(plugin.chat("{ident}", request).unwrap().text, "Hello from {name}! You said: hi");
+}}
+"#
+    )
 }
 
 /// The hook template's test cases: `zeroclaw plugins test` runs them.

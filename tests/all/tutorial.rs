@@ -110,6 +110,7 @@ fn the_tutorial_runs_as_written() {
 
     // 5. Test it: the cases pass, as the page shows.
     std::fs::write(project.join("shout/tests/cases.toml"), toml[1]).unwrap();
+    let _ = std::fs::remove_file(project.join("shout/tests/plugin.rs")); // as section 5 says
     let tested = lines(sh[1]).into_iter().map(|line| run(project, line)).collect::<String>();
     for line in shown[0].lines() {
         assert!(tested.contains(line), "section 5 shows `{line}`; the test printed:\n{tested}");

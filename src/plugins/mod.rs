@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod build;
 pub mod capability;
+pub mod contract;
 pub mod conversation;
 pub mod hot_reload;
 pub mod kv;

@@ -9,11 +9,8 @@ use serde::Serialize;
 use wit_parser::{Resolve, Type, TypeDefKind, TypeId};
 use zeroclaw_plugin_api::{HookKind, HookPoint};
 
+use crate::plugins::contract::{HOOKS_WIT, HOST_WIT};
 use crate::plugins::conversation;
-
-/// The WIT packages the reference reads, built into the binary.
-const HOST_WIT: &str = include_str!("../../wit/zeroclaw/host/v1/host.wit");
-const HOOKS_WIT: &str = include_str!("../../wit/zeroclaw/hooks/v1/hooks.wit");
 
 /// One hook point.
 #[derive(Clone, Debug, Serialize)]

@@ -221,3 +221,14 @@ fn the_config_is_found_from_the_working_directory_upwards() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn plugins_wit_writes_a_bundle_that_resolves_from_one_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = zeroclaw(&["plugins", "wit", "--kind", "provider", "wit"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("world zeroclaw:providers/provider-plugin"));
+    let mut resolve = wit_parser::Resolve::new();
+    let (package, _) = resolve.push_dir(dir.path().join("wit")).expect("the bundle resolves alone");
+    assert!(resolve.select_world(&[package], Some("provider-plugin")).is_ok());
+}

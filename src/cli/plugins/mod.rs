@@ -84,6 +84,15 @@ pub enum PluginsCommand {
         /// The payload, a JSON object with the hook's payload fields.
         payload: String,
     },
+    /// Write the self-contained WIT bundle of a kind into DIR: its package and deps/, the
+    /// layout componentize-py (`-d DIR`), componentize-js and jco (`--wit DIR`) read.
+    Wit {
+        /// What the plugin serves.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// Where to write it (created if needed).
+        dir: PathBuf,
+    },
     /// Run a plugin's test cases (tests/*.toml), each in a fresh sandbox.
     ///
     /// DIR is a plugin crate (built first) or a built plugin directory (plugin.toml and
@@ -108,6 +117,16 @@ pub enum PluginsCommand {
 }
 
 impl Kind {
+    /// The manifest's kind of the same name.
+    pub fn plugin_kind(self) -> crate::plugins::manifest::PluginKind {
+        use crate::plugins::manifest::PluginKind;
+        match self {
+            Kind::Hook => PluginKind::Hooks,
+            Kind::Tool => PluginKind::Tools,
+            Kind::Provider => PluginKind::Providers,
+        }
+    }
+
     /// `hook`, `tool` or `provider`.
     pub fn noun(self) -> &'static str {
         match self {
@@ -148,6 +167,21 @@ pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliEr
         PluginsCommand::Call { id, tool, args } => exercise::call(config, &id, &tool, &args).await,
         PluginsCommand::Fire { id, hook, payload } => exercise::fire(config, &id, &hook, &payload).await,
         PluginsCommand::Test { dir } => testing::run(&dir).await,
+        PluginsCommand::Wit { kind, dir } => {
+            let kind = kind.plugin_kind();
+            let written = crate::plugins::contract::write_bundle(kind, &dir)
+                .map_err(|e| CliError(format!("cannot write the WIT bundle into {}: {e}", dir.display())))?;
+            for path in &written {
+                println!("wrote {}", path.display());
+            }
+            println!(
+                "world {} (componentize-py -d {dir} -w {world}; jco/componentize-js --wit {dir})",
+                crate::plugins::contract::world(kind),
+                dir = dir.display(),
+                world = crate::plugins::contract::world(kind)
+            );
+            Ok(())
+        }
         PluginsCommand::Hooks { json, markdown } => {
             let reference = crate::plugins::reference::reference();
             if json {

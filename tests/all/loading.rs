@@ -285,3 +285,26 @@ async fn a_new_version_with_the_same_component_reuses_the_compiled_one() {
         only(&third).report.cache
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_needs_more_memory_than_its_limit_is_refused_naming_the_key_to_raise() {
+    let dir = tempfile::tempdir().unwrap();
+    install_edited("text-stats", dir.path(), |t| {
+        t.replace("component = \"text_stats.wasm\"", "component = \"text_stats.wasm\"\nmemory_mb = 128")
+    });
+    let reason = failure(status_of(dir.path(), "", "text-stats").await);
+    assert!(
+        reason.contains("needs 128 MiB of memory (memory_mb in its plugin.toml) but its limit is 64 MiB")
+            && reason.contains("raise plugins.entries.text-stats.limits.memory_mb to at least 128"),
+        "{reason}"
+    );
+    // The manifest never raises the limit itself; the operator does.
+    let raised = "[plugins.entries.text-stats.limits]\nmemory_mb = 128\n";
+    assert_eq!(status_of(dir.path(), raised, "text-stats").await, PluginStatus::Active);
+    // And an impossible need is a manifest error at its line.
+    install_edited("text-stats", dir.path(), |t| {
+        t.replace("component = \"text_stats.wasm\"", "component = \"text_stats.wasm\"\nmemory_mb = 0")
+    });
+    let reason = failure(status_of(dir.path(), "", "text-stats").await);
+    assert!(reason.contains("memory_mb = 0 is not from 1 to 4096"), "{reason}");
+}

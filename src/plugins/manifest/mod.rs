@@ -87,6 +87,10 @@ pub struct Manifest {
     pub providers: Vec<ProviderDecl>,
     /// JSON Schema for its config, when it takes config.
     pub config_schema: Option<serde_json::Value>,
+    /// The linear memory its runtime needs, in MiB (`memory_mb`): a plugin whose memory
+    /// limit is lower is refused before it is compiled, naming the key to raise. It never
+    /// raises a limit by itself.
+    pub memory_mb: Option<u64>,
     /// The manifest file.
     pub path: PathBuf,
 }

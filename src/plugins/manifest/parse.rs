@@ -34,6 +34,8 @@ struct RawManifest {
     providers: Vec<RawProvider>,
     #[serde(default)]
     config_schema: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    memory_mb: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -246,7 +248,15 @@ impl Manifest {
             None => None,
         };
 
+        let memory_mb = match raw.memory_mb {
+            Some(mb) if !(1..=4096).contains(mb.get_ref()) => {
+                return Err(err(mb.span(), format!("memory_mb = {} is not from 1 to 4096 (MiB)", mb.get_ref())));
+            }
+            other => other.map(Spanned::into_inner),
+        };
+
         Ok(Manifest {
+            memory_mb,
             id: raw.id.into_inner(),
             version,
             description: raw.description,

@@ -84,6 +84,11 @@ impl WasmBackend {
         manifest.check_config(&config_json).map_err(|m| LoadError::new(&manifest, LoadCause::Config(m)))?;
 
         let granted = grant(&manifest, &entry, config).map_err(|refusals| LoadError::new(&manifest, refusals))?;
+        let limits = config.config.plugins.limits.merged(&entry.limits);
+        if let Some(needs) = manifest.memory_mb.filter(|needs| *needs > limits.memory_mb) {
+            let cause = LoadCause::MemoryNeeded { id: id.clone(), needs, limit: limits.memory_mb };
+            return Err(LoadError::new(&manifest, cause));
+        }
 
         let engine = self.engine.engine().clone();
         let (loaded, component_key, component_bytes) = match same_component {
@@ -121,7 +126,6 @@ impl WasmBackend {
         let kinds = manifest.kinds();
         let export_indices = ExportIndices::find(&component, &kinds).map_err(|e| LoadError::new(&manifest, e))?;
 
-        let limits = config.config.plugins.limits.merged(&entry.limits);
         let grants =
             self.resolve_grants(&manifest, &entry, &granted, config).map_err(|e| LoadError::new(&manifest, e))?;
         let shared =

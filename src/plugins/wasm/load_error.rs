@@ -49,6 +49,18 @@ pub enum LoadCause {
     /// names the fix).
     #[error("{}", .0.join("; "))]
     Refused(Vec<String>),
+    /// The manifest says its runtime needs more memory than the plugin's limit allows.
+    #[error(
+        "needs {needs} MiB of memory (memory_mb in its plugin.toml) but its limit is {limit} MiB; raise plugins.entries.{id}.limits.memory_mb to at least {needs}, if you trust it"
+    )]
+    MemoryNeeded {
+        /// The plugin.
+        id: String,
+        /// What the manifest asks for.
+        needs: u64,
+        /// The limit in force.
+        limit: u64,
+    },
     /// The blocking compile task did not finish.
     #[error("compile task failed: {0}")]
     Task(#[source] tokio::task::JoinError),

@@ -58,34 +58,11 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             write_bundle(kind, dir.path()).unwrap();
             let mut resolve = Resolve::new();
-            let (package, _) = resolve.push_dir(dir.path()).unwrap_or_else(|e| panic!("{kind:?}: {e:#}"));
-            let name = package::name(&resolve, package);
-            assert_eq!(name, format!("{}@1.0.0", kind.package()), "{kind:?}");
-            let world = resolve.select_world(&[package], Some(package::world_name(kind))).unwrap();
-            assert_eq!(resolve.worlds[world].name, super::package(kind).2);
-        }
-    }
-
-    #[test]
-    fn the_built_in_contracts_are_the_files_in_wit() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wit/zeroclaw");
-        for (dir, text) in
-            [("host", HOST_WIT), ("hooks", HOOKS_WIT), ("tools", TOOLS_WIT), ("providers", PROVIDERS_WIT)]
-        {
-            let file = root.join(dir).join("v1").join(format!("{dir}.wit"));
-            assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "{}", file.display());
-        }
-    }
-
-    mod package {
-        use super::*;
-
-        pub fn name(resolve: &Resolve, id: wit_parser::PackageId) -> String {
-            resolve.packages[id].name.to_string()
-        }
-
-        pub fn world_name(kind: PluginKind) -> &'static str {
-            super::super::package(kind).2
+            let (id, _) = resolve.push_dir(dir.path()).unwrap_or_else(|e| panic!("{kind:?}: {e:#}"));
+            assert_eq!(resolve.packages[id].name.to_string(), format!("{}@1.0.0", kind.package()), "{kind:?}");
+            let (_, _, world) = package(kind);
+            let found = resolve.select_world(&[id], Some(world)).unwrap();
+            assert_eq!(resolve.worlds[found].name, world);
         }
     }
 }

@@ -1,10 +1,9 @@
 //! The plugin author's commands, run through the binary as an author would: `validate`,
 //! `inspect`, `call` (`new`, `build`, `list` and `fire` run in scaffold.rs and tutorial.rs).
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::guests::install_guest;
+use crate::guests::{author_command as zeroclaw, install_guest};
 
 /// A project directory with a config and the guests `names` installed in `plugins/`.
 fn project(names: &[&str]) -> tempfile::TempDir {
@@ -14,16 +13,6 @@ fn project(names: &[&str]) -> tempfile::TempDir {
         install_guest(name, &dir.path().join("plugins"));
     }
     dir
-}
-
-fn zeroclaw(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
-        .args(args)
-        .current_dir(dir)
-        .env("XDG_DATA_HOME", dir.join(".data"))
-        .env("XDG_CACHE_HOME", dir.join(".cache"))
-        .output()
-        .unwrap()
 }
 
 fn stdout(out: &Output) -> String {
@@ -65,14 +54,7 @@ fn inspect_and_call_work_on_an_installed_plugin() {
 #[test]
 fn call_shows_what_the_plugin_logs_at_info_by_default() {
     let dir = project(&["fault-zoo"]);
-    let out = Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
-        .args(["plugins", "call", "fault-zoo", "fault", r#"{"kind": "log_flood"}"#])
-        .current_dir(dir.path())
-        .env("XDG_DATA_HOME", dir.path().join(".data"))
-        .env("XDG_CACHE_HOME", dir.path().join(".cache"))
-        .env_remove("ZEROCLAW_LOG")
-        .output()
-        .unwrap();
+    let out = zeroclaw(dir.path(), &["plugins", "call", "fault-zoo", "fault", r#"{"kind": "log_flood"}"#]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("flood line 0") && stderr.contains("plugin=wasm:fault-zoo@0.1.0"), "{stderr}");
     // Other commands stay quiet at info.

@@ -12,11 +12,29 @@ pub fn built() -> &'static [BuiltPlugin] {
     static BUILT: OnceLock<Vec<BuiltPlugin>> = OnceLock::new();
     BUILT.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wasm-plugins");
-        // Beside the host's own build output, so CI's cache keeps it.
-        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests");
         ensure_wasm_target(&mut |m| eprintln!("{m}")).expect("the wasm32-wasip2 target");
-        build_guests(&root, Some(&target), true).expect("the guest workspace builds")
+        build_guests(&root, Some(&target_dir()), true).expect("the guest workspace builds")
     })
+}
+
+/// Where the guest workspace is built: beside the host's own build output, so CI's cache
+/// keeps it. Plugin crates the tests build use it too, and reuse its compiled PDK.
+pub fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests")
+}
+
+/// `zeroclaw ARGS` as a plugin author runs it in `dir`: the user's data and cache inside
+/// `dir`, plugin crates built in [`target_dir`], the default log filter.
+pub fn author_command(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_DATA_HOME", dir.join(".data"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("ZEROCLAW_LOG")
+        .output()
+        .unwrap()
 }
 
 /// The built guest named `crate_name`.

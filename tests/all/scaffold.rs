@@ -8,7 +8,7 @@ use zeroclaw::plugins::build::{build_guests, install};
 use zeroclaw::plugins::{PluginRuntime, PluginStatus};
 use zeroclaw_plugin_api::{AgentEnd, ChatMessage, ChatRequest, HookContext, HookPayload, TokenUsage};
 
-use crate::guests::{built, plugin_config};
+use crate::guests::{author_command, built, plugin_config, target_dir};
 
 /// `zeroclaw ARGS` in `dir`, with a config of its own there (the config in force is found
 /// from the working directory), building plugin crates where the guest workspace is built.
@@ -17,14 +17,7 @@ fn zeroclaw(dir: &Path, args: &[&str]) -> std::process::Output {
     if !config.exists() {
         std::fs::write(&config, "state_dir = \"state\"\n").unwrap();
     }
-    Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
-        .args(args)
-        .current_dir(dir)
-        .env("XDG_DATA_HOME", dir.join(".data"))
-        .env("XDG_CACHE_HOME", dir.join(".cache"))
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests"))
-        .output()
-        .unwrap()
+    author_command(dir, args)
 }
 
 #[test]
@@ -45,7 +38,7 @@ fn every_template_passes_its_own_plugins_test() {
             .args(["test", "--quiet"])
             .current_dir(dir.path().join(name))
             .env("CARGO_TARGET_DIR", target_root)
-            .env("ZEROCLAW_PLUGIN_TARGET_DIR", target_root.join("wasm-guests"))
+            .env("ZEROCLAW_PLUGIN_TARGET_DIR", target_dir())
             .output()
             .unwrap();
         let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -87,7 +80,7 @@ fn new_plugin(dir: &Path, name: &str, kind: &str) {
 async fn plugins_new_output_builds_and_loads_unchanged() {
     let _ = built(); // the guest workspace first: the scaffolds reuse its compiled dependencies
     let dir = tempfile::tempdir().unwrap();
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests");
+    let target = target_dir();
     for (name, kind) in [("my-hook", "hook"), ("my-tool", "tool"), ("my-provider", "provider")] {
         new_plugin(dir.path(), name, kind);
         let built = build_guests(&dir.path().join(name), Some(&target), true).expect("the scaffold builds as is");

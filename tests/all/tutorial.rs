@@ -69,7 +69,7 @@ fn run(project: &Path, line: &str) -> String {
         .env("XDG_DATA_HOME", project.join(".data"))
         .env("XDG_CACHE_HOME", project.join(".cache"))
         // The guest workspace's build directory: the PDK is compiled there already.
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests"))
+        .env("CARGO_TARGET_DIR", crate::guests::target_dir())
         .env_remove("ZEROCLAW_LOG")
         .output()
         .unwrap();

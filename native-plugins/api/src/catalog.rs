@@ -185,6 +185,18 @@ macro_rules! hook_catalog {
             pub const fn point(&self) -> HookPoint {
                 match self { $(HookPayload::$variant(_) => HookPoint::$variant,)* }
             }
+
+            /// The payload of `point` from its fields as JSON (`{"content": "hi", …}`, as
+            /// `plugins fire` and test cases write them).
+            pub fn from_fields(point: HookPoint, fields: serde_json::Value) -> Result<HookPayload, serde_json::Error> {
+                serde_json::from_value(serde_json::json!({"hook": point.name(), "payload": fields}))
+            }
+
+            /// This payload's fields as JSON, the inverse of [`HookPayload::from_fields`].
+            pub fn fields(&self) -> serde_json::Value {
+                let mut tagged = serde_json::to_value(self).unwrap_or_default();
+                tagged["payload"].take()
+            }
         }
 
         /// One marker type per hook point, for typed call sites:

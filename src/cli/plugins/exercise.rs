@@ -53,10 +53,10 @@ pub async fn fire(config: Option<&Path>, id: &str, hook: &str, payload: &str) ->
     })?;
     let fields: serde_json::Value =
         serde_json::from_str(payload).map_err(|e| CliError(format!("PAYLOAD is not JSON: {e}")))?;
-    let payload: HookPayload = serde_json::from_value(serde_json::json!({"hook": hook, "payload": fields}))
-        .map_err(|e| CliError(format!("PAYLOAD does not fit {hook}: {e}")))?;
+    let payload =
+        HookPayload::from_fields(point, fields).map_err(|e| CliError(format!("PAYLOAD does not fit {hook}: {e}")))?;
     // The payload as the handler saw it (defaults filled in), to tell what a rewrite changed.
-    let fields = serde_json::to_value(&payload)?["payload"].take();
+    let fields = payload.fields();
     let runtime = PluginRuntime::start(with_plugins_enabled(config)?).await?;
     let snapshot = runtime.snapshot();
     require_active(&snapshot, id)?;
@@ -76,7 +76,7 @@ pub async fn fire(config: Option<&Path>, id: &str, hook: &str, payload: &str) ->
             }
             HookOutcome::Modify(next) => {
                 let granted = entry.rights.may_modify(point);
-                let rewritten = serde_json::to_value(&next)?["payload"].take();
+                let rewritten = next.fields();
                 let json = serde_json::to_string_pretty(&rewritten)?;
                 let note = if granted { "" } else { " (the runtime would refuse it: the right is not granted)" };
                 let mut line = format!("modify{note}:\n{json}");

@@ -282,15 +282,14 @@ async fn hook_case(trial: &Trial, case: &HookCase) -> Result<(), String> {
     let point = HookPoint::from_name(&case.point)
         .ok_or_else(|| format!("no hook `{}`; `zeroclaw plugins hooks` lists them", case.point))?;
     let payload = serde_json::to_value(&case.payload).map_err(|e| e.to_string())?;
-    let payload: HookPayload = serde_json::from_value(serde_json::json!({"hook": point.name(), "payload": payload}))
-        .map_err(|e| {
-            format!("the payload does not fit {} ({e}); `zeroclaw plugins hooks` lists its fields", point.name())
-        })?;
+    let payload = HookPayload::from_fields(point, payload).map_err(|e| {
+        format!("the payload does not fit {} ({e}); `zeroclaw plugins hooks` lists its fields", point.name())
+    })?;
     let fired = trial.fire(&payload).await?;
     let (detail, rewritten) = match &fired {
         Fired::Continue => (String::new(), None),
         Fired::Modify(next) => {
-            let json = serde_json::to_value(next).map_err(|e| e.to_string())?["payload"].take();
+            let json = next.fields();
             (json.to_string(), Some(json))
         }
         Fired::Cancel(why) | Fired::Refused(why) | Fired::Error(why) => (why.clone(), None),

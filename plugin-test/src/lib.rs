@@ -23,8 +23,9 @@
 //!
 //! Calls are synchronous (each runs on a runtime of its own): call them from plain
 //! `#[test]` functions, or from `tokio::task::spawn_blocking` inside an async test (a
-//! runtime cannot be started inside another). Everything is checked as in a real turn: the right to rewrite a hook's payload,
-//! the redaction of conversation content without `conversation:read`, the tool's schema.
+//! runtime cannot be started inside another). Everything is checked as in a real turn:
+//! the right to rewrite a hook's payload, the redaction of conversation content without
+//! `conversation:read`, the tool's schema.
 #![deny(missing_docs)]
 
 mod capture;
@@ -37,7 +38,7 @@ pub use zeroclaw::plugins::trial::{Fired, Trial};
 pub use zeroclaw_plugin_api::*;
 
 use zeroclaw::capability::Capability;
-use zeroclaw::plugins::build::{build_guests, ensure_wasm_target, plugin_target_dir};
+use zeroclaw::plugins::build::{BuildOptions, build, plugin_target_dir};
 use zeroclaw::plugins::trial::{TrialOptions, TrialPlugin};
 
 pub use capture::LogLine;
@@ -50,10 +51,11 @@ pub struct TestPlugin {
 }
 
 impl TestPlugin {
-    /// Builds the plugin crate at `crate_dir` (pass `env!("CARGO_MANIFEST_DIR")`) for
-    /// `wasm32-wasip2` and installs it into a directory of its own. The target is
-    /// installed with rustup first if missing. Fails with cargo's output when the crate
-    /// does not build.
+    /// Builds the plugin at `crate_dir` (pass `env!("CARGO_MANIFEST_DIR")` from a Rust
+    /// crate; a Python or JavaScript plugin's directory works too) for `wasm32-wasip2` and
+    /// installs it into a directory of its own. What the build needs (the wasm target, a
+    /// componentize tool) is installed first if missing. Fails with the build tool's
+    /// output when the plugin does not build.
     pub fn build(crate_dir: impl AsRef<Path>) -> Result<TestPlugin, String> {
         let crate_dir = crate_dir.as_ref();
         // Not the target directory of the `cargo test` that runs this: a build there
@@ -66,8 +68,8 @@ impl TestPlugin {
     /// cache keeps, or one shared with other guest builds).
     pub fn build_in(crate_dir: impl AsRef<Path>, target_dir: &Path) -> Result<TestPlugin, String> {
         let crate_dir = crate_dir.as_ref();
-        ensure_wasm_target(&mut |message| eprintln!("{message}")).map_err(|e| e.to_string())?;
-        let built = build_guests(crate_dir, Some(target_dir), true).map_err(|e| e.to_string())?;
+        let options = BuildOptions { target_dir: Some(target_dir.to_path_buf()), quiet: true };
+        let built = build(crate_dir, &options, &mut |message| eprintln!("{message}")).map_err(|e| e.to_string())?;
         let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let crate_dir = resolved(crate_dir);
         let plugin = built

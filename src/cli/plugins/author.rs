@@ -7,7 +7,7 @@ use crate::capability::Capability;
 use crate::cli::CliError;
 use crate::config::LoadedConfig;
 use crate::observability::for_terminal;
-use crate::plugins::build::{build_guests, ensure_wasm_target, install};
+use crate::plugins::build::{BuildOptions, GuestLanguage, install};
 use crate::plugins::capability::{CapabilityQuery, decide};
 use crate::plugins::manifest::Manifest;
 
@@ -23,9 +23,7 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
             (first, format!(" (plugins.dirs of {})", loaded.display_path()))
         }
     };
-    ensure_wasm_target(&mut |message| eprintln!("{message}"))?;
-    eprintln!("building {} for wasm32-wasip2…", dir.display());
-    let built = build_guests(dir, shared_target_dir().as_deref(), false)?;
+    let built = build_plugins(dir, false)?;
     for plugin in &built {
         let installed = install(plugin, &plugins_dir)?;
         eprintln!(
@@ -40,6 +38,16 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
         eprintln!("note: plugins.enabled is false in {}; set it to true to load wasm plugins", loaded.display_path());
     }
     Ok(())
+}
+
+/// Builds the plugin (or Rust workspace of plugins) in `dir` for `plugins build` and
+/// `plugins test`, whatever its language, in [`shared_target_dir`].
+pub(super) fn build_plugins(dir: &Path, quiet: bool) -> Result<Vec<crate::plugins::build::BuiltPlugin>, CliError> {
+    if let Some(language) = GuestLanguage::detect(dir)? {
+        eprintln!("building {} ({language}) for wasm32-wasip2…", dir.display());
+    }
+    let options = BuildOptions { target_dir: shared_target_dir(), quiet };
+    Ok(crate::plugins::build::build(dir, &options, &mut |message| eprintln!("{message}"))?)
 }
 
 /// The build directory of `plugins build` and `plugins test`: the one every plugin crate

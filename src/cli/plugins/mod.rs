@@ -24,23 +24,32 @@ pub enum PluginsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Create a plugin crate that builds and loads as is.
+    /// Create a plugin (Rust crate, Python or JavaScript module) that builds and passes
+    /// `plugins test` as is.
     New {
         /// The plugin id (lowercase letters, digits, `-`, `_`).
         name: String,
         /// What the plugin serves.
         #[arg(long, value_enum)]
         kind: Kind,
+        /// The language it is written in.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: Lang,
         /// Where to create it (default: ./<name>).
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// The zeroclaw-pdk crate to depend on (default: the one in this zeroclaw's source tree).
+        /// Rust only: the zeroclaw-pdk crate to depend on (default: the one in this
+        /// zeroclaw's source tree).
         #[arg(long)]
         pdk: Option<PathBuf>,
     },
-    /// Build a plugin crate for wasm32-wasip2, install it into the plugins directory, validate it.
+    /// Build a plugin for wasm32-wasip2, install it into the plugins directory, validate it.
+    ///
+    /// The language is read off DIR: a Cargo.toml builds with cargo, an app.py with
+    /// componentize-py, an app.js with componentize-qjs; the Python and JavaScript tools
+    /// are installed into the user cache on first use.
     Build {
-        /// The plugin crate (or a workspace of plugin crates).
+        /// The plugin's sources (a Rust crate or workspace of crates, a Python or JavaScript plugin).
         dir: PathBuf,
         /// Install into this directory instead of the first of `plugins.dirs`.
         #[arg(long)]
@@ -95,8 +104,8 @@ pub enum PluginsCommand {
     },
     /// Run a plugin's test cases (tests/*.toml), each in a fresh sandbox.
     ///
-    /// DIR is a plugin crate (built first) or a built plugin directory (plugin.toml and
-    /// its component). Cases: [[hook]] point + payload -> expect = continue | modify |
+    /// DIR is a plugin's sources (a Rust crate, a Python or JavaScript plugin: built
+    /// first) or a built plugin directory (plugin.toml and its component). Cases: [[hook]] point + payload -> expect = continue | modify |
     /// cancel | refused | error (expect_payload, expect_reason); [[tool]] tool + args ->
     /// expect_output or expect_error; [[provider]] provider + messages -> expect_reply or
     /// expect_error. Any case may set grant = [...] and config = {...}.
@@ -155,11 +164,33 @@ pub enum Kind {
     Provider,
 }
 
+/// The language `plugins new` writes a plugin in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// A Rust crate using the PDK, built by cargo.
+    Rust,
+    /// A Python module, built by componentize-py.
+    Python,
+    /// A JavaScript module, built by componentize-qjs (QuickJS).
+    Js,
+}
+
+impl Lang {
+    /// The language's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Rust => "Rust",
+            Lang::Python => "Python",
+            Lang::Js => "JavaScript",
+        }
+    }
+}
+
 /// Runs a `plugins` subcommand.
 pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliError> {
     match cmd {
         PluginsCommand::List { json } => list::run(config, json).await,
-        PluginsCommand::New { name, kind, dir, pdk } => scaffold::run(config, &name, kind, dir, pdk).await,
+        PluginsCommand::New { name, kind, lang, dir, pdk } => scaffold::run(config, &name, kind, lang, dir, pdk).await,
         PluginsCommand::Build { dir, out } => author::build(config, &dir, out).await,
         PluginsCommand::Validate { path } => author::validate(config, &path).await,
         PluginsCommand::Inspect { plugin } => author::inspect(config, &plugin).await,

@@ -16,7 +16,7 @@ use zeroclaw_plugin_api::{ChatMessage, ChatRequest, HookPayload, HookPoint, Role
 use crate::capability::Capability;
 use crate::cli::CliError;
 use crate::observability::for_one_line;
-use crate::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target};
+use crate::plugins::build::{BuiltPlugin, GuestLanguage};
 use crate::plugins::manifest::{MANIFEST_FILE, Manifest};
 use crate::plugins::trial::{Fired, Trial, TrialOptions, TrialPlugin};
 
@@ -199,14 +199,12 @@ pub async fn run(dir: &Path) -> Result<(), CliError> {
     if failed > 0 { Err(CliError(format!("{failed} test case(s) failed"))) } else { Ok(()) }
 }
 
-/// The plugins of `dir`, each with the directory holding its `tests/`: a crate (or a
-/// workspace of crates) is built first; a directory with a `plugin.toml` and its
-/// component is taken as built.
+/// The plugins of `dir`, each with the directory holding its `tests/`: sources (a crate or
+/// a workspace of crates, a Python or JavaScript plugin) are built first; a directory with
+/// only a `plugin.toml` and its component is taken as built.
 fn plugins_in(dir: &Path) -> Result<Vec<(PathBuf, BuiltPlugin)>, CliError> {
-    if dir.join("Cargo.toml").is_file() {
-        ensure_wasm_target(&mut |message| eprintln!("{message}"))?;
-        eprintln!("building {} for wasm32-wasip2…", dir.display());
-        let built = build_guests(dir, super::author::shared_target_dir().as_deref(), true)?;
+    if GuestLanguage::detect(dir)?.is_some() {
+        let built = super::author::build_plugins(dir, true)?;
         return Ok(built
             .into_iter()
             .map(|b| (b.manifest.parent().map_or_else(|| dir.to_path_buf(), Path::to_path_buf), b))
@@ -215,7 +213,7 @@ fn plugins_in(dir: &Path) -> Result<Vec<(PathBuf, BuiltPlugin)>, CliError> {
     let manifest_path = dir.join(MANIFEST_FILE);
     if !manifest_path.is_file() {
         return Err(CliError(format!(
-            "{} has neither a Cargo.toml nor a plugin.toml; point at a plugin crate or a built plugin directory",
+            "{} has no plugin sources (Cargo.toml, app.py, app.js) and no plugin.toml; point at a plugin's sources or a built plugin directory",
             dir.display()
         )));
     }

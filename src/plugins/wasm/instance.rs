@@ -23,6 +23,7 @@ use zeroclaw_plugin_api::{
 use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
 use super::convert;
+use super::guest_error::guest_error;
 use super::hook_event;
 use super::host::{HostState, PluginShared};
 use super::load_error::ContractMismatch;
@@ -650,8 +651,18 @@ impl PluginInstances {
                     limits.max_stack_kb
                 ),
             ),
-            Some(trap) => self.failure(FailureKind::Trap, format!("trapped: {trap}{guest_said}")),
-            None => self.failure(FailureKind::Trap, format!("failed: {}{guest_said}", root_message(error))),
+            // The guest's own error first: an interpreter's trap is boilerplate.
+            trap => {
+                let what = match trap {
+                    Some(trap) => format!("trapped: {trap}"),
+                    None => format!("failed: {}", root_message(error)),
+                };
+                let message = match guest_error(stderr) {
+                    Some(guest) => format!("{guest}; it {what}"),
+                    None => format!("{what}{guest_said}"),
+                };
+                self.failure(FailureKind::Trap, message)
+            }
         }
     }
 }

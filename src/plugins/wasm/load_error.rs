@@ -82,6 +82,11 @@ pub enum LoadCause {
     /// The component did not come up under its limits, or failed to list its tools.
     #[error("self-check failed: {0}")]
     SelfCheck(#[source] RuntimeFailure),
+    /// The component ran out of memory coming up: its runtime needs more than its limit.
+    #[error(
+        "self-check ran out of memory: {0}; raise that limit (an embedded Python or JavaScript runtime needs more to start than a Rust guest), and declare what the plugin needs as memory_mb in its plugin.toml so that a lower limit is refused before compiling"
+    )]
+    SelfCheckMemory(#[source] RuntimeFailure),
     /// `list-specs` answered with something else than specs.
     #[error("list-specs gave an unexpected reply")]
     UnexpectedReply,

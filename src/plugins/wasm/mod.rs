@@ -14,6 +14,7 @@ pub mod bindings;
 mod cache;
 mod convert;
 mod engine;
+mod guest_error;
 mod hook_event;
 mod host;
 mod http;

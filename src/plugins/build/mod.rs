@@ -1,0 +1,256 @@
+//! Building plugin sources into components and installing them into a plugins directory:
+//! what `plugins build`, `plugins test`, `demo` and the tests share.
+//!
+//! A plugin's language is read off its directory ([`GuestLanguage::detect`]): a Rust crate
+//! builds with cargo ([`build_guests`]), a Python or JavaScript plugin with its
+//! componentize tool, which is installed into the user's cache on first use
+//! ([`toolchain`]). Installing copies the component and its `plugin.toml` into
+//! `<plugins dir>/<id>/`, each written to a temporary file and renamed, so a watcher never
+//! sees half a file.
+
+mod componentize;
+mod rust;
+pub mod toolchain;
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::plugins::manifest::{MANIFEST_FILE, Manifest, ManifestError};
+
+pub use componentize::{JS_ENTRY, PYTHON_ENTRY};
+pub use rust::{build_guests, ensure_wasm_target};
+
+/// Why a plugin did not build or install; each message says what to do.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// A tool (`cargo`, `rustup`, `npm`, a componentize tool) cannot be started.
+    #[error("cannot run {program}: {source}")]
+    Spawn {
+        /// The program.
+        program: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// rustup could not add the guest target.
+    #[error("`rustup target add {WASM_TARGET}` failed; run it by hand and retry")]
+    TargetAdd,
+    /// The directory holds no crate.
+    #[error("{} has no Cargo.toml; point at a plugin crate (see `zeroclaw plugins new`)", .0.display())]
+    NoCrate(PathBuf),
+    /// `cargo metadata` failed (its stderr).
+    #[error("cargo metadata failed: {0}")]
+    Metadata(String),
+    /// `cargo metadata` printed something else than its JSON.
+    #[error("cannot read cargo metadata: {0}")]
+    MetadataJson(#[source] serde_json::Error),
+    /// The crate or workspace has no `cdylib` crate.
+    #[error("{} has no crate with crate-type = [\"cdylib\"]: nothing to build", .0.display())]
+    NoPlugin(PathBuf),
+    /// `cargo build` failed (its stderr, when it was captured).
+    #[error("cargo build failed for {}\n{stderr}", dir.display())]
+    Build {
+        /// The crate or workspace.
+        dir: PathBuf,
+        /// What cargo printed.
+        stderr: String,
+    },
+    /// A plugin crate without its `plugin.toml`.
+    #[error("{}: cannot read: {source} (every plugin crate needs a plugin.toml)", path.display())]
+    NoManifest {
+        /// The expected manifest.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The manifest is invalid.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The manifest's `component` names no file.
+    #[error("the manifest's component has no file name")]
+    NoComponentName,
+    /// A file cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The directory holds no plugin source of a known language.
+    #[error("{} holds no Cargo.toml, {PYTHON_ENTRY} or {JS_ENTRY}: nothing to build (see `zeroclaw plugins new --lang`)", .0.display())]
+    NoSource(PathBuf),
+    /// The directory holds sources of two languages.
+    #[error("{} holds both {PYTHON_ENTRY} and {JS_ENTRY}: a plugin has one language; move one of them into a plugin of its own", .0.display())]
+    TwoLanguages(PathBuf),
+    /// A Python or JavaScript manifest declares more than one kind.
+    #[error("{}: a {language} plugin serves one kind (one world); this one declares {kinds}: split it into one plugin per kind", path.display())]
+    OneKind {
+        /// The manifest.
+        path: PathBuf,
+        /// The plugin's language.
+        language: GuestLanguage,
+        /// The kinds declared, e.g. `hooks and tools`.
+        kinds: String,
+    },
+    /// A program a toolchain needs is missing.
+    #[error("{toolchain} needs {needs}; {fix}")]
+    Missing {
+        /// The toolchain, e.g. `componentize-py 0.25.1`.
+        toolchain: String,
+        /// What it needs, e.g. `python3 (3.10 or later)`.
+        needs: &'static str,
+        /// What to do.
+        fix: &'static str,
+    },
+    /// Installing a toolchain failed (what the installer printed, last lines).
+    #[error("installing {toolchain} into {} failed at `{step}`:\n{output}\n(check that the package registry is reachable, then retry)", dir.display())]
+    Install {
+        /// The toolchain, e.g. `componentize-py 0.25.1`.
+        toolchain: String,
+        /// Where it was being installed.
+        dir: PathBuf,
+        /// The command that failed.
+        step: String,
+        /// What it printed.
+        output: String,
+    },
+    /// The componentize tool refused the sources (what it printed).
+    #[error("{toolchain} could not build {}:\n{output}", dir.display())]
+    Componentize {
+        /// The toolchain, e.g. `componentize-py 0.25.1`.
+        toolchain: String,
+        /// The plugin directory.
+        dir: PathBuf,
+        /// What it printed.
+        output: String,
+    },
+    /// A file or directory cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The guest target.
+pub const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// A component built from a guest crate.
+#[derive(Clone, Debug)]
+pub struct BuiltPlugin {
+    /// The crate name.
+    pub crate_name: String,
+    /// The built component.
+    pub component: PathBuf,
+    /// The crate's `plugin.toml`.
+    pub manifest: PathBuf,
+}
+
+/// The language a plugin is written in, read off its source directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuestLanguage {
+    /// A crate (`Cargo.toml`) using the PDK, built by cargo.
+    Rust,
+    /// A module [`PYTHON_ENTRY`] built by componentize-py.
+    Python,
+    /// A module [`JS_ENTRY`] built by componentize-qjs (QuickJS).
+    JavaScript,
+}
+
+impl GuestLanguage {
+    /// The language of the sources in `dir`: a `Cargo.toml` is Rust, [`PYTHON_ENTRY`]
+    /// Python, [`JS_ENTRY`] JavaScript; `None` when there is none of them.
+    pub fn detect(dir: &Path) -> Result<Option<GuestLanguage>, BuildError> {
+        if dir.join("Cargo.toml").is_file() {
+            return Ok(Some(GuestLanguage::Rust));
+        }
+        match (dir.join(PYTHON_ENTRY).is_file(), dir.join(JS_ENTRY).is_file()) {
+            (true, true) => Err(BuildError::TwoLanguages(dir.to_path_buf())),
+            (true, false) => Ok(Some(GuestLanguage::Python)),
+            (false, true) => Ok(Some(GuestLanguage::JavaScript)),
+            (false, false) => Ok(None),
+        }
+    }
+}
+
+impl std::fmt::Display for GuestLanguage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            GuestLanguage::Rust => "Rust",
+            GuestLanguage::Python => "Python",
+            GuestLanguage::JavaScript => "JavaScript",
+        })
+    }
+}
+
+/// How [`build`] runs.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// The build directory: cargo's target directory for Rust, where Python and
+    /// JavaScript components are kept for the others. Default: cargo's own choice for
+    /// Rust; `CARGO_TARGET_DIR`, else [`plugin_target_dir`], else `<dir>/target` for the
+    /// others.
+    pub target_dir: Option<PathBuf>,
+    /// Hide the build tool's progress lines (its errors are still reported).
+    pub quiet: bool,
+}
+
+/// Builds the plugin (or, for Rust, the workspace of plugin crates) in `dir`, whatever its
+/// language. What it has to install first (the wasm target, a componentize tool) it
+/// installs, saying so once through `progress`.
+pub fn build(
+    dir: &Path,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<BuiltPlugin>, BuildError> {
+    match GuestLanguage::detect(dir)?.ok_or_else(|| BuildError::NoSource(dir.to_path_buf()))? {
+        GuestLanguage::Rust => {
+            ensure_wasm_target(progress)?;
+            build_guests(dir, options.target_dir.as_deref(), options.quiet)
+        }
+        language => componentize::build(language, dir, options, progress).map(|built| vec![built]),
+    }
+}
+
+/// The build directory every plugin crate shares, so a second plugin reuses the PDK the
+/// first compiled: `ZEROCLAW_PLUGIN_TARGET_DIR` when set, else `plugin-target` in the
+/// user's cache (`~/.cache/zeroclaw`). `None` without a home directory.
+pub fn plugin_target_dir() -> Option<PathBuf> {
+    match std::env::var_os("ZEROCLAW_PLUGIN_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => crate::config::state::user_cache_dir().map(|cache| cache.join("plugin-target")),
+    }
+}
+
+/// Copies a built plugin into `<plugins_dir>/<id>/`; returns the installed `plugin.toml`.
+///
+/// The manifest is validated first; the component is written before the manifest, each
+/// through a temporary file and a rename.
+pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, BuildError> {
+    let text = std::fs::read_to_string(&built.manifest)
+        .map_err(|source| BuildError::NoManifest { path: built.manifest.clone(), source })?;
+    let manifest = Manifest::parse(&text, &built.manifest)?;
+    let dest = plugins_dir.join(&manifest.id);
+    std::fs::create_dir_all(&dest).map_err(|source| BuildError::Write { path: dest.clone(), source })?;
+    let component_name = manifest.component.file_name().ok_or(BuildError::NoComponentName)?;
+    let bytes =
+        std::fs::read(&built.component).map_err(|source| BuildError::Read { path: built.component.clone(), source })?;
+    write_atomically(&dest.join(component_name), &bytes)?;
+    let installed = dest.join(MANIFEST_FILE);
+    write_atomically(&installed, text.as_bytes())?;
+    Ok(installed)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    use std::io::Write;
+    let failed = |source: std::io::Error| BuildError::Write { path: path.to_path_buf(), source };
+    let dir = path.parent().ok_or_else(|| failed(std::io::Error::other("the path has no parent directory")))?;
+    let mut tmp = tempfile::Builder::new().prefix(".zeroclaw-").tempfile_in(dir).map_err(failed)?;
+    tmp.write_all(bytes).map_err(failed)?;
+    tmp.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use zeroclaw::config::LoadedConfig;
-use zeroclaw::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
+use zeroclaw::plugins::build::toolchain::toolchains_dir;
+use zeroclaw::plugins::build::{BuildOptions, BuiltPlugin, build, build_guests, ensure_wasm_target, install};
 
 /// Every guest crate of the repository's guest workspace, built (release, wasm32-wasip2).
 pub fn built() -> &'static [BuiltPlugin] {
@@ -23,18 +24,44 @@ pub fn target_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests")
 }
 
-/// `zeroclaw ARGS` as a plugin author runs it in `dir`: the user's data and cache inside
-/// `dir`, plugin crates built in [`target_dir`], the default log filter.
+/// `zeroclaw ARGS` as a plugin author runs it in `dir`: the user's data inside `dir`, a
+/// cache every such command shares (compiled components are kept across runs), the
+/// user's Python and JavaScript toolchains, plugins built in [`target_dir`], the default
+/// log filter.
 pub fn author_command(dir: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
         .args(args)
         .current_dir(dir)
         .env("XDG_DATA_HOME", dir.join(".data"))
-        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("author-cache"))
+        .env("ZEROCLAW_TOOLCHAIN_DIR", toolchains_dir().expect("a home directory for the toolchains"))
         .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("ZEROCLAW_LOG")
         .output()
         .unwrap()
+}
+
+/// The Python and JavaScript plugins of `wasm-plugins/` (examples and fixtures), built
+/// once per test run with the toolchains in the user's cache (installed on first use).
+/// Built components are kept in [`target_dir`] under the hash of their sources, so a
+/// second run neither rebuilds nor recompiles them.
+pub fn interpreted() -> &'static [BuiltPlugin] {
+    static BUILT: OnceLock<Vec<BuiltPlugin>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wasm-plugins");
+        let options = BuildOptions { target_dir: Some(target_dir()), quiet: true };
+        ["examples/python/text-stats", "examples/python/sign-replies", "fixtures/python/raises"]
+            .into_iter()
+            .chain(["examples/js/text-stats", "examples/js/clip-results", "fixtures/js/throws"])
+            .flat_map(|dir| build(&root.join(dir), &options, &mut |m| eprintln!("{m}")).expect(dir))
+            .collect()
+    })
+}
+
+/// Installs the Python or JavaScript plugin `id` into `plugins_dir`.
+pub fn install_interpreted(id: &str, plugins_dir: &Path) -> PathBuf {
+    let built = interpreted().iter().find(|b| b.crate_name == id).unwrap_or_else(|| panic!("no plugin `{id}`"));
+    install(built, plugins_dir).expect("installs")
 }
 
 /// The built guest named `crate_name`.

@@ -21,6 +21,8 @@ mod gateway;
 mod guests;
 mod hooks;
 #[cfg(feature = "wasm")]
+mod languages;
+#[cfg(feature = "wasm")]
 mod loading;
 #[cfg(feature = "wasm")]
 mod native_only;

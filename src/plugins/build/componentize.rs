@@ -127,7 +127,10 @@ impl Run<'_> {
                     .arg(partial);
             }
         }
+        // Its errors are Rust errors with backtraces; the author needs the Python error.
         let output = command
+            .env("RUST_BACKTRACE", "0")
+            .env("RUST_LIB_BACKTRACE", "0")
             .current_dir(staged)
             .output()
             .map_err(|source| BuildError::Spawn { program: tool.display().to_string(), source })?;

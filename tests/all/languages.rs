@@ -174,6 +174,19 @@ fn every_python_and_javascript_template_passes_its_own_plugins_test() {
     }
     // The sources stay as the author left them: the build ran on a copy.
     assert!(!dir.path().join("python-tool/__pycache__").exists());
+    // An interpreter imports its whole world (kv, the filesystem): `plugins build` says so
+    // in a note, and the plugin validates without warnings.
+    for (name, language) in [("python-tool", "Python"), ("js-tool", "JavaScript")] {
+        let out = author_command(dir.path(), &["plugins", "build", name, "--out", "plugins"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(&format!("plugins/{name}/plugin.toml: ok (")), "{name}: {stdout}");
+        assert!(!stdout.contains("warning:"), "{name}: {stdout}");
+        let note = format!(
+            "note: the component imports zeroclaw:host/kv@1.0.0 (which needs `kv`), as every {language} component does whether its code calls it or not; if the code calls it, add \"kv\""
+        );
+        assert!(stdout.contains(&note), "{name}: {stdout}");
+    }
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
             (first, format!(" (plugins.dirs of {})", loaded.display_path()))
         }
     };
+    let language = GuestLanguage::detect(dir)?;
     let built = build_plugins(dir, false)?;
     for plugin in &built {
         let installed = install(plugin, &plugins_dir)?;
@@ -32,7 +33,7 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
             installed.parent().unwrap_or(&plugins_dir).display()
         );
         let manifest = Manifest::load(&installed)?;
-        report(&loaded, manifest).await?;
+        report(&loaded, manifest, language).await?;
     }
     if !loaded.config.plugins.enabled {
         eprintln!("note: plugins.enabled is false in {}; set it to true to load wasm plugins", loaded.display_path());
@@ -64,12 +65,15 @@ pub(super) fn shared_target_dir() -> Option<PathBuf> {
 pub async fn validate(config: Option<&Path>, path: &Path) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
     let manifest = find_manifest(&loaded, &path.display().to_string())?;
-    report(&loaded, manifest).await
+    // A plugin's own sources say what built it; an installed plugin's directory does not.
+    let language = GuestLanguage::detect(manifest.dir()).ok().flatten();
+    report(&loaded, manifest, language).await
 }
 
 /// Validates a plugin as fully as this build can, then says what the operator's config
-/// grants it. Fails only when the plugin itself is invalid.
-async fn report(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliError> {
+/// grants it. Fails only when the plugin itself is invalid. `language` is what built it,
+/// when known.
+async fn report(loaded: &LoadedConfig, manifest: Manifest, language: Option<GuestLanguage>) -> Result<(), CliError> {
     let path = manifest.path.clone();
     let what = format!(
         "{} {}: {} hook(s), {} tool(s), {} provider(s)",
@@ -84,11 +88,14 @@ async fn report(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliErro
     manifest.check_config(&entry_config).map_err(CliError)?;
     let (id, requested) = (manifest.id.clone(), manifest.capabilities.clone());
     let imports = check_component(loaded, manifest).await?;
-    let unrequested = unrequested_lines(&id, &requested, &imports);
-    let warned = if unrequested.is_empty() { "" } else { ", with warnings" };
+    let unrequested = unrequested_lines(&id, &requested, &imports, language);
+    // An interpreter's bindings import its whole world: for Python and JavaScript an
+    // import says nothing about what the code calls, so it is a note, not a warning.
+    let interpreted = matches!(language, Some(GuestLanguage::Python | GuestLanguage::JavaScript));
+    let warned = if unrequested.is_empty() || interpreted { "" } else { ", with warnings" };
     println!("{}: ok{warned} ({what})", path.display());
     for line in unrequested {
-        println!("warning: {}", for_terminal(&line));
+        println!("{}: {}", if interpreted { "note" } else { "warning" }, for_terminal(&line));
     }
     for line in grants {
         println!("note: {}", for_terminal(&line));
@@ -99,24 +106,37 @@ async fn report(loaded: &LoadedConfig, manifest: Manifest) -> Result<(), CliErro
 /// One line per capability the component's imports show it uses but its manifest does
 /// not request: each such call fails at run time, so the line names the whole fix.
 #[cfg(feature = "wasm")]
-fn unrequested_lines(id: &str, requested: &[Capability], imports: &[String]) -> Vec<String> {
+fn unrequested_lines(
+    id: &str,
+    requested: &[Capability],
+    imports: &[String],
+    language: Option<GuestLanguage>,
+) -> Vec<String> {
     crate::plugins::wasm::imported_uses(imports)
         .into_iter()
         .filter(|used| !used.capabilities.iter().any(|cap| requested.contains(cap)))
         .map(|used| {
             let names: Vec<String> = used.capabilities.iter().map(|c| format!("`{c}`")).collect();
-            format!(
-                "the component imports {}, which needs {}, but plugin.toml does not request it, so those calls will be refused; {}",
-                used.import,
-                names.join(" or "),
-                used.capabilities[0].whole_fix(id)
-            )
+            let (import, needs, fix) = (&used.import, names.join(" or "), used.capabilities[0].whole_fix(id));
+            match language {
+                Some(language @ (GuestLanguage::Python | GuestLanguage::JavaScript)) => format!(
+                    "the component imports {import} (which needs {needs}), as every {language} component does whether its code calls it or not; if the code calls it, {fix}"
+                ),
+                _ => format!(
+                    "the component imports {import}, which needs {needs}, but plugin.toml does not request it, so those calls will be refused; {fix}"
+                ),
+            }
         })
         .collect()
 }
 
 #[cfg(not(feature = "wasm"))]
-fn unrequested_lines(_id: &str, _requested: &[Capability], _imports: &[String]) -> Vec<String> {
+fn unrequested_lines(
+    _id: &str,
+    _requested: &[Capability],
+    _imports: &[String],
+    _language: Option<GuestLanguage>,
+) -> Vec<String> {
     Vec::new()
 }
 

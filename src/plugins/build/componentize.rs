@@ -29,7 +29,7 @@ const KEPT: usize = 3;
 
 /// Builds the plugin in `dir`, or finds it already built from the same inputs.
 pub(super) fn build(
-    language: GuestLanguage,
+    toolchain: Toolchain,
     dir: &Path,
     options: &BuildOptions,
     progress: &mut dyn FnMut(&str),
@@ -45,10 +45,9 @@ pub(super) fn build(
         kinds => {
             let names: Vec<&str> = kinds.iter().map(|k| k.package()).collect();
             let kinds = if names.is_empty() { "nothing".to_string() } else { names.join(" and ") };
-            return Err(BuildError::OneKind { path: manifest_path, language, kinds });
+            return Err(BuildError::OneKind { path: manifest_path, language: toolchain.language, kinds });
         }
     };
-    let toolchain = Toolchain::for_language(language).expect("only Python and JavaScript are componentized");
     let tool = toolchain.ensure(progress)?;
 
     let out = components_dir(dir, options).join(&manifest.id);
@@ -274,7 +273,7 @@ mod tests {
                 "id = \"two\"\nversion = \"0.1.0\"\ncomponent = \"two.wasm\"\nwit = [\"zeroclaw:hooks@1.0.0\", \"zeroclaw:tools@1.0.0\"]\n[[hooks]]\npoint = \"agent_end\"\n[[tools]]\nname = \"t\"\neffect = \"read\"\n",
             ),
         ]);
-        let err = build(GuestLanguage::Python, dir.path(), &BuildOptions::default(), &mut |_| {}).unwrap_err();
+        let err = build(COMPONENTIZE_PY, dir.path(), &BuildOptions::default(), &mut |_| {}).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("zeroclaw:hooks and zeroclaw:tools") && text.contains("one plugin per kind"), "{text}");
     }

@@ -206,12 +206,13 @@ pub fn build(
     options: &BuildOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<BuiltPlugin>, BuildError> {
-    match GuestLanguage::detect(dir)?.ok_or_else(|| BuildError::NoSource(dir.to_path_buf()))? {
-        GuestLanguage::Rust => {
+    let language = GuestLanguage::detect(dir)?.ok_or_else(|| BuildError::NoSource(dir.to_path_buf()))?;
+    match toolchain::Toolchain::for_language(language) {
+        None => {
             ensure_wasm_target(progress)?;
             build_guests(dir, options.target_dir.as_deref(), options.quiet)
         }
-        language => componentize::build(language, dir, options, progress).map(|built| vec![built]),
+        Some(toolchain) => componentize::build(toolchain, dir, options, progress).map(|built| vec![built]),
     }
 }
 

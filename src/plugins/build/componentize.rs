@@ -222,7 +222,7 @@ fn prune(out: &Path, keep: &Path) {
         })
         .filter_map(|p| Some((std::fs::metadata(&p).and_then(|m| m.modified()).ok()?, p)))
         .collect();
-    built.sort_by(|a, b| b.0.cmp(&a.0));
+    built.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
     for (_, path) in built.into_iter().skip(KEPT) {
         if path != keep {
             let _ = std::fs::remove_file(path);

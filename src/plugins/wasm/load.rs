@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use zeroclaw_plugin_api::{FailureKind, Owner, ToolSpec};
+use zeroclaw_plugin_api::{Owner, ToolSpec};
 
 use super::WasmBackend;
 use super::cache::{CacheOutcome, Loaded, content_key};
@@ -137,11 +137,7 @@ impl WasmBackend {
         // Self-check: the component must come up under its limits with exports of the
         // right types (checked once here, relied on by every call), and list its tools.
         if let Err(failure) = instances.call(Request::Probe).await {
-            let cause = match failure.kind {
-                FailureKind::MemoryLimit => LoadCause::SelfCheckMemory(failure),
-                _ => LoadCause::SelfCheck(failure),
-            };
-            return Err(LoadError::new(&manifest, cause));
+            return Err(LoadError::new(&manifest, LoadCause::SelfCheck(failure)));
         }
         let tool_specs = if kinds.contains(&PluginKind::Tools) {
             match instances.call(Request::ListSpecs).await {

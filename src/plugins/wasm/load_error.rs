@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use thiserror::Error;
-use zeroclaw_plugin_api::RuntimeFailure;
+use zeroclaw_plugin_api::{FailureKind, RuntimeFailure};
 
 use super::probe::first_line;
 use crate::plugins::capability::Capability;
@@ -80,13 +80,8 @@ pub enum LoadCause {
     #[error(transparent)]
     Sandbox(#[from] GrantError),
     /// The component did not come up under its limits, or failed to list its tools.
-    #[error("self-check failed: {0}")]
+    #[error("{}", self_check(.0))]
     SelfCheck(#[source] RuntimeFailure),
-    /// The component ran out of memory coming up: its runtime needs more than its limit.
-    #[error(
-        "self-check ran out of memory: {0}; raise that limit (an embedded Python or JavaScript runtime needs more to start than a Rust guest), and declare what the plugin needs as memory_mb in its plugin.toml so that a lower limit is refused before compiling"
-    )]
-    SelfCheckMemory(#[source] RuntimeFailure),
     /// `list-specs` answered with something else than specs.
     #[error("list-specs gave an unexpected reply")]
     UnexpectedReply,
@@ -216,4 +211,14 @@ pub enum GrantError {
         /// Why.
         source: KvError,
     },
+}
+
+/// A failed self-check: running out of memory coming up says which limits are in play.
+fn self_check(failure: &RuntimeFailure) -> String {
+    match failure.kind {
+        FailureKind::MemoryLimit => format!(
+            "self-check ran out of memory: {failure}; raise that limit (an embedded Python or JavaScript runtime needs more to start than a Rust guest), and declare what the plugin needs as memory_mb in its plugin.toml so that a lower limit is refused before compiling"
+        ),
+        _ => format!("self-check failed: {failure}"),
+    }
 }

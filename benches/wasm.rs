@@ -71,8 +71,11 @@ fn bench(c: &mut Criterion) {
     let engine = backend.engine().engine().clone();
     group.sample_size(10);
     group.bench_function("compile", |b| b.iter(|| wasmtime::component::Component::new(&engine, &bytes).unwrap()));
-    backend.engine().cache().load_or_compile(&engine, &bytes).unwrap();
-    group.bench_function("cached", |b| b.iter(|| backend.engine().cache().load_or_compile(&engine, &bytes).unwrap()));
+    let digest = zeroclaw::plugins::wasm::content_key(&bytes);
+    backend.engine().cache().load_or_compile(&engine, &bytes, digest).unwrap();
+    group.bench_function("cached", |b| {
+        b.iter(|| backend.engine().cache().load_or_compile(&engine, &bytes, digest).unwrap())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("startup");

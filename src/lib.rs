@@ -22,6 +22,7 @@ pub mod plugins;
 pub mod providers;
 pub mod security;
 pub mod tools;
+pub mod trust;
 
 // Built-in native plugins register themselves through `inventory`; naming each crate here
 // guarantees the linker keeps it (and so its registrations) in every binary that links us.

@@ -234,12 +234,14 @@ impl LoadedConfig {
 
     /// The host's own files and directories, which no tool may reach: the state directory,
     /// the memory database (and its `-wal`, `-shm`, `-journal` companions), the compile
-    /// cache, the config file and the plugin directories.
+    /// cache and its key, the signing key, the config file and the plugin directories.
     pub fn host_files(&self) -> Vec<PathBuf> {
         let memory = self.memory_path();
         // An older zeroclaw's state dir is protected too, wherever the state lives now.
         let legacy = self.workspace_dir().join(super::state::LEGACY_STATE_DIR);
-        let mut files = vec![self.state_dir(), self.cache_dir(), legacy];
+        let mut files = vec![self.state_dir(), self.cache_dir(), self.cache_key_file(), legacy];
+        // Whoever reads the signing key signs as its owner.
+        files.extend(self.config.plugins.trust.signing_key.iter().map(|key| self.resolve(key)));
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut name = memory.clone().into_os_string();
             name.push(suffix);
@@ -258,6 +260,21 @@ impl LoadedConfig {
             Some(dir) => self.resolve(dir),
             None => self.state_dir().join("cache"),
         }
+    }
+
+    /// The compile cache's key file, resolved (`plugins.cache_key_file`, else
+    /// `<state_dir>/cache.key`).
+    pub fn cache_key_file(&self) -> PathBuf {
+        match &self.config.plugins.cache_key_file {
+            Some(file) => self.resolve(file),
+            None => self.state_dir().join("cache.key"),
+        }
+    }
+
+    /// The trust policy of `[plugins.trust]`.
+    pub fn trust_policy(&self) -> crate::trust::TrustPolicy<'_> {
+        let trust = &self.config.plugins.trust;
+        crate::trust::TrustPolicy { require_signature: trust.require_signature, keys: &trust.keys }
     }
 
     /// A native plugin's config section as JSON (an empty object when absent).

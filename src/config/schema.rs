@@ -14,6 +14,7 @@ use toml::Spanned;
 use zeroclaw_plugin_api::ToolEffect;
 
 use crate::capability::Capability;
+use crate::trust::{Sha256Digest, TrustedKeys};
 
 /// The whole config file.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -273,8 +274,27 @@ pub struct PluginsConfig {
     pub limits: Limits,
     /// Global capability bounds.
     pub capabilities: CapabilityPolicy,
+    /// What must vouch for a plugin's files before they are compiled.
+    pub trust: TrustConfig,
+    /// The key that authenticates compile cache entries (created on first use, readable
+    /// by its owner only). Default: `<state_dir>/cache.key`. Hosts that share one
+    /// `cache_dir` share this file too, or each recompiles what the others cached.
+    pub cache_key_file: Option<PathBuf>,
     /// Per-plugin settings, by plugin id.
     pub entries: BTreeMap<String, PluginEntry>,
+}
+
+/// `[plugins.trust]`: signatures and keys (see docs/trusting-plugins.md).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrustConfig {
+    /// Refuse every plugin that no key of `keys` signed.
+    pub require_signature: bool,
+    /// Trusted public keys, `"<key id>" = "<base64 public key>"`, as a `.pub` file of
+    /// `plugins keygen` lists them.
+    pub keys: TrustedKeys,
+    /// The key `plugins build` signs with (a file `plugins keygen` wrote).
+    pub signing_key: Option<PathBuf>,
 }
 
 impl PluginsConfig {
@@ -295,6 +315,8 @@ impl Default for PluginsConfig {
             max_component_mb: 64,
             limits: Limits::default(),
             capabilities: CapabilityPolicy::default(),
+            trust: TrustConfig::default(),
+            cache_key_file: None,
             entries: BTreeMap::new(),
         }
     }
@@ -363,6 +385,9 @@ pub struct PluginEntry {
     pub config: toml::Table,
     /// Operator settings per tool of this plugin, by tool name.
     pub tools: BTreeMap<String, PluginToolSettings>,
+    /// The sha256 its component must have (the operator's pin, checked at every load,
+    /// before compiling); `sha256sum` or `plugins verify` prints it.
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// `[plugins.entries.<id>.tools.<name>]`: what the operator says about one plugin tool.
@@ -392,6 +417,7 @@ impl Default for PluginEntry {
             instances: InstancePolicy::Fresh,
             config: toml::Table::new(),
             tools: BTreeMap::new(),
+            sha256: None,
         }
     }
 }

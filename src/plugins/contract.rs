@@ -41,7 +41,7 @@ pub fn write_bundle(kind: PluginKind, dir: &Path) -> Result<Vec<PathBuf>, std::i
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        crate::plugins::build::write_atomically(path, text.as_bytes()).map_err(std::io::Error::other)?;
+        crate::plugins::plugin_file::write_atomically(path, text.as_bytes())?;
     }
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }

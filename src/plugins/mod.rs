@@ -12,6 +12,7 @@ pub mod kv;
 pub mod manifest;
 pub mod native;
 pub mod offer;
+pub mod package;
 pub mod plugin_file;
 pub mod reference;
 pub mod registry;
@@ -19,6 +20,7 @@ pub mod reload;
 mod runtime;
 pub mod stats;
 pub mod trial;
+pub mod verify;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 

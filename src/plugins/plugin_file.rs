@@ -295,3 +295,15 @@ mod tests {
         assert!(e.contains("outside the plugins directory"), "{e}");
     }
 }
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a
+/// reader (a watching gateway) sees the old file or the new one, never part of one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".zeroclaw-").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_data()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

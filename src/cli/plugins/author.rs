@@ -11,9 +11,10 @@ use crate::plugins::build::{BuildOptions, GuestLanguage, install};
 use crate::plugins::capability::{CapabilityQuery, decide};
 use crate::plugins::manifest::Manifest;
 
-/// `plugins build DIR [--out PLUGINS_DIR]`.
-pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> Result<(), CliError> {
+/// `plugins build DIR [--out PLUGINS_DIR] [--key KEY]`.
+pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>, key: Option<PathBuf>) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
+    let key = super::package::signing_key(&loaded, key)?;
     let (plugins_dir, whose) = match out {
         Some(out) => (out, String::new()),
         None => {
@@ -27,11 +28,13 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> R
     let built = build_plugins(dir, false)?;
     for plugin in &built {
         let installed = install(plugin, &plugins_dir)?;
-        eprintln!(
-            "installed {} into {}{whose}",
-            plugin.crate_name,
-            installed.parent().unwrap_or(&plugins_dir).display()
-        );
+        let installed_dir = installed.parent().unwrap_or(&plugins_dir);
+        eprintln!("installed {} into {}{whose}", plugin.crate_name, installed_dir.display());
+        if let Some(key) = &key {
+            let max = loaded.config.plugins.max_component_bytes();
+            let signature = crate::plugins::package::sign_dir(installed_dir, key, max)?;
+            eprintln!("signed it with key {}", signature.key);
+        }
         let manifest = Manifest::load(&installed)?;
         report(&loaded, manifest, language).await?;
     }
@@ -194,6 +197,17 @@ pub async fn inspect(config: Option<&Path>, plugin: &str) -> Result<(), CliError
     println!("tools         {}", list(manifest.tools.iter().map(|t| format!("{} ({:?})", t.name, t.effect)).collect()));
     println!("providers     {}", list(manifest.providers.iter().map(|p| p.name.clone()).collect()));
     println!("capabilities  {}", list(grant_lines(&loaded, &manifest)));
+    let component = manifest.read_component(loaded.config.plugins.max_component_bytes())?;
+    let digest = crate::trust::Sha256Digest::of(&component);
+    println!("sha256        {digest}");
+    match crate::plugins::verify::verify(&manifest, digest, &loaded) {
+        Ok(verdict) => println!("trust         {}", verdict.describe()),
+        Err(refused) => {
+            println!("trust         refused: {}", for_terminal(&refused.to_string()));
+            // Nothing the trust policy refuses is compiled.
+            return Err(CliError(format!("{}: not compiled: the trust policy refuses it", manifest.path.display())));
+        }
+    }
     inspect_component(&loaded, &manifest)
 }
 

@@ -1,9 +1,10 @@
-//! `zeroclaw plugins …`: list, author (new, build, validate, inspect) and exercise (call,
-//! fire) plugins.
+//! `zeroclaw plugins …`: list, author (new, build, validate, inspect), ship and trust
+//! (pack, keygen, sign, verify, install, remove) and exercise (call, fire) plugins.
 
 mod author;
 mod exercise;
 mod list;
+mod package;
 mod scaffold;
 mod testing;
 
@@ -47,13 +48,72 @@ pub enum PluginsCommand {
     ///
     /// The language is read off DIR: a Cargo.toml builds with cargo, an app.py with
     /// componentize-py, an app.js with componentize-qjs; the Python and JavaScript tools
-    /// are installed into the user cache on first use.
+    /// are installed into the user cache on first use. The installed plugin.toml gets the
+    /// component's sha256; with a signing key (--key, or plugins.trust.signing_key) the
+    /// plugin is signed too.
     Build {
         /// The plugin's sources (a Rust crate or workspace of crates, a Python or JavaScript plugin).
         dir: PathBuf,
         /// Install into this directory instead of the first of `plugins.dirs`.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Sign the installed plugin with this key (a file `plugins keygen` wrote).
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Pack a built plugin directory (plugin.toml, component, plugin.sig) into one
+    /// reproducible package file, with an index of their sha256.
+    Pack {
+        /// The plugin directory (as `plugins build` installs it).
+        dir: PathBuf,
+        /// The package file (default: ./<id>-<version>.zcpkg).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// Make an Ed25519 signing key: FILE (secret) and FILE.pub (the line operators add
+    /// under [plugins.trust.keys]).
+    Keygen {
+        /// The secret key file (never overwritten).
+        #[arg(short, long, default_value = "zeroclaw-signing.key")]
+        out: PathBuf,
+    },
+    /// Sign a package or plugin directory: plugin.sig covers its plugin.toml and component.
+    Sign {
+        /// A package file or a plugin directory.
+        target: PathBuf,
+        /// The signing key (default: plugins.trust.signing_key).
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Check a package or plugin directory: its digests, its signature, and whether the
+    /// trust policy (of the config, or of --key) accepts it.
+    Verify {
+        /// A package file or a plugin directory.
+        target: PathBuf,
+        /// Require a signature by this public key (a .pub file; repeatable) instead of
+        /// the config's [plugins.trust].
+        #[arg(long)]
+        key: Vec<PathBuf>,
+    },
+    /// Verify a package (or plugin directory) under the trust policy, then install it as
+    /// <plugins dir>/<id> in one step.
+    Install {
+        /// A package file or a plugin directory.
+        source: PathBuf,
+        /// The plugins directory (default: the first of `plugins.dirs`).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Replace an installed plugin even if it has another id or a higher version.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove an installed plugin (in one step: a watching gateway unloads it once).
+    Remove {
+        /// The plugin id.
+        id: String,
+        /// The plugins directory (default: the first of `plugins.dirs`).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Validate a plugin: manifest, component, exports, versions, grants, self-check.
     Validate {
@@ -191,7 +251,13 @@ pub async fn run(cmd: PluginsCommand, config: Option<&Path>) -> Result<(), CliEr
     match cmd {
         PluginsCommand::List { json } => list::run(config, json).await,
         PluginsCommand::New { name, kind, lang, dir, pdk } => scaffold::run(config, &name, kind, lang, dir, pdk).await,
-        PluginsCommand::Build { dir, out } => author::build(config, &dir, out).await,
+        PluginsCommand::Build { dir, out, key } => author::build(config, &dir, out, key).await,
+        PluginsCommand::Pack { dir, out } => package::pack(config, &dir, out),
+        PluginsCommand::Keygen { out } => package::keygen(&out),
+        PluginsCommand::Sign { target, key } => package::sign(config, &target, key),
+        PluginsCommand::Verify { target, key } => package::verify(config, &target, &key),
+        PluginsCommand::Install { source, dir, force } => package::install(config, &source, dir, force),
+        PluginsCommand::Remove { id, dir } => package::remove(config, &id, dir),
         PluginsCommand::Validate { path } => author::validate(config, &path).await,
         PluginsCommand::Inspect { plugin } => author::inspect(config, &plugin).await,
         PluginsCommand::Reload { url, json } => author::reload(config, url, json).await,

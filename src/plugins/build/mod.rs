@@ -228,8 +228,9 @@ pub fn plugin_target_dir() -> Option<PathBuf> {
 
 /// Copies a built plugin into `<plugins_dir>/<id>/`; returns the installed `plugin.toml`.
 ///
-/// The manifest is validated first; the component is written before the manifest, each
-/// through a temporary file and a rename.
+/// The manifest is validated first, and installed with the component's `sha256`; the
+/// component is written before the manifest, each through a temporary file and a
+/// rename. A `plugin.sig` left by an earlier build no longer matches and is removed.
 pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, BuildError> {
     let text = std::fs::read_to_string(&built.manifest)
         .map_err(|source| BuildError::NoManifest { path: built.manifest.clone(), source })?;
@@ -239,19 +240,39 @@ pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, Build
     let component_name = manifest.component.file_name().ok_or(BuildError::NoComponentName)?;
     let bytes =
         std::fs::read(&built.component).map_err(|source| BuildError::Read { path: built.component.clone(), source })?;
+    let text = with_sha256(&text, crate::trust::Sha256Digest::of(&bytes));
+    Manifest::parse(&text, &built.manifest)?;
+    let stale = dest.join(crate::trust::SIGNATURE_FILE);
+    match std::fs::remove_file(&stale) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(BuildError::Write { path: stale, source: e }),
+        _ => {}
+    }
     write_atomically(&dest.join(component_name), &bytes)?;
     let installed = dest.join(MANIFEST_FILE);
     write_atomically(&installed, text.as_bytes())?;
     Ok(installed)
 }
 
+/// `text` (a `plugin.toml`) with its top-level `sha256` set to `digest`: an existing line
+/// replaced, else one added after `component = …` (else before the first table).
+fn with_sha256(text: &str, digest: crate::trust::Sha256Digest) -> String {
+    let line = format!("sha256 = \"{digest}\"");
+    let key_of = |l: &str| l.split('=').next().map(|k| k.trim().to_string());
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let top_level = lines.iter().position(|l| l.trim_start().starts_with('[')).unwrap_or(lines.len());
+    if let Some(existing) = lines[..top_level].iter().position(|l| key_of(l).as_deref() == Some("sha256")) {
+        lines[existing] = line;
+    } else {
+        let after = lines[..top_level].iter().position(|l| key_of(l).as_deref() == Some("component"));
+        lines.insert(after.map_or(top_level, |i| i + 1), line);
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
-    use std::io::Write;
-    let failed = |source: std::io::Error| BuildError::Write { path: path.to_path_buf(), source };
-    let dir = path.parent().ok_or_else(|| failed(std::io::Error::other("the path has no parent directory")))?;
-    let mut tmp = tempfile::Builder::new().prefix(".zeroclaw-").tempfile_in(dir).map_err(failed)?;
-    tmp.write_all(bytes).map_err(failed)?;
-    tmp.persist(path).map_err(|e| failed(e.error))?;
-    Ok(())
+    crate::plugins::plugin_file::write_atomically(path, bytes)
+        .map_err(|source| BuildError::Write { path: path.to_path_buf(), source })
 }

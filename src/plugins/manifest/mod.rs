@@ -12,6 +12,7 @@
 
 mod component;
 mod parse;
+pub(crate) use parse::valid_id;
 mod settings;
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,7 @@ use zeroclaw_plugin_api::{HookPoint, ToolEffect};
 use crate::config::location::locate;
 use crate::config::one_line;
 use crate::plugins::capability::Capability;
+use crate::trust::Sha256Digest;
 
 pub use version::{HOST_PACKAGES, PackageRef, PluginKind, VersionError, check_package, check_package_against};
 
@@ -93,6 +95,8 @@ pub struct Manifest {
     pub memory_mb: Option<u64>,
     /// The manifest file.
     pub path: PathBuf,
+    /// The sha256 of the bytes it was parsed from: what a signature of it covers.
+    pub digest: Sha256Digest,
 }
 
 /// A manifest (or its component file) that cannot be used.
@@ -137,13 +141,18 @@ impl Manifest {
     }
 }
 
-/// Finds plugin directories: every subdirectory of each `dir` that holds a `plugin.toml`,
+/// Finds plugin directories: every subdirectory of each `dir` that holds a `plugin.toml`
+/// and whose name does not start with `.` (one being installed or removed),
 /// sorted by path. A missing `dir` is skipped.
 pub fn discover(dirs: &[PathBuf]) -> Vec<PathBuf> {
     let mut found = Vec::new();
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         for entry in entries.flatten() {
+            // `.zeroclaw-install-…` and the like: a plugin being installed or removed.
+            if entry.file_name().as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
             let manifest = entry.path().join(MANIFEST_FILE);
             if manifest.is_file() {
                 found.push(manifest);

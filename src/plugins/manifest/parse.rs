@@ -62,7 +62,7 @@ struct RawProvider {
 }
 
 /// `[a-z][a-z0-9_-]*`, at most 64 characters.
-fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     id.len() <= 64
         && chars.next().is_some_and(|c| c.is_ascii_lowercase())
@@ -269,6 +269,7 @@ impl Manifest {
             providers,
             config_schema,
             path: path.to_path_buf(),
+            digest: crate::trust::Sha256Digest::of(text.as_bytes()),
         })
     }
 }

@@ -35,7 +35,10 @@ pub fn engine_settings(config: &LoadedConfig) -> EngineSettings {
         .chain([plugins.limits.memory_mb])
         .max()
         .unwrap_or(plugins.limits.memory_mb);
-    EngineSettings { cache_dir: config.cache_dir(), max_stack_kb: plugins.limits.max_stack_kb, fuel, max_memory_mb }
+    EngineSettings {
+        cache_dir: config.cache_dir(),
+        cache_key_file: config.cache_key_file(),
+        max_stack_kb: plugins.limits.max_stack_kb, fuel, max_memory_mb }
 }
 
 impl WasmBackend {

@@ -1,14 +1,15 @@
 //! The compile cache: precompiled components on disk.
 //!
-//! An entry is named by a hash of the component and a fingerprint of the engine's
-//! settings, so a different wasmtime build or setting never reads another's entry. The
-//! file starts with a magic tag and a hash of the precompiled bytes; an entry whose hash
-//! does not match, or that wasmtime refuses, is deleted and rebuilt, never trusted.
+//! An entry is named by the SHA-256 of the component and a fingerprint of the engine's
+//! settings, so a different wasmtime build or setting never reads another's entry, and a
+//! component that passed the trust policy is looked up by the very digest that was
+//! verified (a non-cryptographic name would let a crafted component share its entry).
 //!
-//! The hashes are XXH3-128: they detect corruption and tell components apart, which is
-//! all they are for (anyone who can write the cache directory can write a matching hash,
-//! so a cryptographic one would protect nothing more), and they are ten times cheaper
-//! than sha256 on the load path. A manifest's `sha256` is checked separately.
+//! An entry is native code run outside the sandbox, so it must be one a host holding the
+//! cache key wrote (see `cache_key`): it starts with a magic tag and an HMAC-SHA256, under
+//! that key, of its name and its precompiled bytes. An entry whose tag does not match
+//! (corrupt, forged, or another component's moved under this name), or that wasmtime
+//! refuses, is deleted and rebuilt from the verified component, never run.
 //! Entries are written to a temporary file and renamed into place, never rewritten.
 
 use std::hash::{Hash, Hasher};
@@ -16,18 +17,17 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
-use xxhash_rust::xxh3::xxh3_128;
 
-const MAGIC: &[u8; 8] = b"ZCWCACH1";
-const HASH: usize = 16;
-const HEADER: usize = MAGIC.len() + HASH;
+use super::cache_key::CacheKey;
+use crate::trust::Sha256Digest;
 
-fn hash(bytes: &[u8]) -> [u8; HASH] {
-    xxh3_128(bytes).to_le_bytes()
-}
+const MAGIC: &[u8; 8] = b"ZCWCACH2";
+const TAG: usize = 32;
+const HEADER: usize = MAGIC.len() + TAG;
 
 /// Where a component came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,9 +43,10 @@ pub enum CacheOutcome {
     Reused,
 }
 
-/// The identity of a component's bytes (the hash that names its cache entry).
-pub fn content_key(bytes: &[u8]) -> u128 {
-    xxh3_128(bytes)
+/// The identity of a component's bytes: the digest that names its cache entry, and the
+/// one pins and signatures name.
+pub fn content_key(bytes: &[u8]) -> Sha256Digest {
+    Sha256Digest::of(bytes)
 }
 
 /// A loaded component and how it was obtained.
@@ -64,6 +65,8 @@ pub struct Loaded {
 pub struct CompileCache {
     dir: PathBuf,
     engine_key: String,
+    /// `None`: no key could be had, so nothing is read or written.
+    key: Option<CacheKey>,
 }
 
 /// Feeds `Hash` output into sha256, for a fingerprint that is stable across processes.
@@ -81,12 +84,13 @@ impl Hasher for ShaHasher {
 }
 
 impl CompileCache {
-    /// A cache in `dir` for components compiled by `engine`.
-    pub fn new(dir: PathBuf, engine: &Engine) -> Self {
+    /// A cache in `dir` for components compiled by `engine`, its entries authenticated
+    /// with the key in `key_file` (created if missing).
+    pub fn new(dir: PathBuf, key_file: &Path, engine: &Engine) -> Self {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let engine_key = format!("{:016x}", hasher.finish());
-        CompileCache { dir, engine_key }
+        CompileCache { dir, engine_key, key: CacheKey::load_or_create(key_file) }
     }
 
     /// The cache directory.
@@ -96,17 +100,26 @@ impl CompileCache {
 
     /// The cache file for component `bytes`.
     pub fn entry_path(&self, bytes: &[u8]) -> PathBuf {
-        self.dir.join(format!("{}-{}.cwasm", hex::encode(hash(bytes)), self.engine_key))
+        self.entry_of(content_key(bytes))
     }
 
-    /// Loads `bytes` from the cache, or compiles and stores them.
+    fn entry_of(&self, digest: Sha256Digest) -> PathBuf {
+        self.dir.join(format!("{digest}-{}.cwasm", self.engine_key))
+    }
+
+    /// Loads `bytes`, whose [`content_key`] is `digest`, from the cache, or compiles and
+    /// stores them.
     #[allow(unsafe_code, reason = "wasmtime loads precompiled code only through an unsafe fn")]
-    pub fn load_or_compile(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Loaded> {
+    pub fn load_or_compile(&self, engine: &Engine, bytes: &[u8], digest: Sha256Digest) -> wasmtime::Result<Loaded> {
         let started = Instant::now();
-        let path = self.entry_path(bytes);
+        let path = self.entry_of(digest);
         let mut outcome = CacheOutcome::Miss;
-        match std::fs::read(&path) {
-            Ok(entry) => match Self::open(engine, &entry) {
+        let read = match &self.key {
+            Some(_) => std::fs::read(&path),
+            None => Err(std::io::ErrorKind::NotFound.into()),
+        };
+        match read {
+            Ok(entry) => match self.open(engine, &path, &entry) {
                 Ok(component) => {
                     return Ok(Loaded { component, outcome: CacheOutcome::Hit, elapsed: started.elapsed(), path });
                 }
@@ -132,7 +145,7 @@ impl CompileCache {
     /// Lets a reload that follows find the component compiled.
     pub fn warm(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<bool> {
         let path = self.entry_path(bytes);
-        if path.exists() {
+        if self.key.is_none() || path.exists() {
             return Ok(false);
         }
         let precompiled = engine.precompile_component(bytes)?;
@@ -140,29 +153,41 @@ impl CompileCache {
         Ok(true)
     }
 
-    /// Checks an entry's header and hash, then asks wasmtime to load it.
+    /// The HMAC of an entry: its file name, then its precompiled bytes.
+    fn tag(&self, path: &Path) -> Option<Hmac<Sha256>> {
+        let key = self.key.as_ref()?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(key.bytes()).expect("HMAC takes a key of any length");
+        let name = path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
+        mac.update(&(name.len() as u64).to_le_bytes());
+        mac.update(name);
+        Some(mac)
+    }
+
+    /// Checks an entry's header and tag, then asks wasmtime to load it.
     #[allow(unsafe_code, reason = "wasmtime loads precompiled code only through an unsafe fn")]
-    fn open(engine: &Engine, entry: &[u8]) -> Result<Component, Rejected> {
+    fn open(&self, engine: &Engine, path: &Path, entry: &[u8]) -> Result<Component, Rejected> {
         if entry.len() < HEADER || &entry[..MAGIC.len()] != MAGIC {
             return Err(Rejected::NotAnEntry);
         }
-        let (expected, payload) = entry[MAGIC.len()..].split_at(HASH);
-        if hash(payload) != expected {
-            return Err(Rejected::Corrupt);
-        }
+        let (tag, payload) = entry[MAGIC.len()..].split_at(TAG);
+        let mut mac = self.tag(path).ok_or(Rejected::NotAnEntry)?;
+        mac.update(payload);
+        mac.verify_slice(tag).map_err(|_| Rejected::Unauthentic)?;
         // SAFETY: the payload is exactly what `store` wrote from `precompile_component`
-        // (its hash matches); wasmtime still checks that it was compiled by a compatible
-        // engine and refuses it otherwise.
+        // under this cache's key for this entry name (its HMAC matches); wasmtime still
+        // checks that it was compiled by a compatible engine and refuses it otherwise.
         unsafe { Component::deserialize(engine, payload) }.map_err(Rejected::Refused)
     }
 
     /// Writes an entry to a temporary file in the cache directory, then renames it into
     /// place, so a reader never sees a partial entry and a mapped entry is never rewritten.
     fn store(&self, path: &Path, precompiled: &[u8]) -> std::io::Result<()> {
+        let Some(mut mac) = self.tag(path) else { return Ok(()) };
+        mac.update(precompiled);
         std::fs::create_dir_all(&self.dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
         tmp.write_all(MAGIC)?;
-        tmp.write_all(&hash(precompiled))?;
+        tmp.write_all(&mac.finalize().into_bytes())?;
         tmp.write_all(precompiled)?;
         tmp.as_file().sync_data()?;
         tmp.persist(path).map_err(|e| e.error)?;
@@ -176,9 +201,9 @@ enum Rejected {
     /// The file does not start with the entry header.
     #[error("not a zeroclaw cache entry")]
     NotAnEntry,
-    /// The payload does not match the hash in its header.
-    #[error("content hash mismatch (corrupt)")]
-    Corrupt,
+    /// The tag does not match: corrupt, forged, or another entry's under this name.
+    #[error("its authentication tag does not match (corrupt, forged, or another component's entry)")]
+    Unauthentic,
     /// wasmtime refused the precompiled code (another engine's settings or version).
     #[error("refused by wasmtime: {0}")]
     Refused(#[source] wasmtime::Error),

@@ -27,6 +27,8 @@ pub const TICK: Duration = Duration::from_millis(1);
 pub struct EngineSettings {
     /// Where compiled components are cached.
     pub cache_dir: PathBuf,
+    /// The key file that authenticates cache entries.
+    pub cache_key_file: PathBuf,
     /// Wasm stack size in KiB (engine-wide: stack size is part of compiled code).
     pub max_stack_kb: u64,
     /// Meter fuel (needed when any plugin has a `fuel` limit).
@@ -85,7 +87,7 @@ impl WasmEngine {
         // decided by the plugin's own policy (see `http.rs`).
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
 
-        let cache = Arc::new(CompileCache::new(settings.cache_dir.clone(), &engine));
+        let cache = Arc::new(CompileCache::new(settings.cache_dir.clone(), &settings.cache_key_file, &engine));
         let ticker = Ticker::start(engine.clone());
         Ok(WasmEngine { engine, linker, cache, settings, allocator, _ticker: ticker })
     }

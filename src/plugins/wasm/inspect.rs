@@ -15,6 +15,8 @@ use crate::plugins::manifest::Manifest;
 pub struct Inspection {
     /// The component file's size.
     pub component_bytes: u64,
+    /// The component file's sha256 (what a pin or a signature names).
+    pub component_sha256: crate::trust::Sha256Digest,
     /// Its imports (WASI and zeroclaw interfaces).
     pub imports: Vec<String>,
     /// Its exports.
@@ -31,16 +33,24 @@ impl WasmBackend {
     /// `max_bytes` caps the component's size (`plugins.max_component_mb`).
     pub fn inspect(&self, manifest: &Manifest, max_bytes: u64) -> Result<Inspection, LoadError> {
         let bytes = manifest.read_component(max_bytes)?;
+        let digest = super::content_key(&bytes);
         let engine = self.engine().engine();
         let started = Instant::now();
         let component = Component::new(engine, &bytes).map_err(|e| LoadError::new(manifest, LoadCause::Compile(e)))?;
         let compile = started.elapsed();
         let cache = self.engine().cache();
         let cached =
-            || cache.load_or_compile(engine, &bytes).map_err(|e| LoadError::new(manifest, LoadCause::Cache(e)));
+            || cache.load_or_compile(engine, &bytes, digest).map_err(|e| LoadError::new(manifest, LoadCause::Cache(e)));
         drop(cached()?);
         let loaded = cached()?;
         let (imports, exports) = interface_names(&component, engine);
-        Ok(Inspection { component_bytes: bytes.len() as u64, imports, exports, compile, cached_load: loaded.elapsed })
+        Ok(Inspection {
+            component_bytes: bytes.len() as u64,
+            component_sha256: digest,
+            imports,
+            exports,
+            compile,
+            cached_load: loaded.elapsed,
+        })
     }
 }

@@ -16,6 +16,8 @@ use super::probe::{check_specs, check_versions, interface_names};
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::{Capability, CapabilityQuery, Decision, decide};
 use crate::plugins::manifest::{Manifest, PluginKind};
+use crate::plugins::verify::verify;
+use crate::trust::{Sha256Digest, Verdict};
 
 /// How a plugin's component was obtained.
 #[derive(Clone, Debug)]
@@ -49,7 +51,9 @@ pub struct LoadedPlugin {
     /// How it was loaded.
     pub report: LoadReport,
     /// The identity of its component's bytes ([`content_key`]).
-    pub component_key: u128,
+    pub component_key: Sha256Digest,
+    /// What vouched for its files (the trust policy's verdict).
+    pub verdict: Verdict,
 }
 
 impl WasmBackend {
@@ -91,26 +95,31 @@ impl WasmBackend {
         }
 
         let engine = self.engine.engine().clone();
-        let (loaded, component_key, component_bytes) = match same_component {
+        let trusted = |digest| verify(&manifest, digest, config).map_err(|e| LoadError::new(&manifest, LoadCause::Trust(Box::new(e))));
+        let (loaded, component_key, component_bytes, verdict) = match same_component {
             Some(previous) => {
+                // Judged again: the manifest, the signature or the policy may be what changed.
+                let verdict = trusted(previous.component_key)?;
                 let reused = Loaded {
                     component: previous.instances.component().clone(),
                     outcome: CacheOutcome::Reused,
                     elapsed: Duration::ZERO,
                     path: PathBuf::new(), // no cache entry was read
                 };
-                (reused, previous.component_key, previous.report.component_bytes)
+                (reused, previous.component_key, previous.report.component_bytes, verdict)
             }
             None => {
                 let bytes = manifest.read_component(config.config.plugins.max_component_bytes())?;
                 let (key, size) = (content_key(&bytes), bytes.len() as u64);
+                // The bytes judged are the bytes compiled (or looked up in the cache by this digest).
+                let verdict = trusted(key)?;
                 let (cache, engine) = (self.engine.cache().clone(), engine.clone());
                 // Compiling is CPU-bound (tens to thousands of ms): keep it off the async threads.
-                let loaded = tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes))
+                let loaded = tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &bytes, key))
                     .await
                     .map_err(|e| LoadError::new(&manifest, LoadCause::Task(e)))?
                     .map_err(|e| LoadError::new(&manifest, LoadCause::Compile(e)))?;
-                (loaded, key, size)
+                (loaded, key, size, verdict)
             }
         };
         let component = loaded.component;
@@ -165,6 +174,7 @@ impl WasmBackend {
             instances,
             tool_specs,
             component_key,
+            verdict,
         })
     }
 }

@@ -61,6 +61,9 @@ pub enum LoadCause {
         /// The limit in force.
         limit: u64,
     },
+    /// The operator's trust policy refuses its files (pin, signature, key).
+    #[error(transparent)]
+    Trust(Box<crate::trust::TrustError>),
     /// The blocking compile task did not finish.
     #[error("compile task failed: {0}")]
     Task(#[source] tokio::task::JoinError),

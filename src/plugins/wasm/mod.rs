@@ -1,7 +1,7 @@
 //! The wasm backend: the only module that names wasmtime.
 //!
 //! `engine` builds the engine, linker and epoch ticker; `cache` keeps compiled components
-//! on disk; `host` is a store's state and the host imports; `convert` maps api types to
+//! on disk, authenticated with the key `cache_key` keeps; `host` is a store's state and the host imports; `convert` maps api types to
 //! WIT bindings; `instance` runs calls under limits; `adapters` implement the api traits;
 //! `backend` holds the engine, kv store and grants; `load` loads one plugin and `probe`
 //! checks its contract; `refresh` brings `plugins.dirs` up to date; `offers` makes a
@@ -12,6 +12,7 @@ mod adapters;
 mod backend;
 pub mod bindings;
 mod cache;
+mod cache_key;
 mod convert;
 mod engine;
 mod guest_error;

@@ -79,7 +79,7 @@ impl Backend for WasmPlugins {
         if &engine_settings(config) != backend.engine().settings() {
             refresh.offers.diagnostic(
                 "plugins",
-                "engine settings changed (cache_dir, max_stack_kb, fuel or the largest memory_mb); restart zeroclaw to apply them",
+                "engine settings changed (cache_dir, cache_key_file, max_stack_kb, fuel or the largest memory_mb); restart zeroclaw to apply them",
             );
         }
         let mut offers = Offers::default();

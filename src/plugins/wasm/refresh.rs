@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 use zeroclaw_plugin_api::Owner;
 
@@ -18,6 +19,8 @@ use crate::plugins::manifest::{Manifest, ManifestError, discover};
 use crate::plugins::offer::PluginOffer;
 use crate::plugins::plugin_file::check_plugin_dir;
 use crate::plugins::registry::PluginStatus;
+use crate::plugins::verify::read_signature;
+use crate::trust::Sha256Digest;
 use crate::plugins::reload::ReloadFailure;
 
 impl WasmBackend {
@@ -144,6 +147,10 @@ impl WasmBackend {
                 continue;
             }
             let Ok(bytes) = manifest.read_component(config.config.plugins.max_component_bytes()) else { continue };
+            // Nothing the trust policy refuses is compiled, not even ahead of time.
+            if crate::plugins::verify::verify(&manifest, super::content_key(&bytes), config).is_err() {
+                continue;
+            }
             let (cache, engine) = (self.engine.cache().clone(), self.engine.engine().clone());
             match tokio::task::spawn_blocking(move || cache.warm(&engine, &bytes)).await {
                 Ok(Ok(true)) => {
@@ -205,19 +212,22 @@ impl Refresh {
 /// operator settings that apply to it (equal hashes: the loaded version can be reused), and
 /// the [`content_key`] of the component alone (equal keys: its compiled component can be).
 /// The component is streamed through the hash in one pass, never held whole in memory.
-fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<(u64, u128), ManifestError> {
-    let mut component = Xxh3::new();
+fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<(u64, Sha256Digest), ManifestError> {
+    let mut component = Sha256::new();
     manifest.scan_component(config.config.plugins.max_component_bytes(), |chunk| component.update(chunk))?;
-    let component_key = component.digest128();
+    let component_key = Sha256Digest::finish(component);
     let mut hasher = Xxh3::new();
-    let text = Manifest::read_text(&manifest.path)?;
-    hasher.update(text.as_bytes());
-    hasher.update(&component_key.to_le_bytes());
+    hasher.update(manifest.digest.as_bytes());
+    hasher.update(component_key.as_bytes());
+    // A new, removed or replaced signature is a change to judge (an unreadable one too).
+    let signature = read_signature(manifest);
+    hasher.update(format!("{signature:?}").as_bytes());
     let plugins = &config.config.plugins;
     let settings = serde_json::json!({
         "entry": config.entry(&manifest.id),
         "limits": plugins.limits,
         "capabilities": plugins.capabilities,
+        "trust": plugins.trust,
         "hooks": config.config.hooks.enabled,
         "state": config.state_dir(),
     });

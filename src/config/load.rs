@@ -262,12 +262,17 @@ impl LoadedConfig {
         }
     }
 
-    /// The compile cache's key file, resolved (`plugins.cache_key_file`, else
-    /// `<state_dir>/cache.key`).
+    /// The compile cache's key file, resolved (`plugins.cache_key_file`, else beside the
+    /// cache directory: `<cache_dir>.key`, so `<state_dir>/cache.key` by default, and hosts
+    /// sharing a cache directory share its key).
     pub fn cache_key_file(&self) -> PathBuf {
         match &self.config.plugins.cache_key_file {
             Some(file) => self.resolve(file),
-            None => self.state_dir().join("cache.key"),
+            None => {
+                let mut file = self.cache_dir().into_os_string();
+                file.push(".key");
+                PathBuf::from(file)
+            }
         }
     }
 
@@ -356,6 +361,7 @@ mod tests {
         assert!(!loaded.state_dir().starts_with("/etc/zc/ws"), "the default state is outside the workspace");
         assert_eq!(loaded.plugin_dirs(), vec![PathBuf::from("/etc/zc/p"), PathBuf::from("/abs")]);
         assert_eq!(loaded.cache_dir(), loaded.state_dir().join("cache"));
+        assert_eq!(loaded.cache_key_file(), loaded.state_dir().join("cache.key"));
         let explicit = parse("workspace = \"ws\"\nstate_dir = \"st\"\n").unwrap();
         assert_eq!(explicit.state_dir(), PathBuf::from("/etc/zc/st"));
     }

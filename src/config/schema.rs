@@ -277,8 +277,9 @@ pub struct PluginsConfig {
     /// What must vouch for a plugin's files before they are compiled.
     pub trust: TrustConfig,
     /// The key that authenticates compile cache entries (created on first use, readable
-    /// by its owner only). Default: `<state_dir>/cache.key`. Hosts that share one
-    /// `cache_dir` share this file too, or each recompiles what the others cached.
+    /// by its owner only). Default: beside the cache directory, `<cache_dir>.key`
+    /// (`<state_dir>/cache.key` when `cache_dir` is not set), so hosts that share a
+    /// `cache_dir` share its key; whoever can read the key can forge cache entries.
     pub cache_key_file: Option<PathBuf>,
     /// Per-plugin settings, by plugin id.
     pub entries: BTreeMap<String, PluginEntry>,

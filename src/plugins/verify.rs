@@ -24,7 +24,8 @@ pub fn verify_with(
     pin: Option<Sha256Digest>,
 ) -> Result<Verdict, TrustError> {
     let plugin = format!("{}@{}", manifest.id, manifest.version);
-    let signature = read_signature(manifest).map_err(|reason| TrustError::SignatureFile { plugin: plugin.clone(), reason })?;
+    let signature =
+        read_signature(manifest).map_err(|reason| TrustError::SignatureFile { plugin: plugin.clone(), reason })?;
     let subject = Subject {
         plugin: &plugin,
         id: &manifest.id,

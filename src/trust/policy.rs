@@ -170,7 +170,8 @@ impl TrustPolicy<'_> {
             Some(_) => Err(TrustError::BadSignature { plugin, key }),
             None if self.require_signature => {
                 let ids: Vec<&str> = self.keys.ids().map(KeyId::as_str).collect();
-                let trusted = if ids.is_empty() { "it lists none".to_string() } else { format!("it lists {}", ids.join(", ")) };
+                let trusted =
+                    if ids.is_empty() { "it lists none".to_string() } else { format!("it lists {}", ids.join(", ")) };
                 Err(TrustError::UnknownKey { plugin, key, trusted })
             }
             None if pinned => Ok(Verdict::Pinned),
@@ -204,14 +205,20 @@ mod tests {
         let signed = SignatureFile::sign(&key, Sha256Digest::of(b"manifest"), Sha256Digest::of(b"wasm"));
         let judge = |subject: Subject<'_>| policy.judge(&subject, "redact.wasm");
 
-        assert_eq!(judge(subject(Some(&signed), b"wasm")), Ok(Verdict::Signed { key: key.public().id(), pinned: false }));
-        assert!(matches!(judge(subject(Some(&signed), b"wasm!")), Err(TrustError::Changed { file, .. }) if file == "redact.wasm"));
+        assert_eq!(
+            judge(subject(Some(&signed), b"wasm")),
+            Ok(Verdict::Signed { key: key.public().id(), pinned: false })
+        );
+        assert!(
+            matches!(judge(subject(Some(&signed), b"wasm!")), Err(TrustError::Changed { file, .. }) if file == "redact.wasm")
+        );
         assert!(matches!(judge(subject(None, b"wasm")), Err(TrustError::Unsigned { .. })));
         // The key's real signature, of another statement.
         let other = SignatureFile::sign(&key, Sha256Digest::of(b"other"), Sha256Digest::of(b"wasm"));
         let forged = SignatureFile { signature: other.signature, ..signed.clone() };
         assert!(matches!(judge(subject(Some(&forged), b"wasm")), Err(TrustError::BadSignature { .. })));
-        let stranger = SignatureFile::sign(&SigningKey::generate().unwrap(), signed.manifest_sha256, signed.component_sha256);
+        let stranger =
+            SignatureFile::sign(&SigningKey::generate().unwrap(), signed.manifest_sha256, signed.component_sha256);
         let error = judge(subject(Some(&stranger), b"wasm")).unwrap_err();
         assert!(error.to_string().contains(&format!("it lists {}", key.public().id())), "{error}");
         let pinned = Subject { pin: Some(Sha256Digest::of(b"other")), ..subject(Some(&signed), b"wasm") };

@@ -63,7 +63,10 @@ impl SignatureFile {
     pub fn parse(text: &str) -> Result<Self, SignatureError> {
         let file: SignatureFile = toml::from_str(text).map_err(|e| SignatureError(e.message().to_string()))?;
         if file.format != FORMAT {
-            return Err(SignatureError(format!("format {} is not known to this zeroclaw (it reads {FORMAT})", file.format)));
+            return Err(SignatureError(format!(
+                "format {} is not known to this zeroclaw (it reads {FORMAT})",
+                file.format
+            )));
         }
         Ok(file)
     }

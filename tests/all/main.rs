@@ -38,6 +38,8 @@ mod sandbox;
 mod scaffold;
 mod support;
 #[cfg(feature = "wasm")]
+mod trust;
+#[cfg(feature = "wasm")]
 mod tutorial;
 #[cfg(feature = "wasm")]
 mod wasm;

@@ -12,7 +12,12 @@ use crate::plugins::capability::{CapabilityQuery, decide};
 use crate::plugins::manifest::Manifest;
 
 /// `plugins build DIR [--out PLUGINS_DIR] [--key KEY]`.
-pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>, key: Option<PathBuf>) -> Result<(), CliError> {
+pub async fn build(
+    config: Option<&Path>,
+    dir: &Path,
+    out: Option<PathBuf>,
+    key: Option<PathBuf>,
+) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
     let key = super::package::signing_key(&loaded, key)?;
     let (plugins_dir, whose) = match out {
@@ -28,6 +33,7 @@ pub async fn build(config: Option<&Path>, dir: &Path, out: Option<PathBuf>, key:
     let built = build_plugins(dir, false)?;
     for plugin in &built {
         let installed = install(plugin, &plugins_dir)?;
+        crate::plugins::build::record_sha256(&installed)?;
         let installed_dir = installed.parent().unwrap_or(&plugins_dir);
         eprintln!("installed {} into {}{whose}", plugin.crate_name, installed_dir.display());
         if let Some(key) = &key {

@@ -13,7 +13,8 @@ use crate::trust::{Sha256Digest, SigningKey, TrustPolicy, TrustedKeys};
 /// `plugins pack DIR [-o FILE]`.
 pub fn pack(config: Option<&Path>, dir: &Path, out: Option<PathBuf>) -> Result<(), CliError> {
     let loaded = LoadedConfig::discover(config)?;
-    let packed = package::pack_dir(dir, loaded.config.plugins.max_component_bytes()).map_err(|e| with_build_hint(e, dir))?;
+    let packed =
+        package::pack_dir(dir, loaded.config.plugins.max_component_bytes()).map_err(|e| with_build_hint(e, dir))?;
     let out = out.unwrap_or_else(|| PathBuf::from(format!("{}-{}.{PACKAGE_EXTENSION}", packed.id, packed.version)));
     write(&out, &packed.bytes)?;
     println!(
@@ -89,9 +90,11 @@ pub fn verify(config: Option<&Path>, target: &Path, keys: &[PathBuf]) -> Result<
     for path in keys {
         given.extend(TrustedKeys::read_file(path)?);
     }
-    let policy = if keys.is_empty() { loaded.trust_policy() } else { TrustPolicy { require_signature: true, keys: &given } };
+    let policy =
+        if keys.is_empty() { loaded.trust_policy() } else { TrustPolicy { require_signature: true, keys: &given } };
     let pin = loaded.entry(&manifest.id).sha256;
-    let component_name = manifest.component.strip_prefix(manifest.dir()).unwrap_or(&manifest.component).display().to_string();
+    let component_name =
+        manifest.component.strip_prefix(manifest.dir()).unwrap_or(&manifest.component).display().to_string();
     println!("  plugin.toml sha256 {}", manifest.digest);
     println!("  {component_name} sha256 {component} (pin it as plugins.entries.{}.sha256)", manifest.id);
     let verdict = verify_with(&manifest, component, policy, pin)?;
@@ -137,9 +140,11 @@ pub(super) fn signing_key(loaded: &LoadedConfig, key: Option<PathBuf>) -> Result
 fn plugins_dir(loaded: &LoadedConfig, dir: Option<PathBuf>) -> Result<PathBuf, CliError> {
     match dir {
         Some(dir) => Ok(dir),
-        None => loaded.plugin_dirs().into_iter().next().ok_or_else(|| {
-            CliError("plugins.dirs is empty; pass --dir <plugins dir> or set plugins.dirs".into())
-        }),
+        None => loaded
+            .plugin_dirs()
+            .into_iter()
+            .next()
+            .ok_or_else(|| CliError("plugins.dirs is empty; pass --dir <plugins dir> or set plugins.dirs".into())),
     }
 }
 

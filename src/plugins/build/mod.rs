@@ -228,9 +228,9 @@ pub fn plugin_target_dir() -> Option<PathBuf> {
 
 /// Copies a built plugin into `<plugins_dir>/<id>/`; returns the installed `plugin.toml`.
 ///
-/// The manifest is validated first, and installed with the component's `sha256`; the
-/// component is written before the manifest, each through a temporary file and a
-/// rename. A `plugin.sig` left by an earlier build no longer matches and is removed.
+/// The manifest is validated first; the component is written before the manifest, each
+/// through a temporary file and a rename. A `plugin.sig` left by an earlier build no
+/// longer matches and is removed.
 pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, BuildError> {
     let text = std::fs::read_to_string(&built.manifest)
         .map_err(|source| BuildError::NoManifest { path: built.manifest.clone(), source })?;
@@ -240,8 +240,6 @@ pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, Build
     let component_name = manifest.component.file_name().ok_or(BuildError::NoComponentName)?;
     let bytes =
         std::fs::read(&built.component).map_err(|source| BuildError::Read { path: built.component.clone(), source })?;
-    let text = with_sha256(&text, crate::trust::Sha256Digest::of(&bytes));
-    Manifest::parse(&text, &built.manifest)?;
     let stale = dest.join(crate::trust::SIGNATURE_FILE);
     match std::fs::remove_file(&stale) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(BuildError::Write { path: stale, source: e }),
@@ -251,6 +249,21 @@ pub fn install(built: &BuiltPlugin, plugins_dir: &Path) -> Result<PathBuf, Build
     let installed = dest.join(MANIFEST_FILE);
     write_atomically(&installed, text.as_bytes())?;
     Ok(installed)
+}
+
+/// Writes the sha256 of the installed plugin's component into its `plugin.toml`
+/// (`installed`), as `plugins build` does: the manifest then names the exact bytes.
+pub fn record_sha256(installed: &Path) -> Result<crate::trust::Sha256Digest, BuildError> {
+    let text = std::fs::read_to_string(installed)
+        .map_err(|source| BuildError::NoManifest { path: installed.to_path_buf(), source })?;
+    let manifest = Manifest::parse(&text, installed)?;
+    let bytes = std::fs::read(&manifest.component)
+        .map_err(|source| BuildError::Read { path: manifest.component.clone(), source })?;
+    let digest = crate::trust::Sha256Digest::of(&bytes);
+    let text = with_sha256(&text, digest);
+    Manifest::parse(&text, installed)?;
+    write_atomically(installed, text.as_bytes())?;
+    Ok(digest)
 }
 
 /// `text` (a `plugin.toml`) with its top-level `sha256` set to `digest`: an existing line

@@ -69,7 +69,13 @@ pub fn pack_dir(dir: &Path, max_component_bytes: u64) -> Result<Packed, PackageE
     ) {
         Ok(bytes) => Some(bytes),
         Err(PluginFileError::Unresolved { source: Unresolved::Missing, where_: "", .. }) => None,
-        Err(e) => return Err(PackageError::Io { path: dir.join(SIGNATURE_FILE), action: "read", source: std::io::Error::other(e.to_string()) }),
+        Err(e) => {
+            return Err(PackageError::Io {
+                path: dir.join(SIGNATURE_FILE),
+                action: "read",
+                source: std::io::Error::other(e.to_string()),
+            });
+        }
     };
     let mut files: Vec<(String, Vec<u8>)> =
         vec![(MANIFEST_FILE.to_string(), text.into_bytes()), (component_name, component)];
@@ -80,7 +86,11 @@ pub fn pack_dir(dir: &Path, max_component_bytes: u64) -> Result<Packed, PackageE
         version: manifest.version.to_string(),
         files: files
             .iter()
-            .map(|(path, bytes)| IndexedFile { path: path.clone(), bytes: bytes.len() as u64, sha256: Sha256Digest::of(bytes) })
+            .map(|(path, bytes)| IndexedFile {
+                path: path.clone(),
+                bytes: bytes.len() as u64,
+                sha256: Sha256Digest::of(bytes),
+            })
             .collect(),
     };
     let index_text = format!(
@@ -129,7 +139,9 @@ fn relative_name(manifest: &Manifest) -> Result<String, PackageError> {
 /// Whether `name` is a plain relative path: `/`-separated, no `.`, `..`, empty or
 /// absolute parts, no backslashes.
 fn plain(name: &str) -> bool {
-    !name.is_empty() && !name.contains('\\') && name.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+    !name.is_empty()
+        && !name.contains('\\')
+        && name.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 /// What an unpacked package says it is.
@@ -146,14 +158,16 @@ pub struct Unpacked {
 /// the listed size and digest, within its cap; every listed file must be there.
 pub fn unpack(package: &Path, bytes: &[u8], into: &Path, max_component_bytes: u64) -> Result<Unpacked, PackageError> {
     let not_a_package = |reason: String| PackageError::NotAPackage { path: package.to_path_buf(), reason };
-    let bad_entry = |entry: &str, reason: String| PackageError::Entry { path: package.to_path_buf(), entry: entry.to_string(), reason };
+    let bad_entry = |entry: &str, reason: String| PackageError::Entry {
+        path: package.to_path_buf(),
+        entry: entry.to_string(),
+        reason,
+    };
     let mut archive = tar::Archive::new(GzDecoder::new(bytes));
     let mut entries = archive.entries().map_err(|e| not_a_package(e.to_string()))?;
 
-    let mut first = entries
-        .next()
-        .ok_or_else(|| not_a_package("it is empty".into()))?
-        .map_err(|e| not_a_package(e.to_string()))?;
+    let mut first =
+        entries.next().ok_or_else(|| not_a_package("it is empty".into()))?.map_err(|e| not_a_package(e.to_string()))?;
     if first.path_bytes().as_ref() != INDEX_FILE.as_bytes() {
         return Err(not_a_package(format!("its first entry is not {INDEX_FILE}")));
     }
@@ -161,7 +175,10 @@ pub fn unpack(package: &Path, bytes: &[u8], into: &Path, max_component_bytes: u6
     let index_text = String::from_utf8(index_text).map_err(|_| bad_entry(INDEX_FILE, "not UTF-8 text".into()))?;
     let index: Index = toml::from_str(&index_text).map_err(|e| bad_entry(INDEX_FILE, e.message().to_string()))?;
     if index.format != FORMAT {
-        return Err(not_a_package(format!("format {} is not known to this zeroclaw (it reads {FORMAT})", index.format)));
+        return Err(not_a_package(format!(
+            "format {} is not known to this zeroclaw (it reads {FORMAT})",
+            index.format
+        )));
     }
     let mut listed = BTreeSet::new();
     for file in &index.files {
@@ -176,7 +193,8 @@ pub fn unpack(package: &Path, bytes: &[u8], into: &Path, max_component_bytes: u6
     let mut seen = BTreeSet::new();
     for entry in entries {
         let mut entry = entry.map_err(|e| not_a_package(e.to_string()))?;
-        let name = String::from_utf8(entry.path_bytes().into_owned()).map_err(|_| not_a_package("an entry name is not UTF-8".into()))?;
+        let name = String::from_utf8(entry.path_bytes().into_owned())
+            .map_err(|_| not_a_package("an entry name is not UTF-8".into()))?;
         let Some(file) = index.files.iter().find(|f| f.path == name) else {
             return Err(bad_entry(&name, "not listed in the index".into()));
         };
@@ -192,7 +210,10 @@ pub fn unpack(package: &Path, bytes: &[u8], into: &Path, max_component_bytes: u6
             _ => max_component_bytes,
         };
         if file.bytes > cap {
-            return Err(bad_entry(&name, format!("{} bytes, over its {cap} byte cap (plugins.max_component_mb for a component)", file.bytes)));
+            return Err(bad_entry(
+                &name,
+                format!("{} bytes, over its {cap} byte cap (plugins.max_component_mb for a component)", file.bytes),
+            ));
         }
         let bytes = read_entry(&mut entry, file.bytes).map_err(|reason| bad_entry(&name, reason))?;
         if bytes.len() as u64 != file.bytes {

@@ -35,13 +35,14 @@ pub struct Installed {
 /// `<plugins_dir>/<id>`, after verifying it under `config`'s trust policy. Refuses to
 /// replace a plugin of another id, a higher version, or a directory that is not a plugin,
 /// unless `force`.
-pub fn install(source: &Path, plugins_dir: &Path, config: &LoadedConfig, force: bool) -> Result<Installed, PackageError> {
+pub fn install(
+    source: &Path,
+    plugins_dir: &Path,
+    config: &LoadedConfig,
+    force: bool,
+) -> Result<Installed, PackageError> {
     let max = config.config.plugins.max_component_bytes();
-    let bytes = if source.is_dir() {
-        pack_dir(source, max)?.bytes
-    } else {
-        read_package(source, max)?
-    };
+    let bytes = if source.is_dir() { pack_dir(source, max)?.bytes } else { read_package(source, max)? };
     std::fs::create_dir_all(plugins_dir).map_err(|e| io(plugins_dir, "create", e))?;
     let staging = tempfile::Builder::new()
         .prefix(".zeroclaw-install-")
@@ -82,10 +83,9 @@ fn check_replace(dest: &Path, manifest: &Manifest, force: bool) -> Result<Option
     let refuse = |reason: String| Err(PackageError::Replace { dest: dest.to_path_buf(), reason });
     match Manifest::load(&dest.join(MANIFEST_FILE)) {
         Ok(existing) if force => Ok(Some(existing.version)),
-        Ok(existing) if existing.id != manifest.id => refuse(format!(
-            "it holds plugin `{}`, not `{}`",
-            existing.id, manifest.id
-        )),
+        Ok(existing) if existing.id != manifest.id => {
+            refuse(format!("it holds plugin `{}`, not `{}`", existing.id, manifest.id))
+        }
         Ok(existing) if existing.version > manifest.version => refuse(format!(
             "it holds {} {}, newer than the {} being installed",
             existing.id, existing.version, manifest.version
@@ -124,7 +124,8 @@ fn swap_in(staging: &Path, dest: &Path, replace: bool) -> Result<(), PackageErro
 /// Removes the plugin `id` from `plugins_dir`; returns the version removed.
 pub fn remove(id: &str, plugins_dir: &Path) -> Result<Version, PackageError> {
     let dest = plugins_dir.join(id);
-    let not_installed = |hint: String| PackageError::NotInstalled { id: id.to_string(), dir: plugins_dir.to_path_buf(), hint };
+    let not_installed =
+        |hint: String| PackageError::NotInstalled { id: id.to_string(), dir: plugins_dir.to_path_buf(), hint };
     if !valid_id(id) {
         return Err(not_installed(" (a plugin id is lowercase letters, digits, `-` and `_`)".into()));
     }
@@ -132,7 +133,12 @@ pub fn remove(id: &str, plugins_dir: &Path) -> Result<Version, PackageError> {
         Ok(manifest) if manifest.id == id => manifest,
         Ok(manifest) => return Err(not_installed(format!(": {} holds plugin `{}`", dest.display(), manifest.id))),
         Err(_) if !dest.exists() => return Err(not_installed(String::new())),
-        Err(e) => return Err(not_installed(format!(": {} is not a plugin zeroclaw can read ({e}); delete it by hand", dest.display()))),
+        Err(e) => {
+            return Err(not_installed(format!(
+                ": {} is not a plugin zeroclaw can read ({e}); delete it by hand",
+                dest.display()
+            )));
+        }
     };
     // Renamed away first: a watching gateway sees the plugin go in one step.
     let aside = tempfile::Builder::new()
@@ -153,7 +159,10 @@ fn read_package(path: &Path, max_component_bytes: u64) -> Result<Vec<u8>, Packag
     let mut bytes = Vec::new();
     file.take(cap + 1).read_to_end(&mut bytes).map_err(|e| io(path, "read", e))?;
     if bytes.len() as u64 > cap {
-        return Err(PackageError::NotAPackage { path: path.to_path_buf(), reason: format!("it is over {cap} bytes (plugins.max_component_mb)") });
+        return Err(PackageError::NotAPackage {
+            path: path.to_path_buf(),
+            reason: format!("it is over {cap} bytes (plugins.max_component_mb)"),
+        });
     }
     Ok(bytes)
 }

@@ -38,7 +38,10 @@ pub fn engine_settings(config: &LoadedConfig) -> EngineSettings {
     EngineSettings {
         cache_dir: config.cache_dir(),
         cache_key_file: config.cache_key_file(),
-        max_stack_kb: plugins.limits.max_stack_kb, fuel, max_memory_mb }
+        max_stack_kb: plugins.limits.max_stack_kb,
+        fuel,
+        max_memory_mb,
+    }
 }
 
 impl WasmBackend {

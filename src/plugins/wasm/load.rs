@@ -95,7 +95,9 @@ impl WasmBackend {
         }
 
         let engine = self.engine.engine().clone();
-        let trusted = |digest| verify(&manifest, digest, config).map_err(|e| LoadError::new(&manifest, LoadCause::Trust(Box::new(e))));
+        let trusted = |digest| {
+            verify(&manifest, digest, config).map_err(|e| LoadError::new(&manifest, LoadCause::Trust(Box::new(e))))
+        };
         let (loaded, component_key, component_bytes, verdict) = match same_component {
             Some(previous) => {
                 // Judged again: the manifest, the signature or the policy may be what changed.

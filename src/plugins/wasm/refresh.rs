@@ -19,9 +19,9 @@ use crate::plugins::manifest::{Manifest, ManifestError, discover};
 use crate::plugins::offer::PluginOffer;
 use crate::plugins::plugin_file::check_plugin_dir;
 use crate::plugins::registry::PluginStatus;
+use crate::plugins::reload::ReloadFailure;
 use crate::plugins::verify::read_signature;
 use crate::trust::Sha256Digest;
-use crate::plugins::reload::ReloadFailure;
 
 impl WasmBackend {
     /// Brings the plugins of `plugins.dirs` up to date, given the versions loaded before.

@@ -17,5 +17,5 @@ mod signature;
 
 pub use digest::{DigestError, Sha256Digest};
 pub use key::{KeyError, KeyId, PublicKey, SigningKey, TrustedKeys};
-pub use policy::{Subject, TrustError, TrustPolicy, Verdict};
+pub use policy::{ChangedFile, PinMismatch, Subject, TrustError, TrustPolicy, Verdict};
 pub use signature::{SIGNATURE_FILE, SignatureError, SignatureFile};

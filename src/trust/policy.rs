@@ -70,35 +70,11 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrustError {
     /// The component is not the one the operator pinned.
-    #[error(
-        "plugin {plugin}: its component's sha256 is {actual}, but plugins.entries.{id}.sha256 pins {pinned}; install the plugin you pinned, or check the new one and pin its digest"
-    )]
-    PinMismatch {
-        /// `id@version`.
-        plugin: String,
-        /// The plugin id.
-        id: String,
-        /// The pinned digest.
-        pinned: Sha256Digest,
-        /// The component's digest.
-        actual: Sha256Digest,
-    },
+    #[error(transparent)]
+    PinMismatch(Box<PinMismatch>),
     /// A signed file changed after signing (or the signature is another plugin's).
-    #[error(
-        "plugin {plugin}: {file}'s sha256 is {actual}, but the signature by key {key} was made over {signed}: the file changed after signing, or the signature belongs to another plugin; reinstall the signed package, or sign the plugin again"
-    )]
-    Changed {
-        /// `id@version`.
-        plugin: String,
-        /// `plugin.toml` or the component's path.
-        file: String,
-        /// The key that signed.
-        key: KeyId,
-        /// The digest it signed.
-        signed: Sha256Digest,
-        /// The digest of the file now.
-        actual: Sha256Digest,
-    },
+    #[error(transparent)]
+    Changed(Box<ChangedFile>),
     /// The signature does not verify under the key it names.
     #[error(
         "plugin {plugin}: the signature in plugin.sig does not verify under trusted key {key} (forged or damaged); reinstall the signed package"
@@ -139,13 +115,47 @@ pub enum TrustError {
     },
 }
 
+/// The component is not the one the operator pinned (boxed in [`TrustError`]: digests are big).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "plugin {plugin}: its component's sha256 is {actual}, but plugins.entries.{id}.sha256 pins {pinned}; install the plugin you pinned, or check the new one and pin its digest"
+)]
+pub struct PinMismatch {
+    /// `id@version`.
+    pub plugin: String,
+    /// The plugin id.
+    pub id: String,
+    /// The pinned digest.
+    pub pinned: Sha256Digest,
+    /// The component's digest.
+    pub actual: Sha256Digest,
+}
+
+/// A signed file that changed after signing, or a signature that is another plugin's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "plugin {plugin}: {file}'s sha256 is {actual}, but the signature by key {key} was made over {signed}: the file changed after signing, or the signature belongs to another plugin; reinstall the signed package, or sign the plugin again"
+)]
+pub struct ChangedFile {
+    /// `id@version`.
+    pub plugin: String,
+    /// `plugin.toml` or the component's path.
+    pub file: String,
+    /// The key that signed.
+    pub key: KeyId,
+    /// The digest it signed.
+    pub signed: Sha256Digest,
+    /// The digest of the file now.
+    pub actual: Sha256Digest,
+}
+
 impl TrustPolicy<'_> {
     /// Judges `subject`; `component_name` is the component's path, for messages.
     pub fn judge(&self, subject: &Subject<'_>, component_name: &str) -> Result<Verdict, TrustError> {
         let plugin = subject.plugin.to_string();
         if let Some(pinned) = subject.pin.filter(|pin| *pin != subject.component) {
             let (id, actual) = (subject.id.to_string(), subject.component);
-            return Err(TrustError::PinMismatch { plugin, id, pinned, actual });
+            return Err(TrustError::PinMismatch(Box::new(PinMismatch { plugin, id, pinned, actual })));
         }
         let pinned = subject.pin.is_some();
         let Some(signature) = subject.signature else {
@@ -160,7 +170,8 @@ impl TrustPolicy<'_> {
             (component_name, signature.component_sha256, subject.component),
         ] {
             if signed != actual {
-                return Err(TrustError::Changed { plugin, file: file.to_string(), key, signed, actual });
+                let file = file.to_string();
+                return Err(TrustError::Changed(Box::new(ChangedFile { plugin, file, key, signed, actual })));
             }
         }
         match self.keys.get(&key) {
@@ -210,7 +221,7 @@ mod tests {
             Ok(Verdict::Signed { key: key.public().id(), pinned: false })
         );
         assert!(
-            matches!(judge(subject(Some(&signed), b"wasm!")), Err(TrustError::Changed { file, .. }) if file == "redact.wasm")
+            matches!(judge(subject(Some(&signed), b"wasm!")), Err(TrustError::Changed(c)) if c.file == "redact.wasm")
         );
         assert!(matches!(judge(subject(None, b"wasm")), Err(TrustError::Unsigned { .. })));
         // The key's real signature, of another statement.

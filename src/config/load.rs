@@ -325,6 +325,19 @@ mod tests {
     }
 
     #[test]
+    fn a_trusted_key_under_another_id_or_a_bad_pin_is_a_config_error_at_its_line() {
+        let key = crate::trust::SigningKey::generate().unwrap().public();
+        let text = format!("[plugins.trust.keys]\n\"0011223344556677\" = \"{}\"\n", key.to_base64());
+        let error = parse(&text).unwrap_err().to_string();
+        assert!(error.starts_with("/etc/zc/zeroclaw.toml:1"), "{error}");
+        assert!(error.contains(&format!("has id `{}`", key.id())), "{error}");
+        let good = format!("[plugins.trust.keys]\n\"{}\" = \"{}\"\n", key.id(), key.to_base64());
+        assert!(parse(&good).unwrap().config.plugins.trust.keys.get(&key.id()).is_some());
+        let error = parse("[plugins.entries.x]\nsha256 = \"abc\"\n").unwrap_err().to_string();
+        assert!(error.contains("/etc/zc/zeroclaw.toml:2") && error.contains("is not a sha256 digest"), "{error}");
+    }
+
+    #[test]
     fn unknown_key_fails_with_file_line_and_table() {
         let err = parse("[plugins]\nenabled = true\nhot_relaod = true\n").unwrap_err().to_string();
         assert!(err.starts_with("/etc/zc/zeroclaw.toml:3:1 in [plugins]: "), "{err}");

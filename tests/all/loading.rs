@@ -206,7 +206,7 @@ async fn the_compile_cache_survives_a_restart_and_rebuilds_a_corrupt_entry() {
     let second = WasmBackend::new(&config()).unwrap();
     assert_eq!(second.load(manifest(), &config(), 1).await.unwrap().report.cache, CacheOutcome::Hit);
 
-    // Flip a byte in the middle of the entry: detected by its hash, deleted, rebuilt.
+    // Flip a byte in the middle of the entry: detected by its tag, deleted, rebuilt.
     let entry = std::fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -219,7 +219,7 @@ async fn the_compile_cache_survives_a_restart_and_rebuilds_a_corrupt_entry() {
     let third = WasmBackend::new(&config()).unwrap();
     let loaded = third.load(manifest(), &config(), 1).await.unwrap();
     assert!(
-        matches!(&loaded.report.cache, CacheOutcome::Rebuilt(reason) if reason.contains("hash mismatch")),
+        matches!(&loaded.report.cache, CacheOutcome::Rebuilt(reason) if reason.contains("authentication tag does not match")),
         "{:?}",
         loaded.report.cache
     );

@@ -289,3 +289,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     crate::plugins::plugin_file::write_atomically(path, bytes)
         .map_err(|source| BuildError::Write { path: path.to_path_buf(), source })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::with_sha256;
+    use crate::trust::Sha256Digest;
+
+    #[test]
+    fn the_sha256_line_goes_after_component_or_replaces_the_old_one_at_top_level() {
+        let digest = Sha256Digest::of(b"wasm");
+        let text = "id = \"a\"\ncomponent = \"a.wasm\"\nwit = []\n\n[[tools]]\nsha256 = \"kept\"\n";
+        let with = with_sha256(text, digest);
+        assert!(with.contains(&format!("component = \"a.wasm\"\nsha256 = \"{digest}\"\nwit")), "{with}");
+        assert!(with.contains("[[tools]]\nsha256 = \"kept\""), "a table's key is not the manifest's: {with}");
+        let again = with_sha256(&with.replace(&digest.hex(), "old"), digest);
+        assert_eq!(again, with, "an existing line is replaced, not repeated");
+    }
+}

@@ -134,6 +134,15 @@ async fn every_tampering_of_a_signed_plugin_is_refused_and_the_last_good_version
         let report = agent.reload(None).await;
         assert!(report.is_clean(), "{what}: restored: {report:?}");
     }
+
+    // The operator revokes the key: the files did not change, the policy did, so the
+    // version it vouched for stops serving at the next reload instead of being kept.
+    config(dir.path(), "trust-tamper", true, "", &trust(true, &[&stranger]));
+    let report = agent.reload(None).await;
+    let failure = report.failed.iter().find(|f| f.plugin == "text-stats").expect("refused");
+    assert_eq!(failure.kept, None, "{report:?}");
+    assert!(failure.reason.contains(&format!("signed by key {key_id}, which plugins.trust.keys does not list")));
+    assert!(agent.runtime().snapshot().tool("text_stats").is_none(), "a revoked plugin no longer serves");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

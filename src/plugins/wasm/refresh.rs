@@ -12,6 +12,7 @@ use zeroclaw_plugin_api::Owner;
 
 use super::WasmBackend;
 use super::load::LoadedPlugin;
+use super::load_error::LoadCause;
 use super::probe::first_line;
 use crate::config::LoadedConfig;
 use crate::plugins::backend::{Offers, Round};
@@ -108,7 +109,16 @@ impl WasmBackend {
             match self.load_with(manifest, config, generation, same_component).await {
                 Ok(plugin) => {
                     out.offers.report.loaded.push(format!("{id}@{version}"));
-                    out.versions.insert(path, LoadedVersion { fingerprint, plugin: Arc::new(plugin) });
+                    let trust = trust_fingerprint(&id, config);
+                    out.versions.insert(path, LoadedVersion { fingerprint, trust, plugin: Arc::new(plugin) });
+                }
+                // The operator's trust policy changed and refuses it: what serves was judged
+                // by the old policy, so it does not keep serving (a key revoked, a pin set).
+                Err(e)
+                    if matches!(e.cause, LoadCause::Trust(_))
+                        && prev.is_some_and(|p| p.trust != trust_fingerprint(&id, config)) =>
+                {
+                    out.fail(&path, None, &id, &version, e.to_string());
                 }
                 Err(e) => out.fail(&path, prev, &id, &version, e.to_string()),
             }
@@ -171,6 +181,8 @@ impl WasmBackend {
 pub struct LoadedVersion {
     /// Hash of the manifest, the component and the settings that apply to it.
     pub fingerprint: u64,
+    /// Hash of the trust policy it was judged by (`[plugins.trust]` and its pin).
+    pub trust: u64,
     /// The loaded plugin.
     pub plugin: Arc<LoadedPlugin>,
 }
@@ -233,6 +245,12 @@ fn fingerprint(manifest: &Manifest, config: &LoadedConfig) -> Result<(u64, Sha25
     });
     hasher.update(settings.to_string().as_bytes());
     Ok((hasher.digest(), component_key))
+}
+
+/// Hash of what the trust policy judges plugin `id` by.
+fn trust_fingerprint(id: &str, config: &LoadedConfig) -> u64 {
+    let trust = serde_json::json!({ "trust": config.config.plugins.trust, "pin": config.entry(id).sha256 });
+    xxhash_rust::xxh3::xxh3_64(trust.to_string().as_bytes())
 }
 
 /// Whether any file in `dir` changed less than `settle` ago (it may still be being written).

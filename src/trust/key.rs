@@ -179,14 +179,8 @@ impl TrustedKeys {
 
     /// Reads a `.pub` file `plugins keygen` wrote.
     pub fn read_file(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
-            path: path.to_path_buf(),
-            action: "cannot read",
-            source,
-        })?;
-        let bad = |reason: String| KeyError::BadFile { path: path.to_path_buf(), reason };
-        let map: BTreeMap<String, String> = toml::from_str(&text).map_err(|e| bad(e.message().to_string()))?;
-        Self::from_map(map).map_err(|e| bad(e.to_string()))
+        let map: BTreeMap<String, String> = read_toml(path)?;
+        Self::from_map(map).map_err(|e| KeyError::BadFile { path: path.to_path_buf(), reason: e.to_string() })
     }
 }
 
@@ -234,13 +228,8 @@ impl SigningKey {
 
     /// Reads a key file.
     pub fn read_file(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
-            path: path.to_path_buf(),
-            action: "cannot read",
-            source,
-        })?;
         let bad = |reason: String| KeyError::BadFile { path: path.to_path_buf(), reason };
-        let file: SigningKeyFile = toml::from_str(&text).map_err(|e| bad(e.message().to_string()))?;
+        let file: SigningKeyFile = read_toml(path)?;
         let seed: [u8; 32] = BASE64
             .decode(file.secret_key.trim())
             .ok()
@@ -275,6 +264,16 @@ impl SigningKey {
         write_new(&public_path, public_text.as_bytes(), 0o644)?;
         Ok(public_path)
     }
+}
+
+/// A key file, read and parsed as `T`.
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, KeyError> {
+    let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
+        path: path.to_path_buf(),
+        action: "cannot read",
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| KeyError::BadFile { path: path.to_path_buf(), reason: e.message().to_string() })
 }
 
 /// Where the public half of the key at `path` goes: `path.pub`.

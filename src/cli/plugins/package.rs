@@ -55,7 +55,7 @@ pub fn sign(config: Option<&Path>, target: &Path, key: Option<PathBuf>) -> Resul
         package::sign_dir(target, &key, max).map_err(|e| with_build_hint(e, target))?
     } else {
         // A package: unpacked, signed, packed again in its place.
-        let staging = unpack_beside(target, max)?;
+        let (staging, _) = unpack_beside(target, max)?;
         let signature = package::sign_dir(staging.path(), &key, max)?;
         write(target, &package::pack_dir(staging.path(), max)?.bytes)?;
         signature
@@ -78,9 +78,9 @@ pub fn verify(config: Option<&Path>, target: &Path, keys: &[PathBuf]) -> Result<
     let dir = if target.is_dir() {
         target
     } else {
-        staging = unpack_beside(target, max)?;
-        let bytes = std::fs::read(target).map_err(|e| CliError(format!("{}: cannot read: {e}", target.display())))?;
-        println!("{}: package sha256 {}, its index and entries match", target.display(), Sha256Digest::of(&bytes));
+        let digest;
+        (staging, digest) = unpack_beside(target, max)?;
+        println!("{}: package sha256 {digest}, its index and entries match", target.display());
         staging.path()
     };
     let manifest = Manifest::load(&dir.join(MANIFEST_FILE))?;
@@ -93,8 +93,7 @@ pub fn verify(config: Option<&Path>, target: &Path, keys: &[PathBuf]) -> Result<
     let policy =
         if keys.is_empty() { loaded.trust_policy() } else { TrustPolicy { require_signature: true, keys: &given } };
     let pin = loaded.entry(&manifest.id).sha256;
-    let component_name =
-        manifest.component.strip_prefix(manifest.dir()).unwrap_or(&manifest.component).display().to_string();
+    let component_name = manifest.component_in_dir().display();
     println!("  plugin.toml sha256 {}", manifest.digest);
     println!("  {component_name} sha256 {component} (pin it as plugins.entries.{}.sha256)", manifest.id);
     let verdict = verify_with(&manifest, component, policy, pin)?;
@@ -148,8 +147,8 @@ fn plugins_dir(loaded: &LoadedConfig, dir: Option<PathBuf>) -> Result<PathBuf, C
     }
 }
 
-/// The package `file` unpacked into a temporary directory beside it.
-fn unpack_beside(file: &Path, max: u64) -> Result<tempfile::TempDir, CliError> {
+/// The package `file` unpacked into a temporary directory beside it, and its digest.
+fn unpack_beside(file: &Path, max: u64) -> Result<(tempfile::TempDir, Sha256Digest), CliError> {
     let bytes = std::fs::read(file).map_err(|e| CliError(format!("{}: cannot read: {e}", file.display())))?;
     let parent = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let staging = tempfile::Builder::new()
@@ -157,7 +156,7 @@ fn unpack_beside(file: &Path, max: u64) -> Result<tempfile::TempDir, CliError> {
         .tempdir_in(parent)
         .map_err(|e| CliError(format!("{}: cannot create a directory: {e}", parent.display())))?;
     package::unpack(file, &bytes, staging.path(), max)?;
-    Ok(staging)
+    Ok((staging, Sha256Digest::of(&bytes)))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {

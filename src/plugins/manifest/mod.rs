@@ -139,6 +139,12 @@ impl Manifest {
     pub fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
     }
+
+    /// The component file's path inside the plugin directory, as messages and packages
+    /// name it.
+    pub fn component_in_dir(&self) -> &Path {
+        self.component.strip_prefix(self.dir()).unwrap_or(&self.component)
+    }
 }
 
 /// Finds plugin directories: every subdirectory of each `dir` that holds a `plugin.toml`

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::PackageError;
 use crate::plugins::manifest::{MANIFEST_FILE, Manifest};
-use crate::plugins::plugin_file::{self, MAX_MANIFEST_BYTES, PluginFileError, Unresolved};
+use crate::plugins::plugin_file::MAX_MANIFEST_BYTES;
+use crate::plugins::verify::{MAX_SIGNATURE_BYTES, read_signature_bytes};
 use crate::trust::{SIGNATURE_FILE, Sha256Digest};
 
 /// The index's name, the package's first entry.
@@ -22,7 +23,6 @@ pub const PACKAGE_EXTENSION: &str = "zcpkg";
 
 const FORMAT: u32 = 1;
 const MAX_INDEX_BYTES: u64 = 64 * 1024;
-const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
 
 /// `zeroclaw-package.toml`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -60,23 +60,11 @@ pub fn pack_dir(dir: &Path, max_component_bytes: u64) -> Result<Packed, PackageE
     let manifest = Manifest::parse(&text, &manifest_path)?;
     let component = manifest.read_component(max_component_bytes)?;
     let component_name = relative_name(&manifest)?;
-    let signature = match plugin_file::read_beneath(
-        dir,
-        &dir.join(SIGNATURE_FILE),
-        MAX_SIGNATURE_BYTES,
-        "signature",
-        "its 64 KiB cap",
-    ) {
-        Ok(bytes) => Some(bytes),
-        Err(PluginFileError::Unresolved { source: Unresolved::Missing, where_: "", .. }) => None,
-        Err(e) => {
-            return Err(PackageError::Io {
-                path: dir.join(SIGNATURE_FILE),
-                action: "read",
-                source: std::io::Error::other(e.to_string()),
-            });
-        }
-    };
+    let signature = read_signature_bytes(dir).map_err(|e| PackageError::Io {
+        path: dir.join(SIGNATURE_FILE),
+        action: "read",
+        source: std::io::Error::other(e.to_string()),
+    })?;
     let mut files: Vec<(String, Vec<u8>)> =
         vec![(MANIFEST_FILE.to_string(), text.into_bytes()), (component_name, component)];
     files.extend(signature.map(|sig| (SIGNATURE_FILE.to_string(), sig)));
@@ -118,7 +106,7 @@ pub fn pack_dir(dir: &Path, max_component_bytes: u64) -> Result<Packed, PackageE
 
 /// The component's path inside the plugin directory, `/`-separated.
 fn relative_name(manifest: &Manifest) -> Result<String, PackageError> {
-    let relative = manifest.component.strip_prefix(manifest.dir()).unwrap_or(&manifest.component);
+    let relative = manifest.component_in_dir();
     let parts: Option<Vec<&str>> = relative
         .components()
         .map(|c| match c {

@@ -69,7 +69,7 @@ pub fn install(
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755));
     }
-    swap_in(staging.path(), &dest, replaced.is_some() || dest.exists())?;
+    swap_in(staging.path(), &dest, dest.exists())?;
     // `staging` now holds the old version (or nothing); dropping it removes that.
     drop(staging);
     Ok(Installed { manifest: dest.join(MANIFEST_FILE), id: manifest.id, version: manifest.version, verdict, replaced })

@@ -109,6 +109,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SummaryStore::new(&dir.path().join("m.sqlite3")));
         let pending = PendingSummaries::new(store.clone());
+        // No background flusher: on a slow machine it could flush `b` between the two
+        // finishes below. This test drives every write itself.
+        pending.flusher_started.store(true, std::sync::atomic::Ordering::Release);
         pending.set("a", "cli", "a1".into(), 0);
         pending.set("a", "cli", "a2".into(), 0); // the newer one replaces it
         pending.set("b", "cli", "b1".into(), 0);

@@ -35,7 +35,7 @@ fn workspace(plugins: bool) -> (tempfile::TempDir, LoadedConfig) {
         let plugin = dir.path().join("plugins/hooks5");
         std::fs::create_dir_all(&plugin).unwrap();
         std::fs::copy(&noop.component, plugin.join("noop.wasm")).unwrap();
-        let mut manifest = "id = \"hooks5\"\nversion = \"0.1.0\"\ncomponent = \"noop.wasm\"\nwit = [\"zeroclaw:hooks@1.0.0\", \"zeroclaw:tools@1.0.0\"]\n[[tools]]\nname = \"noop\"\neffect = \"read\"\n".to_string();
+        let mut manifest = "id = \"hooks5\"\nversion = \"0.1.0\"\ncomponent = \"noop.wasm\"\nwit = [\"zeroclaw:hooks@1.1.0\", \"zeroclaw:tools@1.1.0\"]\n[[tools]]\nname = \"noop\"\neffect = \"read\"\n".to_string();
         for hook in HOOKS {
             manifest.push_str(&format!("[[hooks]]\npoint = \"{hook}\"\n"));
         }

@@ -46,11 +46,14 @@ pub enum Capability {
     /// See message and model content unredacted.
     #[serde(rename = "conversation:read")]
     ConversationRead,
+    /// Call the agent's tools (`invoke_allow` lists which), through the tool pipeline.
+    #[serde(rename = "tools:invoke")]
+    ToolsInvoke,
 }
 
 impl Capability {
     /// Every capability, for docs and the capability matrix test.
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 12] = [
         Capability::Log,
         Capability::Kv,
         Capability::HttpOutbound,
@@ -62,6 +65,7 @@ impl Capability {
         Capability::ToolCallsModify,
         Capability::ToolResultsModify,
         Capability::ConversationRead,
+        Capability::ToolsInvoke,
     ];
 
     /// The name used in manifests and config, e.g. `http:outbound`.
@@ -78,6 +82,7 @@ impl Capability {
             Capability::ToolCallsModify => "tool-calls:modify",
             Capability::ToolResultsModify => "tool-results:modify",
             Capability::ConversationRead => "conversation:read",
+            Capability::ToolsInvoke => "tools:invoke",
         }
     }
 
@@ -109,7 +114,8 @@ impl Capability {
             | Capability::FsRead
             | Capability::FsWrite
             | Capability::Env
-            | Capability::ConversationRead => None,
+            | Capability::ConversationRead
+            | Capability::ToolsInvoke => None,
         }
     }
 
@@ -126,7 +132,9 @@ impl Capability {
             | Capability::MessagesModify
             | Capability::ToolCallsModify
             | Capability::ToolResultsModify
-            | Capability::ConversationRead => false,
+            | Capability::ConversationRead
+            // Each tool it calls passes the security policy on its own effect.
+            | Capability::ToolsInvoke => false,
         }
     }
 
@@ -154,7 +162,8 @@ impl Capability {
             | Capability::MessagesModify
             | Capability::ToolCallsModify
             | Capability::ToolResultsModify
-            | Capability::ConversationRead => false,
+            | Capability::ConversationRead
+            | Capability::ToolsInvoke => false,
         }
     }
 }

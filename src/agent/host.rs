@@ -117,6 +117,11 @@ impl Agent {
             agent.start_watcher();
         }
         agent.start_idle_sweeper();
+        #[cfg(feature = "wasm")]
+        if let Some(wasm) = agent.runtime.wasm() {
+            let calls = super::plugin_tools::PluginToolCalls::new(Arc::downgrade(&agent));
+            wasm.tools().install(Arc::new(calls));
+        }
         let services: Arc<dyn HostServices> = agent.clone();
         host.connect(Arc::downgrade(&services));
         Ok(agent)

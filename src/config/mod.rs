@@ -10,7 +10,7 @@ pub use load::{ConfigError, ConfigSource, LoadedConfig, one_line};
 pub use schema::{
     AgentConfig, Autonomy, CapabilityPolicy, Config, GatewayConfig, HooksConfig, InstancePolicy, Limits,
     LimitsOverride, MemoryConfig, OnError, PluginEntry, PluginToolSettings, PluginsConfig, ProvidersConfig,
-    SecurityConfig, TrustConfig,
+    SecretBinding, SecurityConfig, TrustConfig,
 };
 pub use state::StateError;
 pub use template::DEFAULT_CONFIG;

@@ -371,6 +371,11 @@ pub struct PluginEntry {
     pub fs_write: Vec<PathBuf>,
     /// Environment variables `env` exposes.
     pub env: Vec<String>,
+    /// Tool names `tools:invoke` lets the plugin call.
+    pub invoke_allow: Vec<String>,
+    /// Secrets the host adds to the plugin's outbound HTTP requests, by name; the plugin
+    /// never sees their values.
+    pub secrets: BTreeMap<String, SecretBinding>,
     /// Limits overriding `[plugins.limits]` for this plugin.
     pub limits: LimitsOverride,
     /// What a failing handler of this plugin turns into.
@@ -389,6 +394,57 @@ pub struct PluginEntry {
     /// The sha256 its component must have (the operator's pin, checked at every load,
     /// before compiling); `sha256sum` or `plugins verify` prints it.
     pub sha256: Option<Sha256Digest>,
+}
+
+/// `[plugins.entries.<id>.secrets.<name>]`: where a secret's value comes from and where
+/// the host injects it. The value is read when the plugin loads and never enters the
+/// plugin's memory, its logs or `plugins inspect`.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretBinding {
+    /// The environment variable holding the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    /// The file holding the value (one line; surrounding whitespace is trimmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// Hosts whose requests carry it (`host` or `host:port`, each also in `http_allow`).
+    pub hosts: Vec<String>,
+    /// The request header the host sets.
+    pub header: String,
+    /// The header's value, with `{}` where the secret goes.
+    pub format: String,
+}
+
+impl SecretBinding {
+    /// The header a binding sets when the config does not say.
+    pub const DEFAULT_HEADER: &str = "Authorization";
+    /// The value format when the config does not say.
+    pub const DEFAULT_FORMAT: &str = "Bearer {}";
+}
+
+impl Default for SecretBinding {
+    fn default() -> Self {
+        SecretBinding {
+            env: None,
+            file: None,
+            hosts: Vec::new(),
+            header: Self::DEFAULT_HEADER.to_string(),
+            format: Self::DEFAULT_FORMAT.to_string(),
+        }
+    }
+}
+
+// Never prints where a value is kept beyond its source's name: the value itself is not here.
+impl std::fmt::Debug for SecretBinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretBinding")
+            .field("env", &self.env)
+            .field("file", &self.file)
+            .field("hosts", &self.hosts)
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `[plugins.entries.<id>.tools.<name>]`: what the operator says about one plugin tool.
@@ -411,6 +467,8 @@ impl Default for PluginEntry {
             fs_read: Vec::new(),
             fs_write: Vec::new(),
             env: Vec::new(),
+            invoke_allow: Vec::new(),
+            secrets: BTreeMap::new(),
             limits: LimitsOverride::default(),
             on_error: OnError::FailOpen,
             override_native: false,
@@ -485,6 +543,9 @@ limits! {
     failure_threshold: u64 = 5, "range::<_, 1, 1_000_000>", "range_override::<_, 1, 1_000_000>";
     /// How long a quarantine lasts, in milliseconds.
     quarantine_ms: u64 = 30_000, "range::<_, 1, 86_400_000>", "range_override::<_, 1, 86_400_000>";
+    /// How deep tool calls made by plugins (`tools:invoke`) may nest: a plugin's call is
+    /// depth 1, a call made by the tool it called depth 2, and so on.
+    invoke_max_depth: u64 = 4, "range::<_, 1, 64>", "range_override::<_, 1, 64>";
 }
 
 /// Deserialises a number that must be at least 1.

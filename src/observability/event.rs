@@ -125,6 +125,20 @@ pub enum Event {
         #[serde(serialize_with = "as_text")]
         owner: Owner,
     },
+    /// A plugin called a tool (`tools:invoke`); its `tool_call_end` came before.
+    PluginToolCall {
+        /// The plugin that called it.
+        #[serde(serialize_with = "as_text")]
+        caller: Owner,
+        /// The tool.
+        tool: String,
+        /// Who served it (empty when nothing ran).
+        owner: String,
+        /// Whether it produced a result.
+        success: bool,
+        /// The plugins the call was nested in, outermost first (`a → b`).
+        chain: String,
+    },
     /// A tool call finished (or was refused).
     ToolCallEnd {
         /// The tool.
@@ -225,6 +239,7 @@ impl Event {
             Event::LlmResponse { .. } => "llm_response",
             Event::ToolCallStart { .. } => "tool_call_start",
             Event::ToolCallEnd { .. } => "tool_call_end",
+            Event::PluginToolCall { .. } => "plugin_tool_call",
             Event::TurnComplete { .. } => "turn_complete",
             Event::Compaction { .. } => "compaction",
             Event::Error { .. } => "error",

@@ -23,6 +23,7 @@ pub struct MetricsObserver {
     quarantines: AtomicU64,
     reloads: AtomicU64,
     reloads_failed: AtomicU64,
+    plugin_tool_calls: AtomicU64,
 }
 
 impl Observer for MetricsObserver {
@@ -50,6 +51,7 @@ impl Observer for MetricsObserver {
                     add(&self.tool_failures);
                 }
             }
+            Event::PluginToolCall { .. } => add(&self.plugin_tool_calls),
             Event::Compaction { .. } => add(&self.compactions),
             Event::Error { .. } => add(&self.errors),
             Event::PluginFailure { .. } => add(&self.plugin_failures),
@@ -81,6 +83,7 @@ impl MetricsObserver {
             ("zeroclaw_tokens_total", "Tokens reported by providers.", &self.tokens),
             ("zeroclaw_tool_calls_total", "Tool calls.", &self.tool_calls),
             ("zeroclaw_tool_failures_total", "Tool calls that failed or were refused.", &self.tool_failures),
+            ("zeroclaw_plugin_tool_calls_total", "Tool calls made by plugins (tools:invoke).", &self.plugin_tool_calls),
             ("zeroclaw_compactions_total", "History compactions.", &self.compactions),
             ("zeroclaw_errors_total", "Host errors.", &self.errors),
             ("zeroclaw_plugin_failures_total", "Plugin handler, tool and provider failures.", &self.plugin_failures),

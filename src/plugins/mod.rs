@@ -8,6 +8,7 @@ pub mod capability;
 pub mod contract;
 pub mod conversation;
 pub mod hot_reload;
+pub mod invoke;
 pub mod kv;
 pub mod manifest;
 pub mod native;

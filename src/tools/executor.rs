@@ -36,6 +36,21 @@ pub struct Executed {
     pub owner: String,
     /// Whether the tool itself ran.
     pub ran: bool,
+    /// Why the tool did not run, when it did not.
+    pub stopped: Option<Stopped>,
+}
+
+/// Why a call's tool did not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// A `before_tool_call` handler cancelled it.
+    Blocked,
+    /// No tool has its name.
+    NotFound,
+    /// The security policy refused it.
+    Refused,
+    /// Its arguments do not fit the tool's schema.
+    InvalidArguments,
 }
 
 /// Runs tool calls through the pipeline.
@@ -62,7 +77,7 @@ impl ToolExecutor<'_> {
     /// Runs `call` through every step.
     pub async fn execute(&self, snapshot: &Snapshot, ctx: &HookContext, call: ToolCall) -> Executed {
         let started = Instant::now();
-        let (call, result, owner, ran) = self.run(snapshot, ctx, call).await;
+        let (call, result, owner, stopped) = self.run(snapshot, ctx, call).await;
         let persisted = self.persist(snapshot, ctx, &call, result).await;
         let duration_ms = started.elapsed().as_millis() as u64;
         self.observer.record(&Event::ToolCallEnd {
@@ -76,16 +91,17 @@ impl ToolExecutor<'_> {
                 AfterToolCall { call: call.clone(), result: persisted.clone(), owner: owner.clone(), duration_ms };
             self.runner.fire::<hooks::AfterToolCall>(ctx, done).await;
         }
-        Executed { call, result: persisted, owner, ran }
+        Executed { call, result: persisted, owner, ran: stopped.is_none(), stopped }
     }
 
-    /// Steps 1–5: the call as it ran, its raw result, who served it, whether it ran.
+    /// Steps 1–5: the call as it ran, its raw result, who served it, and why it did not
+    /// run if it did not.
     async fn run(
         &self,
         snapshot: &Snapshot,
         ctx: &HookContext,
         call: ToolCall,
-    ) -> (ToolCall, ToolResult, String, bool) {
+    ) -> (ToolCall, ToolResult, String, Option<Stopped>) {
         // With no handler on a point, its payload is not even built.
         let call = if has_handlers(snapshot, HookPoint::BeforeToolCall) {
             // A blocked call is answered as the model asked it, whatever a handler before
@@ -96,7 +112,7 @@ impl ToolExecutor<'_> {
                 HookFlow::Cancelled { reason, by } => {
                     let content = format!("The call to `{}` was blocked by {by}: {reason}", asked.name);
                     let result = error_result(&asked, content);
-                    return (asked, result, String::new(), false);
+                    return (asked, result, String::new(), Some(Stopped::Blocked));
                 }
             }
         } else {
@@ -105,41 +121,43 @@ impl ToolExecutor<'_> {
         let Some(entry) = snapshot.tool(&call.name) else {
             let known: Vec<&str> = snapshot.tools().map(|t| t.spec.name.as_str()).collect();
             let content = format!("There is no tool named `{}`. Tools: {}.", call.name, known.join(", "));
-            return (call.clone(), error_result(&call, content), String::new(), false);
+            return (call.clone(), error_result(&call, content), String::new(), Some(Stopped::NotFound));
         };
-        if let Err(refusal) = self.admit(entry, &call) {
-            return (call.clone(), error_result(&call, refusal), String::new(), false);
+        if let Err((stopped, refusal)) = self.admit(entry, &call) {
+            return (call.clone(), error_result(&call, refusal), String::new(), Some(stopped));
         }
         let failure = match self.invoke(entry, &call).await {
-            Ok(result) => return (call, result, entry.owner.to_string(), true),
+            Ok(result) => return (call, result, entry.owner.to_string(), None),
             Err(failure) => failure,
         };
         let (Some(fallback), ToolError::Runtime(cause)) = (&entry.fallback, &failure) else {
             let result = error_result(&call, format!("`{}` failed: {failure}", call.name));
-            return (call, result, entry.owner.to_string(), true);
+            return (call, result, entry.owner.to_string(), None);
         };
         // The fallback is a call of its own: the policy and the native tool's schema judge
         // it again, and the result is recorded as the native owner's.
         tracing::warn!(plugin = %entry.owner, tool = %call.name, "tool failed ({cause}); falling back to {}", fallback.owner);
-        if let Err(refusal) = self.admit(fallback, &call) {
+        if let Err((_, refusal)) = self.admit(fallback, &call) {
             let content =
                 format!("`{}` failed: {failure}; its fallback {} was not run: {refusal}", call.name, fallback.owner);
-            return (call.clone(), error_result(&call, content), entry.owner.to_string(), true);
+            return (call.clone(), error_result(&call, content), entry.owner.to_string(), None);
         }
         let result = match self.invoke(fallback, &call).await {
             Ok(result) => result,
             Err(e) => error_result(&call, format!("`{}` failed: {e}", call.name)),
         };
-        (call, result, fallback.owner.to_string(), true)
+        (call, result, fallback.owner.to_string(), None)
     }
 
     /// Steps 3–4 for one entry: the policy judges the host's view of its effect, then its
     /// JSON Schema checks the arguments. The error is what the model reads.
-    fn admit(&self, entry: &ToolEntry, call: &ToolCall) -> Result<(), String> {
+    fn admit(&self, entry: &ToolEntry, call: &ToolCall) -> Result<(), (Stopped, String)> {
         self.policy
             .check(&entry.spec.name, entry.effect)
-            .map_err(|why| format!("The call to `{}` is not permitted: {why}.", call.name))?;
-        entry.validate(&call.arguments).map_err(|why| format!("Invalid arguments for `{}`: {why}", call.name))
+            .map_err(|why| (Stopped::Refused, format!("The call to `{}` is not permitted: {why}.", call.name)))?;
+        entry
+            .validate(&call.arguments)
+            .map_err(|why| (Stopped::InvalidArguments, format!("Invalid arguments for `{}`: {why}", call.name)))
     }
 
     /// Step 5 for one entry: its output, or its error (a runtime failure is also reported

@@ -3,4 +3,4 @@
 mod executor;
 pub mod native;
 
-pub use executor::{Executed, ToolExecutor};
+pub use executor::{Executed, Stopped, ToolExecutor};

@@ -27,7 +27,7 @@ fn validate_warns_about_imports_the_manifest_does_not_request_with_the_whole_fix
     let zoo = stdout(&zeroclaw(dir.path(), &["plugins", "validate", "plugins/fault-zoo"]));
     assert!(zoo.contains("ok, with warnings"), "{zoo}");
     assert!(
-        zoo.contains("warning: the component imports zeroclaw:host/kv@1.0.0, which needs `kv`, but plugin.toml does not request it"),
+        zoo.contains("warning: the component imports zeroclaw:host/kv@1.1.0, which needs `kv`, but plugin.toml does not request it"),
         "{zoo}"
     );
     assert!(zoo.contains("add \"kv\" to `capabilities` in the plugin's plugin.toml, and grant it in the config: plugins.entries.fault-zoo.grant = [\"kv\"]"), "{zoo}");
@@ -43,7 +43,7 @@ fn inspect_and_call_work_on_an_installed_plugin() {
     let dir = project(&["noop"]);
     let inspected = stdout(&zeroclaw(dir.path(), &["plugins", "inspect", "noop"]));
     assert!(inspected.contains("plugin        noop 0.1.0"), "{inspected}");
-    assert!(inspected.contains("zeroclaw:hooks/handler@1.0.0"), "the exports are listed: {inspected}");
+    assert!(inspected.contains("zeroclaw:hooks/handler@1.1.0"), "the exports are listed: {inspected}");
     let called = stdout(&zeroclaw(dir.path(), &["plugins", "call", "noop", "noop", "{}"]));
     assert!(called.contains("ok"), "{called}");
     let refused = zeroclaw(dir.path(), &["plugins", "call", "noop", "no_such_tool", "{}"]);

@@ -47,10 +47,16 @@ const EXPECTED: [&str; 25] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hook_in_the_catalog_fires_at_its_call_site_for_both_backends() {
+    every_hook_fires_for_both_backends("e2e", install_guest).await;
+}
+
+/// Drives agent `id` end to end with the native recorder and the wasm `recorder`
+/// installed by `install`, and checks that every hook fired, in order, with its payload.
+pub async fn every_hook_fires_for_both_backends(id: &str, install: crate::wasm::Install) {
     let dir = tempfile::tempdir().unwrap();
-    install_guest("recorder", &dir.path().join("plugins"));
+    install("recorder", &dir.path().join("plugins"));
     let rest = "[plugins.entries.recorder]\ngrant = [\"kv\", \"conversation:read\"]\n[plugins.entries.recorder.limits]\nkv_max_bytes = 10000000\n";
-    let agent = Agent::start(config(dir.path(), "e2e", true, "compaction_threshold = 4\ncompaction_keep = 2", rest))
+    let agent = Agent::start(config(dir.path(), id, true, "compaction_threshold = 4\ncompaction_keep = 2", rest))
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -69,7 +75,7 @@ async fn every_hook_in_the_catalog_fires_at_its_call_site_for_both_backends() {
     }
     // Let the ObserverBridge deliver before shutting down.
     for _ in 0..200 {
-        if recorder::hooks("e2e").contains(&"observer_event") {
+        if recorder::hooks(id).contains(&"observer_event") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -78,7 +84,7 @@ async fn every_hook_in_the_catalog_fires_at_its_call_site_for_both_backends() {
     served.await.unwrap().unwrap();
 
     // Native backend: the recorder linked into this binary.
-    let records = recorder::recorded("e2e");
+    let records = recorder::recorded(id);
     let native: Vec<&str> = records.iter().map(|p| p.point().name()).filter(|n| *n != "observer_event").collect();
     assert_eq!(native, EXPECTED);
     let fired: Vec<HookPoint> = records.iter().map(|p| p.point()).collect();

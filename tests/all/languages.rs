@@ -183,7 +183,7 @@ fn every_python_and_javascript_template_passes_its_own_plugins_test() {
         assert!(stdout.contains(&format!("plugins/{name}/plugin.toml: ok (")), "{name}: {stdout}");
         assert!(!stdout.contains("warning:"), "{name}: {stdout}");
         let note = format!(
-            "note: the component imports zeroclaw:host/kv@1.0.0 (which needs `kv`), as every {language} component does whether its code calls it or not; if the code calls it, add \"kv\""
+            "note: the component imports zeroclaw:host/kv@1.1.0 (which needs `kv`), as every {language} component does whether its code calls it or not; if the code calls it, add \"kv\""
         );
         assert!(stdout.contains(&note), "{name}: {stdout}");
     }

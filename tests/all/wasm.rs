@@ -9,6 +9,10 @@ use zeroclaw_plugin_api::{
 
 use crate::guests::{install_guest, plugin_config};
 
+/// Installs the plugin `id` into a plugins directory: built from source
+/// ([`install_guest`]), or a frozen build of an older contract (`contract.rs`).
+pub type Install = fn(&str, &std::path::Path) -> std::path::PathBuf;
+
 fn persist(content: &str) -> HookPayload {
     HookPayload::ToolResultPersist(ToolResultPersist {
         call: ToolCall { id: "1".into(), name: "env".into(), arguments: serde_json::json!({}) },
@@ -57,9 +61,14 @@ async fn redact_follows_its_operator_config() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_stats_tool_and_echo_provider_work_through_the_tables() {
+    text_stats_and_echo_provider_behave(install_guest).await;
+}
+
+/// text-stats and echo-provider, installed by `install`, answer as documented.
+pub async fn text_stats_and_echo_provider_behave(install: Install) {
     let dir = tempfile::tempdir().unwrap();
-    install_guest("text-stats", &dir.path().join("plugins"));
-    install_guest("echo-provider", &dir.path().join("plugins"));
+    install("text-stats", &dir.path().join("plugins"));
+    install("echo-provider", &dir.path().join("plugins"));
     let runtime = PluginRuntime::start(plugin_config(dir.path(), "")).await.unwrap();
     let snapshot = runtime.snapshot();
     let tool = snapshot.tool("text_stats").expect("the plugin tool is in the table");
@@ -84,8 +93,13 @@ async fn text_stats_tool_and_echo_provider_work_through_the_tables() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guard_is_a_hook_a_tool_and_a_provider_at_once() {
+    guard_behaves(install_guest).await;
+}
+
+/// guard, installed by `install`, blocks, queries and answers as documented.
+pub async fn guard_behaves(install: Install) {
     let dir = tempfile::tempdir().unwrap();
-    install_guest("guard", &dir.path().join("plugins"));
+    install("guard", &dir.path().join("plugins"));
     let extra = "[plugins.entries.guard]\ngrant = [\"tool-calls:modify\"]\n[plugins.entries.guard.config]\nblocked_tools = [\"shell\"]\nanswers = { weather = \"It is sunny.\" }\n";
     let runtime = PluginRuntime::start(plugin_config(dir.path(), extra)).await.unwrap();
     let snapshot = runtime.snapshot();

@@ -156,6 +156,24 @@ fn grant_lines(loaded: &LoadedConfig, manifest: &Manifest) -> Vec<String> {
     manifest.capabilities.iter().map(|cap| decide(*cap, query).explain(*cap, &manifest.id)).collect()
 }
 
+/// The operator's secrets for the plugin: where each is read from and where it goes, never
+/// its value (which `inspect` does not even read).
+fn secret_lines(loaded: &LoadedConfig, manifest: &Manifest) -> Vec<String> {
+    let entry = loaded.entry(&manifest.id);
+    entry
+        .secrets
+        .iter()
+        .map(|(name, b)| {
+            let source = match (&b.env, &b.file) {
+                (Some(var), _) => format!("env {var}"),
+                (None, Some(file)) => format!("file {}", file.display()),
+                (None, None) => "no source".to_string(),
+            };
+            format!("{name} ({source}; header {} to {})", b.header, b.hosts.join(" "))
+        })
+        .collect()
+}
+
 /// Loads the component as the runtime would (compile, exports, versions, link, self-check),
 /// as if every capability it requests were granted: grants are reported separately.
 /// Returns the component's imports.
@@ -203,6 +221,7 @@ pub async fn inspect(config: Option<&Path>, plugin: &str) -> Result<(), CliError
     println!("tools         {}", list(manifest.tools.iter().map(|t| format!("{} ({:?})", t.name, t.effect)).collect()));
     println!("providers     {}", list(manifest.providers.iter().map(|p| p.name.clone()).collect()));
     println!("capabilities  {}", list(grant_lines(&loaded, &manifest)));
+    println!("secrets       {}", list(secret_lines(&loaded, &manifest)));
     let component = manifest.read_component(loaded.config.plugins.max_component_bytes())?;
     let digest = crate::trust::Sha256Digest::of(&component);
     println!("sha256        {digest}");
@@ -225,6 +244,9 @@ fn inspect_component(loaded: &LoadedConfig, manifest: &Manifest) -> Result<(), C
     println!("size          {} bytes", found.component_bytes);
     println!("imports       {}", found.imports.join(", "));
     println!("exports       {}", found.exports.join(", "));
+    let speaks: Vec<String> = found.speaks.iter().map(|s| s.package().to_string()).collect();
+    let speaks = if speaks.is_empty() { "-".to_string() } else { speaks.join(", ") };
+    println!("speaks        {speaks} (this host speaks up to {})", crate::plugins::manifest::CONTRACT);
     let ratio = found.compile.as_secs_f64() / found.cached_load.as_secs_f64().max(1e-9);
     println!(
         "load cost     compile {:.1} ms, cached load {:.3} ms ({ratio:.0}x faster)",

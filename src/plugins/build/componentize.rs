@@ -270,7 +270,7 @@ mod tests {
             ("app.py", ""),
             (
                 "plugin.toml",
-                "id = \"two\"\nversion = \"0.1.0\"\ncomponent = \"two.wasm\"\nwit = [\"zeroclaw:hooks@1.0.0\", \"zeroclaw:tools@1.0.0\"]\n[[hooks]]\npoint = \"agent_end\"\n[[tools]]\nname = \"t\"\neffect = \"read\"\n",
+                "id = \"two\"\nversion = \"0.1.0\"\ncomponent = \"two.wasm\"\nwit = [\"zeroclaw:hooks@1.1.0\", \"zeroclaw:tools@1.1.0\"]\n[[hooks]]\npoint = \"agent_end\"\n[[tools]]\nname = \"t\"\neffect = \"read\"\n",
             ),
         ]);
         let err = build(COMPONENTIZE_PY, dir.path(), &BuildOptions::default(), &mut |_| {}).unwrap_err();

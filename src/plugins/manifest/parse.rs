@@ -135,7 +135,7 @@ impl Manifest {
         if raw.wit.get_ref().is_empty() {
             return Err(err(
                 raw.wit.span(),
-                "wit: list the WIT packages the plugin was built against, e.g. [\"zeroclaw:tools@1.0.0\"]".into(),
+                "wit: list the WIT packages the plugin was built against, e.g. [\"zeroclaw:tools@1.1.0\"]".into(),
             ));
         }
         for entry in raw.wit.get_ref() {
@@ -222,7 +222,12 @@ impl Manifest {
             if declared(kind) && !listed {
                 return Err(err(
                     raw.wit.span(),
-                    format!("wit: declares [[{}]] but does not list `{}@1.0.0`", kind.table(), kind.package()),
+                    format!(
+                        "wit: declares [[{}]] but does not list `{}@{}`",
+                        kind.table(),
+                        kind.package(),
+                        super::CONTRACT
+                    ),
                 ));
             }
             if !declared(kind) && listed {

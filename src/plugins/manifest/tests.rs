@@ -52,7 +52,7 @@ fn manifest_rejects_incompatible_wit_major() {
     let e = error(&GOOD.replace("zeroclaw:hooks@1.0.0", "zeroclaw:hooks@2.0.0"));
     assert!(e.starts_with("/p/redact/plugin.toml:6:"), "{e}");
     assert!(
-        e.contains("built against zeroclaw:hooks@2.0.0") && e.contains("zeroclaw:hooks@1.0.0"),
+        e.contains("built against zeroclaw:hooks@2.0.0") && e.contains("zeroclaw:hooks@1.1.0"),
         "names both versions: {e}"
     );
     let e = error(&GOOD.replace("zeroclaw:hooks@1.0.0", "zeroclaw:hooks@0.9.0"));

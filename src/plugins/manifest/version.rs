@@ -10,11 +10,21 @@ use thiserror::Error;
 /// The WIT packages this host implements, at the newest 1.x it supports. A plugin built
 /// against any 1.x up to these loads; a newer minor or another major is refused.
 pub static HOST_PACKAGES: [(&str, Version); 4] = [
-    ("zeroclaw:host", Version::new(1, 0, 0)),
-    ("zeroclaw:hooks", Version::new(1, 0, 0)),
-    ("zeroclaw:tools", Version::new(1, 0, 0)),
-    ("zeroclaw:providers", Version::new(1, 0, 0)),
+    ("zeroclaw:host", CONTRACT),
+    ("zeroclaw:hooks", CONTRACT),
+    ("zeroclaw:tools", CONTRACT),
+    ("zeroclaw:providers", CONTRACT),
 ];
+
+/// The contract version this host speaks natively: all four packages move together, so a
+/// plugin's packages name one contract version.
+pub const CONTRACT: Version = Version::new(1, 1, 0);
+
+/// Every published contract version, oldest first. All but the newest are frozen copies
+/// in `wit/published/<version>/`, never edited again (a test holds their digests); the
+/// newest is `wit/zeroclaw/`. A minor only adds (interfaces, functions, hook points);
+/// it never changes a published type, so a guest of any of them loads on this host.
+pub static PUBLISHED: [Version; 2] = [Version::new(1, 0, 0), CONTRACT];
 
 /// The kinds of plugin, each tied to one WIT package.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

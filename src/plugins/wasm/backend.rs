@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use super::engine::{EngineSettings, WasmEngine};
-use super::host::Grants;
+use super::host::{Grants, InvokeGrant};
+use super::secrets::Secrets;
 use super::instance::RuntimeEvent;
 use super::load_error::GrantError;
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::Capability;
+use crate::plugins::invoke::ToolGateway;
 use crate::plugins::kv::KvStore;
 use crate::plugins::manifest::Manifest;
 use crate::plugins::registry::RegistryError;
@@ -21,6 +23,8 @@ pub struct WasmBackend {
     kv_path: PathBuf,
     kv: OnceLock<Result<Arc<KvStore>, GrantError>>,
     pub(super) events: tokio::sync::broadcast::Sender<RuntimeEvent>,
+    /// The agent's tool pipeline, for plugins granted `tools:invoke`.
+    tools: Arc<ToolGateway>,
 }
 
 /// The engine settings a config asks for.
@@ -54,7 +58,13 @@ impl WasmBackend {
             kv_path: config.state_dir().join(crate::plugins::kv::KV_FILE),
             kv: OnceLock::new(),
             events,
+            tools: Arc::default(),
         })
+    }
+
+    /// Where plugins granted `tools:invoke` find the agent's tool pipeline.
+    pub fn tools(&self) -> &Arc<ToolGateway> {
+        &self.tools
     }
 
     /// The engine.
@@ -123,6 +133,8 @@ impl WasmBackend {
             kv: None,
             http_allow: None,
             env: Vec::new(),
+            invoke: None,
+            secrets: Secrets::default(),
         };
         if has(Capability::Kv) {
             grants.kv = Some(self.kv_store()?);
@@ -135,6 +147,16 @@ impl WasmBackend {
         } else if !entry.http_allow.is_empty() {
             ignored("http_allow", Capability::HttpOutbound);
         }
+        if has(Capability::ToolsInvoke) {
+            if entry.invoke_allow.is_empty() {
+                return Err(GrantError::NoTools { id: id.clone() });
+            }
+            grants.invoke = Some(InvokeGrant { allow: entry.invoke_allow.clone(), gateway: self.tools.clone() });
+        } else if !entry.invoke_allow.is_empty() {
+            ignored("invoke_allow", Capability::ToolsInvoke);
+        }
+        grants.secrets =
+            Secrets::resolve(id, &entry.secrets, grants.http_allow.as_deref(), |path| config.resolve(path))?;
         if has(Capability::Env) {
             for name in &entry.env {
                 match std::env::var(name) {

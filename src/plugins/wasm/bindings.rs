@@ -9,7 +9,8 @@ pub mod hooks {
     wasmtime::component::bindgen!({
         path: ["wit/zeroclaw/host/v1", "wit/zeroclaw/hooks/v1"],
         world: "zeroclaw:hooks/hook-plugin",
-        imports: { default: trappable },
+        // A plugin's tool call runs the agent's tool pipeline: the one async import.
+        imports: { "zeroclaw:host/invoke.call": async | trappable, default: trappable },
         exports: { default: async },
     });
 }
@@ -26,6 +27,8 @@ pub mod tools {
             "zeroclaw:host/log": super::hooks::zeroclaw::host::log,
             "zeroclaw:host/config": super::hooks::zeroclaw::host::config,
             "zeroclaw:host/kv": super::hooks::zeroclaw::host::kv,
+            "zeroclaw:host/invoke": super::hooks::zeroclaw::host::invoke,
+            "zeroclaw:host/secrets": super::hooks::zeroclaw::host::secrets,
         },
     });
 }
@@ -42,6 +45,8 @@ pub mod providers {
             "zeroclaw:host/log": super::hooks::zeroclaw::host::log,
             "zeroclaw:host/config": super::hooks::zeroclaw::host::config,
             "zeroclaw:host/kv": super::hooks::zeroclaw::host::kv,
+            "zeroclaw:host/invoke": super::hooks::zeroclaw::host::invoke,
+            "zeroclaw:host/secrets": super::hooks::zeroclaw::host::secrets,
         },
     });
 }

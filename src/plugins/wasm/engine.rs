@@ -14,7 +14,7 @@ use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use super::bindings::hooks::zeroclaw::host::{config, kv, log};
+use super::bindings::hooks::zeroclaw::host::{config, invoke, kv, log, secrets};
 use super::cache::CompileCache;
 use super::host::HostState;
 
@@ -83,6 +83,8 @@ impl WasmEngine {
         log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         config::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         kv::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        invoke::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        secrets::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         // wasi:http is always linked so ordinary HTTP clients load; each request is then
         // decided by the plugin's own policy (see `http.rs`).
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;

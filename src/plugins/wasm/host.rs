@@ -20,10 +20,12 @@ use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use zeroclaw_plugin_api::Owner;
 
-use super::bindings::hooks::zeroclaw::host::{config, kv, log};
+use super::bindings::hooks::zeroclaw::host::{config, invoke, kv, log, secrets};
 use super::http::HttpPolicy;
+use super::secrets::Secrets;
 use crate::capability::Capability;
 use crate::config::Limits;
+use crate::plugins::invoke::{CallChain, InvokeError, PluginToolCall, ToolGateway};
 use crate::plugins::kv::{KvError as KvStoreError, KvQuota, KvStore};
 
 /// Longest log line a plugin may write; longer ones are cut.
@@ -46,6 +48,19 @@ pub struct Grants {
     pub conversation_read: bool,
     /// Whether its log lines are written (`log` is implicit unless globally denied).
     pub log: bool,
+    /// The tools it may call and the pipeline that runs them, when `tools:invoke` is granted.
+    pub invoke: Option<InvokeGrant>,
+    /// Its secrets, added to outbound requests to their hosts.
+    pub secrets: Secrets,
+}
+
+/// What `tools:invoke` opens: the tools on the operator's allowlist, through the agent's
+/// tool pipeline.
+pub struct InvokeGrant {
+    /// `plugins.entries.<id>.invoke_allow`.
+    pub allow: Vec<String>,
+    /// Where the pipeline is found.
+    pub gateway: Arc<ToolGateway>,
 }
 
 /// What every instance of one loaded plugin shares.
@@ -280,7 +295,7 @@ impl HostState {
             }
         }
         let limiter = Limiter::new(plugin.limits.memory_mb);
-        let http = HttpPolicy::new(plugin.owner.clone(), grants.http_allow.clone());
+        let http = HttpPolicy::new(plugin.owner.clone(), grants.http_allow.clone()).with_secrets(grants.secrets.clone());
         HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
@@ -437,5 +452,71 @@ impl config::Host for HostState {
     fn get(&mut self) -> wasmtime::Result<String> {
         self.host_call()?;
         Ok(self.plugin.config_json.clone())
+    }
+}
+
+impl secrets::Host for HostState {
+    fn has(&mut self, name: String) -> wasmtime::Result<bool> {
+        self.host_call()?;
+        Ok(self.plugin.grants.secrets.has(&name))
+    }
+}
+
+fn invoke_error(e: InvokeError) -> invoke::InvokeError {
+    match e {
+        InvokeError::Denied(m) => invoke::InvokeError::Denied(m),
+        InvokeError::NotFound(m) => invoke::InvokeError::NotFound(m),
+        InvokeError::InvalidArguments(m) => invoke::InvokeError::InvalidArguments(m),
+        InvokeError::Cancelled(m) => invoke::InvokeError::Cancelled(m),
+        InvokeError::Failed(m) => invoke::InvokeError::Failed(m),
+        InvokeError::Limit(m) => invoke::InvokeError::Limit(m),
+    }
+}
+
+impl HostState {
+    /// A tool call of this plugin, checked against its grant, its allowlist and the depth
+    /// limit, then run through the pipeline within what is left of this call's deadline.
+    async fn invoke_tool(&mut self, name: String, arguments: String) -> Result<String, InvokeError> {
+        let plugin = self.plugin.clone();
+        let id = plugin.owner.plugin_id();
+        let Some(grant) = &plugin.grants.invoke else {
+            tracing::warn!(plugin = %plugin.owner, tool = %name, "tool call refused: `tools:invoke` is not granted");
+            let fix = Capability::ToolsInvoke.whole_fix(id);
+            return Err(InvokeError::Denied(format!("`tools:invoke` is not granted; {fix}")));
+        };
+        if !grant.allow.iter().any(|allowed| *allowed == name) {
+            tracing::warn!(plugin = %plugin.owner, tool = %name, "tool call refused: not on the allowlist");
+            return Err(InvokeError::Denied(format!(
+                "`{name}` is not in plugins.entries.{id}.invoke_allow; add it there to let `{id}` call it"
+            )));
+        }
+        let arguments = serde_json::from_str(&arguments)
+            .map_err(|e| InvokeError::InvalidArguments(format!("the arguments of `{name}` are not JSON: {e}")))?;
+        let chain = CallChain::current().child(id);
+        let max = plugin.limits.invoke_max_depth;
+        if chain.depth() as u64 > max {
+            return Err(InvokeError::Limit(format!(
+                "calling `{name}` would nest plugin calls {} deep ({chain}); plugins.limits.invoke_max_depth is {max}",
+                chain.depth()
+            )));
+        }
+        // The caller's own deadline bounds the whole nested call, waits for slots included.
+        let now = Instant::now();
+        let left = self.call.deadline.map_or(self.call.timeout, |deadline| deadline.saturating_duration_since(now));
+        let call = PluginToolCall { caller: plugin.owner.clone(), name: name.clone(), arguments };
+        match tokio::time::timeout(left, grant.gateway.invoke(chain, call)).await {
+            Ok(result) => result,
+            Err(_) => Err(InvokeError::Limit(format!(
+                "`{name}` did not finish within the {} ms left of `{id}`'s own call (plugins.limits.timeout_ms)",
+                left.as_millis()
+            ))),
+        }
+    }
+}
+
+impl invoke::Host for HostState {
+    async fn call(&mut self, name: String, arguments: String) -> wasmtime::Result<Result<String, invoke::InvokeError>> {
+        self.host_call()?;
+        Ok(self.invoke_tool(name, arguments).await.map_err(invoke_error))
     }
 }

@@ -19,6 +19,7 @@ use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks, default_send_request};
 use zeroclaw_plugin_api::Owner;
 
+use super::secrets::Secrets;
 use crate::capability::Capability;
 
 /// One plugin's outbound HTTP policy.
@@ -27,6 +28,8 @@ pub struct HttpPolicy {
     owner: Owner,
     /// `None`: the capability is not granted.
     allow: Option<Arc<[String]>>,
+    /// Added at egress to requests to their hosts.
+    secrets: Secrets,
 }
 
 /// How a request's destination matched the allowlist.
@@ -43,7 +46,14 @@ enum Match {
 impl HttpPolicy {
     /// The policy for `owner`: `allow` is `None` when `http:outbound` is not granted.
     pub fn new(owner: Owner, allow: Option<Vec<String>>) -> Self {
-        HttpPolicy { owner, allow: allow.map(|a| a.into_iter().map(|h| h.to_ascii_lowercase()).collect()) }
+        let allow = allow.map(|a| a.into_iter().map(|h| h.to_ascii_lowercase()).collect());
+        HttpPolicy { owner, allow, secrets: Secrets::default() }
+    }
+
+    /// This policy, adding `secrets` to the requests bound to them.
+    pub fn with_secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     fn matches(&self, host: &str, port: u16) -> Match {
@@ -111,7 +121,7 @@ type SendResult = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Resu
 impl WasiHttpHooks for HttpPolicy {
     fn send_request(
         &mut self,
-        request: http::Request<WasiBody>,
+        mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> Box<dyn Future<Output = SendResult> + Send> {
@@ -149,6 +159,10 @@ impl WasiHttpHooks for HttpPolicy {
                 return Err(policy.deny(format!(
                     "{host} resolves to the non-public address {private}; list the host itself (not a wildcard) to allow it"
                 )));
+            }
+            // Last, once the request may go: a secret is added only to a request that leaves.
+            if policy.secrets.apply(request.headers_mut(), &host, port) > 0 {
+                tracing::debug!(plugin = %policy.owner, "added secret headers for {host}:{port}");
             }
             let (response, io) = default_send_request(request, options).await?;
             Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = _> + Send>))

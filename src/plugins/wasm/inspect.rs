@@ -8,6 +8,7 @@ use wasmtime::component::Component;
 use super::WasmBackend;
 use super::load_error::{LoadCause, LoadError};
 use super::probe::interface_names;
+use super::speaks::{Spoken, spoken};
 use crate::plugins::manifest::Manifest;
 
 /// A component, looked at without instantiating it.
@@ -21,6 +22,8 @@ pub struct Inspection {
     pub imports: Vec<String>,
     /// Its exports.
     pub exports: Vec<String>,
+    /// The contract version each of its kinds speaks (`zeroclaw:hooks@1.0.0`).
+    pub speaks: Vec<Spoken>,
     /// Time to compile it from scratch.
     pub compile: Duration,
     /// Time to load it from the compile cache.
@@ -44,7 +47,9 @@ impl WasmBackend {
         drop(cached()?);
         let loaded = cached()?;
         let (imports, exports) = interface_names(&component, engine);
+        let speaks = manifest.kinds().into_iter().filter_map(|kind| spoken(kind, &exports)).collect();
         Ok(Inspection {
+            speaks,
             component_bytes: bytes.len() as u64,
             component_sha256: digest,
             imports,

@@ -31,9 +31,11 @@ use super::reaper::Reaped;
 use super::signature::{self, Signature};
 use super::size::content_size;
 use super::slots::Slots;
+use super::speaks::{self, Speaks, Spoken};
 use super::view::{self, Seen};
 use crate::config::InstancePolicy;
-use crate::plugins::manifest::{HOST_PACKAGES, PluginKind};
+use crate::plugins::invoke::CallChain;
+use crate::plugins::manifest::PluginKind;
 
 /// How long past its deadline a call blocked in a host call may take to be cut.
 const GRACE: Duration = Duration::from_millis(20);
@@ -123,37 +125,40 @@ pub struct ExportIndices {
     pub invoke: Option<ComponentExportIndex>,
     /// `zeroclaw:providers/provider.chat`.
     pub chat: Option<ComponentExportIndex>,
+    /// The version each kind's export speaks.
+    pub spoken: Vec<Spoken>,
 }
 
 impl ExportIndices {
-    /// Looks up the functions of `kinds` in `component`; names the missing one if any.
-    pub fn find(component: &Component, kinds: &[PluginKind]) -> Result<Self, ContractMismatch> {
-        let func =
-            |kind: PluginKind, function: &'static str| -> Result<Option<ComponentExportIndex>, ContractMismatch> {
-                let interface = format!("{}@{}", kind.interface(), host_version(kind));
-                let name = function;
-                let missing = || ContractMismatch::MissingFunction { interface: interface.clone(), function };
-                let instance = component.get_export_index(None, &interface).ok_or_else(missing)?;
-                component.get_export_index(Some(&instance), name).map(Some).ok_or_else(missing)
-            };
+    /// Looks up the functions of `kinds` in `component`, each under the name and version
+    /// its export has among `exports` (the component's export names); names the missing
+    /// one if any.
+    pub fn find(component: &Component, kinds: &[PluginKind], exports: &[String]) -> Result<Self, ContractMismatch> {
         let mut indices = ExportIndices::default();
         for kind in kinds {
+            let spoken = speaks::spoken(*kind, exports).ok_or(ContractMismatch::MissingWorld(*kind))?;
+            let func = |function: &'static str| -> Result<Option<ComponentExportIndex>, ContractMismatch> {
+                let missing = || ContractMismatch::MissingFunction { interface: spoken.export.clone(), function };
+                let instance = component.get_export_index(None, &spoken.export).ok_or_else(missing)?;
+                component.get_export_index(Some(&instance), function).map(Some).ok_or_else(missing)
+            };
             match kind {
-                PluginKind::Hooks => indices.handle = func(*kind, "handle")?,
+                PluginKind::Hooks => indices.handle = func("handle")?,
                 PluginKind::Tools => {
-                    indices.list_specs = func(*kind, "list-specs")?;
-                    indices.invoke = func(*kind, "invoke")?;
+                    indices.list_specs = func("list-specs")?;
+                    indices.invoke = func("invoke")?;
                 }
-                PluginKind::Providers => indices.chat = func(*kind, "chat")?,
+                PluginKind::Providers => indices.chat = func("chat")?,
             }
+            indices.spoken.push(spoken);
         }
         Ok(indices)
     }
-}
 
-/// The version of `kind`'s package this host implements.
-fn host_version(kind: PluginKind) -> &'static semver::Version {
-    &HOST_PACKAGES.iter().find(|(name, _)| *name == kind.package()).expect("every kind has a host package").1
+    /// The version the hooks export speaks, if the plugin has hooks.
+    pub fn hooks_speak(&self) -> Option<Speaks> {
+        self.spoken.iter().find(|s| s.kind == PluginKind::Hooks).map(|s| s.speaks)
+    }
 }
 
 /// A store and, once instantiated, its instance.
@@ -329,6 +334,19 @@ impl PluginInstances {
             // that gets a slot runs under its whole timeout from then on.
             let permit = match self.permits.try_take() {
                 Some(permit) => Ok(permit),
+                // This task is nested in a call of this very plugin (a tool it called came
+                // back to it): a slot the chain holds is never freed while it waits, so it
+                // must not wait at all.
+                None if CallChain::current_contains(id) => {
+                    break 'limited Err(self.failure(
+                        FailureKind::Busy,
+                        format!(
+                            "busy: `{id}` is already running in this call chain ({}) and all its {} concurrency slots are taken; a tool call that comes back to a plugin needs a free slot (raise plugins.entries.{id}.limits.max_concurrency, or do not call back)",
+                            CallChain::current(),
+                            limits.max_concurrency
+                        ),
+                    ));
+                }
                 // Boxed: the rare path's future would otherwise size every call's.
                 None => Box::pin(tokio::time::timeout(timeout, self.permits.take())).await.map_err(|_| ()),
             };

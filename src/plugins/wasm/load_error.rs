@@ -206,6 +206,22 @@ pub enum GrantError {
         /// The plugin.
         id: String,
     },
+    /// A secret binding that cannot work as written.
+    #[error("plugins.entries.{id}.secrets.{name}: {problem}")]
+    Secret {
+        /// The plugin.
+        id: String,
+        /// The secret's name.
+        name: String,
+        /// What is wrong and how to fix it (never the value).
+        problem: String,
+    },
+    /// `tools:invoke` is granted but no tool is listed.
+    #[error("`tools:invoke` is granted but plugins.entries.{id}.invoke_allow lists no tool")]
+    NoTools {
+        /// The plugin.
+        id: String,
+    },
     /// The kv store behind `kv` cannot be opened.
     #[error("cannot open the kv store {}: {source}", path.display())]
     Kv {

@@ -8,9 +8,9 @@ use super::{Kind, Lang};
 pub(super) fn files(name: &str, kind: Kind, lang: Lang) -> Vec<(&'static str, String)> {
     let ident = name.replace('-', "_");
     let (manifest_tail, package, what) = match kind {
-        Kind::Hook => (hook_manifest(), "zeroclaw:hooks@1.0.0", "a hook on agent_end that logs each turn"),
-        Kind::Tool => (tool_manifest(&ident), "zeroclaw:tools@1.0.0", "a read tool that reverses a text"),
-        Kind::Provider => (provider_manifest(&ident), "zeroclaw:providers@1.0.0", "a provider that greets"),
+        Kind::Hook => (hook_manifest(), "zeroclaw:hooks@1.1.0", "a hook on agent_end that logs each turn"),
+        Kind::Tool => (tool_manifest(&ident), "zeroclaw:tools@1.1.0", "a read tool that reverses a text"),
+        Kind::Provider => (provider_manifest(&ident), "zeroclaw:providers@1.1.0", "a provider that greets"),
     };
     // The interpreter a Python or JavaScript component embeds needs more memory than a
     // Rust guest; declaring it makes a lower operator limit fail at load, naming the key.

@@ -2,8 +2,8 @@
 // longer than `max_chars` characters (config, default 2000) is cut there, and the model
 // is told how much was left out; shorter results pass on unchanged.
 
-import { get as getConfig } from 'zeroclaw:host/config@1.0.0';
-import { log } from 'zeroclaw:host/log@1.0.0';
+import { get as getConfig } from 'zeroclaw:host/config@1.1.0';
+import { log } from 'zeroclaw:host/log@1.1.0';
 
 const DEFAULT_MAX_CHARS = 2000;
 

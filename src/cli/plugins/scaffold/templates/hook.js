@@ -5,7 +5,7 @@
 // (`messages:modify`), and return { tag: 'modify', val: { tag: 'message-sending', val: changed } }.
 // WIT names are camelCase here; variants are { tag, val } objects (docs/javascript-plugins.md).
 
-import { log } from 'zeroclaw:host/log@1.0.0';
+import { log } from 'zeroclaw:host/log@1.1.0';
 
 export const handler = {
   handle(ctx, event) {

@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 
 use crate::plugins::manifest::PluginKind;
 
-/// `zeroclaw:host@1.0.0`: the shared types and the host imports.
+/// `zeroclaw:host`, the newest 1.x: the shared types and the host imports.
 pub const HOST_WIT: &str = include_str!("../../wit/zeroclaw/host/v1/host.wit");
-/// `zeroclaw:hooks@1.0.0`.
+/// `zeroclaw:hooks`, the newest 1.x.
 pub const HOOKS_WIT: &str = include_str!("../../wit/zeroclaw/hooks/v1/hooks.wit");
-/// `zeroclaw:tools@1.0.0`.
+/// `zeroclaw:tools`, the newest 1.x.
 pub const TOOLS_WIT: &str = include_str!("../../wit/zeroclaw/tools/v1/tools.wit");
-/// `zeroclaw:providers@1.0.0`.
+/// `zeroclaw:providers`, the newest 1.x.
 pub const PROVIDERS_WIT: &str = include_str!("../../wit/zeroclaw/providers/v1/providers.wit");
 
 /// The package a plugin of `kind` is built against: its file name, its text and its world.
@@ -59,7 +59,11 @@ mod tests {
             write_bundle(kind, dir.path()).unwrap();
             let mut resolve = Resolve::new();
             let (id, _) = resolve.push_dir(dir.path()).unwrap_or_else(|e| panic!("{kind:?}: {e:#}"));
-            assert_eq!(resolve.packages[id].name.to_string(), format!("{}@1.0.0", kind.package()), "{kind:?}");
+            assert_eq!(
+                resolve.packages[id].name.to_string(),
+                format!("{}@{}", kind.package(), crate::plugins::manifest::CONTRACT),
+                "{kind:?}"
+            );
             let (_, _, world) = package(kind);
             let found = resolve.select_world(&[id], Some(world)).unwrap();
             assert_eq!(resolve.worlds[found].name, world);

@@ -25,6 +25,8 @@ pub struct PluginOffer {
     pub description: String,
     /// Serving, or why not (a plugin that does not serve offers no entries).
     pub status: PluginStatus,
+    /// The contract packages it speaks, `zeroclaw:tools@1.0.0` (empty for native code).
+    pub speaks: Vec<String>,
     /// Its live health, read when listing.
     pub health: Option<Arc<dyn PluginHealth>>,
     /// Whether its tools replace native tools of the same name (the operator's
@@ -48,6 +50,7 @@ impl PluginOffer {
             version: version.into(),
             description: String::new(),
             status,
+            speaks: Vec::new(),
             health: None,
             override_native: false,
             hooks: Vec::new(),

@@ -12,6 +12,8 @@ mod boundary;
 mod builtins;
 mod cli;
 #[cfg(feature = "wasm")]
+mod contract;
+#[cfg(feature = "wasm")]
 mod e2e;
 #[cfg(feature = "wasm")]
 mod edges;
@@ -20,6 +22,8 @@ mod gateway;
 #[cfg(feature = "wasm")]
 mod guests;
 mod hooks;
+#[cfg(feature = "wasm")]
+mod invoke;
 #[cfg(feature = "wasm")]
 mod languages;
 #[cfg(feature = "wasm")]
@@ -36,6 +40,8 @@ mod reload;
 mod sandbox;
 #[cfg(feature = "wasm")]
 mod scaffold;
+#[cfg(feature = "wasm")]
+mod secrets;
 mod support;
 #[cfg(feature = "wasm")]
 mod trust;

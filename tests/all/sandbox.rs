@@ -19,17 +19,17 @@ use zeroclaw_plugin_api::{
 use crate::guests::{guest, plugin_config};
 
 /// One installed copy of the fault zoo.
-struct Zoo<'a> {
+pub struct Zoo<'a> {
     id: &'a str,
     capabilities: &'a [&'a str],
     hooks: &'a [&'a str],
 }
 
 impl<'a> Zoo<'a> {
-    fn new(id: &'a str) -> Self {
+    pub fn new(id: &'a str) -> Self {
         Zoo { id, capabilities: &[], hooks: &[] }
     }
-    fn caps(mut self, capabilities: &'a [&'a str]) -> Self {
+    pub fn caps(mut self, capabilities: &'a [&'a str]) -> Self {
         self.capabilities = capabilities;
         self
     }
@@ -38,18 +38,19 @@ impl<'a> Zoo<'a> {
         self
     }
     /// The tool name of this copy.
-    fn tool(&self) -> String {
+    pub fn tool(&self) -> String {
         format!("fault_{}", self.id.replace('-', "_"))
     }
 }
 
-fn install(root: &Path, zoo: &Zoo) {
+/// Installs `zoo` under `root/plugins`, speaking contract `1.1`.
+pub fn install(root: &Path, zoo: &Zoo) {
     let dir = root.join("plugins").join(zoo.id);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&guest("fault-zoo").component, dir.join("fault_zoo.wasm")).unwrap();
     let caps: Vec<String> = zoo.capabilities.iter().map(|c| format!("\"{c}\"")).collect();
     let mut manifest = format!(
-        "id = \"{}\"\nversion = \"0.1.0\"\ncomponent = \"fault_zoo.wasm\"\nwit = [\"zeroclaw:hooks@1.0.0\", \"zeroclaw:tools@1.0.0\", \"zeroclaw:providers@1.0.0\"]\ncapabilities = [{}]\n[[tools]]\nname = \"{}\"\neffect = \"act\"\n[[providers]]\nname = \"faulty_{}\"\n",
+        "id = \"{}\"\nversion = \"0.1.0\"\ncomponent = \"fault_zoo.wasm\"\nwit = [\"zeroclaw:hooks@1.1.0\", \"zeroclaw:tools@1.1.0\", \"zeroclaw:providers@1.1.0\"]\ncapabilities = [{}]\n[[tools]]\nname = \"{}\"\neffect = \"act\"\n[[providers]]\nname = \"faulty_{}\"\n",
         zoo.id,
         caps.join(", "),
         zoo.tool(),

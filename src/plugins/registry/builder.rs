@@ -95,6 +95,7 @@ impl SnapshotBuilder {
             version,
             description,
             status,
+            speaks,
             health,
             override_native,
             hooks,
@@ -141,7 +142,7 @@ impl SnapshotBuilder {
             self.providers.push((provider_precedence, entry));
         }
         self.resources.extend(keep_alive);
-        let record = PluginRecord { id, version, backend, description, status, health };
+        let record = PluginRecord { id, version, backend, description, status, speaks, health };
         self.plugins.push((rank, record));
     }
 

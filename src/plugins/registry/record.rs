@@ -48,6 +48,8 @@ pub struct PluginRecord {
     pub description: String,
     /// Serving or not.
     pub status: PluginStatus,
+    /// The contract packages it speaks, `zeroclaw:tools@1.0.0` (empty for native code).
+    pub speaks: Vec<String>,
     /// Live health of a loaded plugin (its circuit breaker).
     #[serde(skip)]
     pub health: Option<Arc<dyn PluginHealth>>,

@@ -466,6 +466,11 @@ impl PluginInstances {
         result
     }
 
+    /// The guest functions calls go to, and the version each kind speaks.
+    pub fn exports(&self) -> &ExportIndices {
+        &self.exports
+    }
+
     /// The compiled component these calls instantiate.
     pub fn component(&self) -> &wasmtime::component::Component {
         self.pre.component()

@@ -119,6 +119,7 @@ fn offer_of(plugin: &Arc<LoadedPlugin>, config: &LoadedConfig, notes: &mut Offer
         plugin.manifest.description.clone(),
     );
     offer.health = Some(plugin.instances.clone());
+    offer.speaks = plugin.instances.exports().spoken.iter().map(|s| s.package().to_string()).collect();
     offer.override_native = plugin.entry.override_native;
     offer.keep_alive = Some(plugin.clone());
     let rights = RightSet::from_capabilities(&plugin.granted);

@@ -232,6 +232,63 @@ pub mod kv {
     }
 }
 
+/// Calling the agent's tools (contract 1.1; capability `tools:invoke`, and the operator
+/// lists the tools you may call in `plugins.entries.<id>.invoke_allow`).
+///
+/// A call goes through the host's tool pipeline as the model's calls do: the tool's
+/// schema, the security policy, and every `before_tool_call`, `tool_result_persist` and
+/// `after_tool_call` hook. It counts against your own call's deadline.
+///
+/// ```ignore
+/// use zeroclaw_pdk::{invoke, serde_json::json};
+///
+/// let stats = invoke::call_json("text_stats", &json!({"text": "a b c"}))?;
+/// ```
+pub mod invoke {
+    use crate::bindings::zeroclaw::host::invoke as raw;
+    pub use crate::bindings::zeroclaw::host::invoke::InvokeError;
+
+    /// Runs tool `name` with `arguments` (a JSON object); the text of its result.
+    pub fn call(name: &str, arguments: &serde_json::Value) -> Result<String, InvokeError> {
+        raw::call(name, &arguments.to_string())
+    }
+
+    /// Like [`call`], with the result read as JSON; a result that is not JSON is an
+    /// [`InvokeError::Failed`] naming the tool.
+    pub fn call_json(name: &str, arguments: &serde_json::Value) -> Result<serde_json::Value, InvokeError> {
+        let text = call(name, arguments)?;
+        serde_json::from_str(&text).map_err(|e| InvokeError::Failed(format!("`{name}` did not answer JSON: {e}")))
+    }
+
+    /// One line for a log or an error: the case and its text.
+    pub fn describe(error: &InvokeError) -> String {
+        match error {
+            InvokeError::Denied(m) => format!("denied: {m}"),
+            InvokeError::NotFound(m) => format!("not found: {m}"),
+            InvokeError::InvalidArguments(m) => format!("invalid arguments: {m}"),
+            InvokeError::Cancelled(m) => format!("cancelled: {m}"),
+            InvokeError::Failed(m) => format!("failed: {m}"),
+            InvokeError::Limit(m) => format!("limit: {m}"),
+        }
+    }
+}
+
+/// Secrets the operator configured for you (contract 1.1,
+/// `plugins.entries.<id>.secrets`). The host adds each one to your outbound HTTP requests
+/// to the hosts it is bound to, as the header the operator chose; you never see the value.
+///
+/// ```ignore
+/// if !zeroclaw_pdk::secrets::has("github") {
+///     return Err("no `github` secret: ask the operator to configure one".into());
+/// }
+/// ```
+pub mod secrets {
+    /// Whether secret `name` is configured (and its value was there when the plugin loaded).
+    pub fn has(name: &str) -> bool {
+        crate::bindings::zeroclaw::host::secrets::has(name)
+    }
+}
+
 /// Exports a plugin: `plugin!(hooks = A, tools = B, providers = C)`, any subset, any order.
 ///
 /// The kinds not named get [`Defaults`].

@@ -47,10 +47,124 @@ pub fn write_bundle(kind: PluginKind, dir: &Path) -> Result<Vec<PathBuf>, std::i
 }
 
 #[cfg(test)]
-mod tests {
-    use wit_parser::Resolve;
+pub(crate) mod tests {
+    use std::path::Path;
+
+    use wit_parser::{PackageId, Resolve, Type, TypeDefKind, WorldKey};
 
     use super::*;
+    use crate::plugins::manifest::{CONTRACT, PUBLISHED};
+
+    const PACKAGES: [&str; 4] = ["host", "hooks", "tools", "providers"];
+
+    /// The packages of published contract `version` (`host` first: the others use it):
+    /// a frozen copy for an older one, `wit/zeroclaw/` for the newest.
+    pub(crate) fn published(version: &semver::Version) -> (Resolve, Vec<PackageId>) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wit");
+        let mut resolve = Resolve::new();
+        let ids = PACKAGES
+            .iter()
+            .map(|name| {
+                let path = if *version == CONTRACT {
+                    root.join("zeroclaw").join(name).join("v1")
+                } else {
+                    root.join("published").join(version.to_string()).join(format!("{name}.wit"))
+                };
+                resolve.push_path(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display())).0
+            })
+            .collect();
+        (resolve, ids)
+    }
+
+    /// A type's structure, names of cases and fields included, whatever it is called.
+    fn shape(resolve: &Resolve, ty: &Type) -> String {
+        let Type::Id(id) = ty else { return format!("{ty:?}") };
+        let of = |ty: &Type| shape(resolve, ty);
+        let maybe = |ty: &Option<Type>| ty.as_ref().map_or("_".to_string(), of);
+        match &resolve.types[*id].kind {
+            TypeDefKind::Record(r) => {
+                let fields: Vec<String> = r.fields.iter().map(|f| format!("{}: {}", f.name, of(&f.ty))).collect();
+                format!("record {{{}}}", fields.join(", "))
+            }
+            TypeDefKind::Variant(v) => {
+                let cases: Vec<String> = v.cases.iter().map(|c| format!("{}({})", c.name, maybe(&c.ty))).collect();
+                format!("variant {{{}}}", cases.join(", "))
+            }
+            TypeDefKind::Enum(e) => {
+                format!("enum {{{}}}", e.cases.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))
+            }
+            TypeDefKind::Flags(f) => {
+                format!("flags {{{}}}", f.flags.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))
+            }
+            TypeDefKind::Tuple(t) => format!("tuple<{}>", t.types.iter().map(of).collect::<Vec<_>>().join(", ")),
+            TypeDefKind::Option(t) => format!("option<{}>", of(t)),
+            TypeDefKind::Result(r) => format!("result<{}, {}>", maybe(&r.ok), maybe(&r.err)),
+            TypeDefKind::List(t) => format!("list<{}>", of(t)),
+            TypeDefKind::Type(t) => of(t),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// `zeroclaw:host/log@1.0.0` as `zeroclaw:host/log`: the same item in every minor.
+    fn unversioned(key: String) -> String {
+        key.split('@').next().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn every_published_version_is_kept_and_each_later_one_only_adds() {
+        let (new, new_ids) = published(&CONTRACT);
+        for version in PUBLISHED.iter().filter(|v| **v != CONTRACT) {
+            let (old, old_ids) = published(version);
+            for (old_id, new_id) in old_ids.iter().zip(&new_ids) {
+                let (before, after) = (&old.packages[*old_id], &new.packages[*new_id]);
+                let package = format!("{}:{}", before.name.namespace, before.name.name);
+                assert_eq!(before.name.version.as_ref(), Some(version), "{package}");
+                for (name, old_iface) in &before.interfaces {
+                    let Some(new_iface) = after.interfaces.get(name) else {
+                        panic!("{package}/{name} of {version} is gone from {CONTRACT}")
+                    };
+                    let (old_iface, new_iface) = (&old.interfaces[*old_iface], &new.interfaces[*new_iface]);
+                    for (ty, id) in &old_iface.types {
+                        let now = new_iface.types.get(ty).unwrap_or_else(|| panic!("{package}/{name}.{ty} is gone"));
+                        assert_eq!(
+                            shape(&old, &Type::Id(*id)),
+                            shape(&new, &Type::Id(*now)),
+                            "{package}/{name}.{ty} changed between {version} and {CONTRACT}"
+                        );
+                    }
+                    for (func, f) in &old_iface.functions {
+                        let now = new_iface.functions.get(func).unwrap_or_else(|| panic!("{package}/{name}.{func} is gone"));
+                        let signature = |r: &Resolve, f: &wit_parser::Function| {
+                            let params: Vec<String> =
+                                f.params.iter().map(|p| format!("{}: {}", p.name, shape(r, &p.ty))).collect();
+                            format!("({}) -> {}", params.join(", "), f.result.as_ref().map_or("_".into(), |t| shape(r, t)))
+                        };
+                        assert_eq!(
+                            signature(&old, f),
+                            signature(&new, now),
+                            "{package}/{name}.{func} changed between {version} and {CONTRACT}"
+                        );
+                    }
+                }
+                for (name, old_world) in &before.worlds {
+                    let new_world = after.worlds.get(name).unwrap_or_else(|| panic!("world {package}/{name} is gone"));
+                    let keys = |r: &Resolve, items: &mut dyn Iterator<Item = &WorldKey>| -> Vec<String> {
+                        items.map(|k| unversioned(r.name_world_key(k))).collect()
+                    };
+                    let (old_world, new_world) = (&old.worlds[*old_world], &new.worlds[*new_world]);
+                    let now_imports = keys(&new, &mut new_world.imports.keys());
+                    for import in keys(&old, &mut old_world.imports.keys()) {
+                        assert!(now_imports.contains(&import), "world {package}/{name} no longer imports {import}");
+                    }
+                    assert_eq!(
+                        keys(&old, &mut old_world.exports.keys()),
+                        keys(&new, &mut new_world.exports.keys()),
+                        "world {package}/{name} exports the same interfaces"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn each_bundle_resolves_from_its_directory_alone_with_its_world() {

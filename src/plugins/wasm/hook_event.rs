@@ -96,10 +96,8 @@ pub fn outcome_from_wit(outcome: wh::Outcome) -> Result<api::HookOutcome, Contra
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use api::HookPoint;
-    use wit_parser::{Resolve, Type, TypeDefKind};
+    use wit_parser::{Type, TypeDefKind};
 
     use super::super::bindings::hooks::zeroclaw::host::types as wt;
     use super::super::convert::{context_to_wit, request_to_wit};
@@ -107,13 +105,13 @@ mod tests {
     use super::super::view;
     use super::*;
     use crate::plugins::conversation;
+    use crate::plugins::manifest::PUBLISHED;
 
-    /// `hook-event`'s cases, each with its payload record's field names.
-    fn wit_cases() -> Vec<(String, Vec<String>)> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wit/zeroclaw");
-        let mut resolve = Resolve::new();
-        resolve.push_dir(root.join("host/v1")).expect("host package parses");
-        let (hooks, _) = resolve.push_dir(root.join("hooks/v1")).expect("hooks package parses");
+    /// `hook-event`'s cases in published contract `version`, each with its payload
+    /// record's field names.
+    fn wit_cases(version: &semver::Version) -> Vec<(String, Vec<String>)> {
+        let (resolve, packages) = crate::plugins::contract::tests::published(version);
+        let hooks = packages[1];
         let types = resolve.packages[hooks].interfaces["types"];
         let event = resolve.interfaces[types].types["hook-event"];
         let TypeDefKind::Variant(variant) = &resolve.types[event].kind else { panic!("hook-event is a variant") };
@@ -137,11 +135,19 @@ mod tests {
     }
 
     #[test]
-    fn catalog_and_wit_hook_event_agree_case_by_case() {
-        let cases = wit_cases();
+    fn catalog_and_wit_hook_event_agree_case_by_case_in_every_published_version() {
+        for version in &PUBLISHED {
+            catalog_and_wit_agree(version);
+        }
+    }
+
+    /// Every published version's `hook-event` lists the catalog's points (1.1 added none;
+    /// a minor that adds one makes the older versions a prefix, and this test says so).
+    fn catalog_and_wit_agree(version: &semver::Version) {
+        let cases = wit_cases(version);
         let names: Vec<&str> = cases.iter().map(|(n, _)| n.as_str()).collect();
         let catalog: Vec<&str> = HookPoint::ALL.iter().map(|p| p.wit_name()).collect();
-        assert_eq!(names, catalog, "the WIT variant lists the catalog's points, in catalog order");
+        assert_eq!(names, catalog, "{version}: the WIT variant lists the catalog's points, in catalog order");
         for (point, (_, fields)) in HookPoint::ALL.iter().zip(&cases) {
             let payload = sample(*point);
             let event = event_to_wit(&payload);
@@ -154,7 +160,7 @@ mod tests {
             let mut fields = fields.clone();
             keys.sort();
             fields.sort();
-            assert_eq!(keys, fields, "{point:?}: payload fields and WIT record fields");
+            assert_eq!(keys, fields, "{version} {point:?}: payload fields and WIT record fields");
         }
     }
 

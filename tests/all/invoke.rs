@@ -142,3 +142,21 @@ async fn an_act_tool_is_refused_under_read_only_as_for_the_model() {
     // A read tool is still allowed.
     assert_eq!(call(&agent, invoke("calculator", serde_json::json!({"expression": "6*7"}))).await.unwrap(), "42");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_file_stats_example_reads_through_file_read_and_its_confinement() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::guests::install_guest("file-stats", &dir.path().join("plugins"));
+    std::fs::write(dir.path().join("notes.txt"), "one two\nthree\n").unwrap();
+    let rest = "[plugins.entries.file-stats]\ngrant = [\"tools:invoke\"]\ninvoke_allow = [\"file_read\"]\n";
+    let agent = Agent::start(config(dir.path(), "file-stats", true, "", rest)).await.unwrap();
+    let snapshot = agent.runtime().snapshot();
+    let tool = snapshot.tool("file_stats").expect("the example's tool is loaded");
+    let stats: serde_json::Value =
+        serde_json::from_str(&tool.invoke(&serde_json::json!({"path": "notes.txt"})).await.unwrap()).unwrap();
+    assert_eq!((stats["lines"].as_u64(), stats["words"].as_u64()), (Some(2), Some(3)));
+    // The host's confinement judges the read, not the plugin.
+    let outside = tool.invoke(&serde_json::json!({"path": "../../etc/passwd"})).await.unwrap_err().to_string();
+    assert!(outside.contains("cannot read ../../etc/passwd: failed: "), "{outside}");
+    assert!(!outside.contains("root:"), "{outside}");
+}

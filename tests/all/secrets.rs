@@ -15,8 +15,8 @@ use crate::sandbox::{Zoo, install};
 /// The value of the test's secret; nothing the guest can see may contain it.
 const SECRET: &str = "zc-secret-3f9a1c";
 
-/// An HTTP server on 127.0.0.1 that keeps every request's head, lowercased. A request for
-/// `/redirect` is answered `302` to `redirect_to`.
+/// An HTTP server on 127.0.0.1 that keeps every request, lowercased (head and body). A
+/// request for `/redirect` is answered `302` to `redirect_to`.
 fn server(redirect_to: Option<String>) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -26,7 +26,17 @@ fn server(redirect_to: Option<String>) -> (u16, Arc<Mutex<Vec<String>>>) {
         for mut stream in listener.incoming().flatten() {
             let mut head = Vec::new();
             let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let complete = |bytes: &[u8]| {
+                let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
+                let head = String::from_utf8_lossy(&bytes[..end]).to_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                bytes.len() >= end + 4 + length
+            };
+            while !complete(&head) {
                 match stream.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => head.extend_from_slice(&buf[..n]),
@@ -120,7 +130,9 @@ fn neither_the_log_nor_inspect_nor_a_call_shows_the_value() {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_zeroclaw"))
             .args(args)
             .current_dir(dir.path())
-            .env("ZEROCLAW_LOG", "trace")
+            // Every line the host, the plugin, wasi-http and hyper write (cranelift's own
+            // trace lines, about compiling, would only slow the test down).
+            .env("ZEROCLAW_LOG", "zeroclaw=trace,plugin=trace,wasmtime_wasi_http=trace,hyper=trace,hyper_util=trace")
             .output()
             .unwrap();
         (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
@@ -133,4 +145,35 @@ fn neither_the_log_nor_inspect_nor_a_call_shows_the_value() {
     let (stdout, stderr) = run(&["plugins", "inspect", "holder"]);
     assert!(stdout.contains("secrets       token (file token.txt; header Authorization to 127.0.0.1:"), "{stdout}");
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET), "{stdout}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notify_example_posts_a_finished_turn_with_the_token_it_never_sees() {
+    let (port, requests) = server(None);
+    let dir = tempfile::tempdir().unwrap();
+    crate::guests::install_guest("notify", &dir.path().join("plugins"));
+    // SAFETY: set before the agent starts; no other test reads this variable.
+    unsafe { std::env::set_var("ZEROCLAW_TEST_NOTIFY_TOKEN", SECRET) };
+    let rest = format!(
+        "[plugins.entries.notify]\ngrant = [\"http:outbound\", \"conversation:read\"]\nhttp_allow = [\"127.0.0.1:{port}\"]\n\
+         config = {{ url = \"http://127.0.0.1:{port}/hook\" }}\n\
+         [plugins.entries.notify.secrets.webhook]\nenv = \"ZEROCLAW_TEST_NOTIFY_TOKEN\"\nhosts = [\"127.0.0.1:{port}\"]\n"
+    );
+    let agent = zeroclaw::agent::Agent::start(crate::agent::config(dir.path(), "notify", true, "", &rest)).await.unwrap();
+    let reply = crate::agent::say(&agent, "s1", "hello").await;
+    let reply = crate::agent::text(&reply).to_lowercase();
+    // agent_end runs beside the turn: wait for its request (bounded, not timed).
+    let mut posted = None;
+    for _ in 0..600 {
+        if let Some(request) = requests.lock().unwrap().first().cloned() {
+            posted = Some(request);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let posted = posted.expect("the webhook got the turn");
+    assert!(posted.starts_with("post /hook "), "{posted}");
+    assert!(posted.contains(&format!("authorization: bearer {SECRET}")), "{posted}");
+    assert!(posted.contains("\"session\":\"s1\""), "{posted}");
+    assert!(posted.contains(&reply), "the reply's text ({reply}): {posted}");
 }

@@ -8,12 +8,12 @@
 
 mod compaction;
 mod host;
+#[cfg(feature = "wasm")]
 mod plugin_tools;
 mod session;
 mod sessions;
 mod turn;
 
 pub use host::{Agent, AgentOptions};
-pub use plugin_tools::plugin_channel;
 pub use session::{Replayed, Session};
 pub use turn::TurnOutcome;

@@ -30,7 +30,7 @@ impl PluginToolCalls {
 }
 
 /// The channel a plugin's tool calls carry in their hook context.
-pub fn plugin_channel(plugin_id: &str) -> String {
+fn plugin_channel(plugin_id: &str) -> String {
     format!("plugin:{plugin_id}")
 }
 

@@ -242,6 +242,10 @@ impl LoadedConfig {
         let mut files = vec![self.state_dir(), self.cache_dir(), self.cache_key_file(), legacy];
         // Whoever reads the signing key signs as its owner.
         files.extend(self.config.plugins.trust.signing_key.iter().map(|key| self.resolve(key)));
+        // A plugin's secret must not be read back through a file tool (by the model, or by
+        // a plugin calling `file_read`): the plugin it is for never sees it either.
+        let secrets = self.config.plugins.entries.values().flat_map(|entry| entry.secrets.values());
+        files.extend(secrets.filter_map(|secret| secret.file.as_deref()).map(|file| self.resolve(file)));
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut name = memory.clone().into_os_string();
             name.push(suffix);
@@ -377,6 +381,12 @@ mod tests {
         assert_eq!(loaded.cache_key_file(), loaded.state_dir().join("cache.key"));
         let explicit = parse("workspace = \"ws\"\nstate_dir = \"st\"\n").unwrap();
         assert_eq!(explicit.state_dir(), PathBuf::from("/etc/zc/st"));
+    }
+
+    #[test]
+    fn a_secret_file_is_a_host_file_no_tool_reaches() {
+        let loaded = parse("[plugins.entries.p.secrets.t]\nfile = \"ws/token\"\nhosts = [\"a.com\"]\n").unwrap();
+        assert!(loaded.host_files().contains(&PathBuf::from("/etc/zc/ws/token")), "{:?}", loaded.host_files());
     }
 
     #[test]

@@ -133,11 +133,16 @@ pub(crate) mod tests {
                         );
                     }
                     for (func, f) in &old_iface.functions {
-                        let now = new_iface.functions.get(func).unwrap_or_else(|| panic!("{package}/{name}.{func} is gone"));
+                        let now =
+                            new_iface.functions.get(func).unwrap_or_else(|| panic!("{package}/{name}.{func} is gone"));
                         let signature = |r: &Resolve, f: &wit_parser::Function| {
                             let params: Vec<String> =
                                 f.params.iter().map(|p| format!("{}: {}", p.name, shape(r, &p.ty))).collect();
-                            format!("({}) -> {}", params.join(", "), f.result.as_ref().map_or("_".into(), |t| shape(r, t)))
+                            format!(
+                                "({}) -> {}",
+                                params.join(", "),
+                                f.result.as_ref().map_or("_".into(), |t| shape(r, t))
+                            )
                         };
                         assert_eq!(
                             signature(&old, f),

@@ -66,6 +66,11 @@ impl fmt::Display for CallChain {
     }
 }
 
+/// The allowlist a host with no agent gives a plugin granted `tools:invoke` so that it
+/// loads (`plugins validate`, `plugins test`): it names no tool (no tool name has this
+/// shape), and with no agent every call is refused anyway.
+pub const NO_TOOLS_HERE: &str = "(no agent runs here)";
+
 /// One tool call made by a plugin.
 #[derive(Clone, Debug)]
 pub struct PluginToolCall {
@@ -95,7 +100,7 @@ pub enum InvokeError {
     /// The tool ran and failed (or its result was withheld).
     #[error("failed: {0}")]
     Failed(String),
-    /// The depth limit, the caller's deadline or its host-call budget.
+    /// The depth limit or the caller's deadline.
     #[error("limit: {0}")]
     Limit(String),
 }
@@ -162,7 +167,8 @@ mod tests {
     #[tokio::test]
     async fn a_gateway_without_an_agent_refuses_naming_the_tool() {
         let gateway = ToolGateway::default();
-        let call = PluginToolCall { caller: Owner::native("t"), name: "clock".into(), arguments: serde_json::json!({}) };
+        let call =
+            PluginToolCall { caller: Owner::native("t"), name: "clock".into(), arguments: serde_json::json!({}) };
         let err = gateway.invoke(CallChain::default(), call).await.unwrap_err();
         assert!(matches!(&err, InvokeError::Denied(m) if m.contains("`clock`")), "{err}");
     }

@@ -115,6 +115,9 @@ impl Trial {
         if let Some(config) = &options.config {
             entry["config"] = config.clone();
         }
+        if grant.contains(&crate::capability::Capability::ToolsInvoke) {
+            entry["invoke_allow"] = serde_json::json!([crate::plugins::invoke::NO_TOOLS_HERE]);
+        }
         let cache = options.compile_cache.clone().unwrap_or_else(|| state.path().join("cache"));
         let config = serde_json::json!({
             "state_dir": state.path(),

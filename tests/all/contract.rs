@@ -32,15 +32,30 @@ const FROZEN: [(&str, &str); 14] = [
         "tests/fixtures/contract-1.0/echo-provider/plugin.toml",
         "4c5f3952a9066d881870a3e262bf81f8311e1bb203229a1f40274af8d3e21c11",
     ),
-    ("tests/fixtures/contract-1.0/guard/guard.wasm", "972077b7c34f5b279251c1a522ecd1d55274bac4fc7d8cd30c51257d70012fd0"),
-    ("tests/fixtures/contract-1.0/guard/plugin.toml", "4f0c4d259e380b3753d8f78a16816c0e5fc041a2c1f01087da59fa3ff691ab1a"),
-    ("tests/fixtures/contract-1.0/recorder/plugin.toml", "808c27019701e1ba5f54f6d1e8f3d903894dc8146598e9a44fe56f16c12387be"),
+    (
+        "tests/fixtures/contract-1.0/guard/guard.wasm",
+        "972077b7c34f5b279251c1a522ecd1d55274bac4fc7d8cd30c51257d70012fd0",
+    ),
+    (
+        "tests/fixtures/contract-1.0/guard/plugin.toml",
+        "4f0c4d259e380b3753d8f78a16816c0e5fc041a2c1f01087da59fa3ff691ab1a",
+    ),
+    (
+        "tests/fixtures/contract-1.0/recorder/plugin.toml",
+        "808c27019701e1ba5f54f6d1e8f3d903894dc8146598e9a44fe56f16c12387be",
+    ),
     (
         "tests/fixtures/contract-1.0/recorder/recorder.wasm",
         "aeeb3618fc86e9d90891478d041d18e366ce3f14e0279728a72e9f4a3bf7bb33",
     ),
-    ("tests/fixtures/contract-1.0/shout/plugin.toml", "1eee65b0cbc7f62235573270d3b165dccbb0fe67cb46d2380e3ec40a9a14f17c"),
-    ("tests/fixtures/contract-1.0/shout/shout.wasm", "c45ebb66f7237514977423052d7209d0c89df909b743000da10cc166e89c8388"),
+    (
+        "tests/fixtures/contract-1.0/shout/plugin.toml",
+        "1eee65b0cbc7f62235573270d3b165dccbb0fe67cb46d2380e3ec40a9a14f17c",
+    ),
+    (
+        "tests/fixtures/contract-1.0/shout/shout.wasm",
+        "c45ebb66f7237514977423052d7209d0c89df909b743000da10cc166e89c8388",
+    ),
     (
         "tests/fixtures/contract-1.0/text-stats/plugin.toml",
         "bc92ca0aed67ab116d5a2c2bf1180e9533b86fac4cf2c10416d1baa9e084f692",

@@ -96,11 +96,16 @@ async fn a_tool_off_the_allowlist_is_refused_before_the_pipeline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_granted_capability_without_a_tool_list_refuses_the_plugin() {
     let dir = tempfile::tempdir().unwrap();
-    let agent = agent(dir.path(), "invoke-empty", &["tools:invoke"], "[plugins.entries.caller]\ngrant = [\"tools:invoke\"]\n").await;
+    let agent =
+        agent(dir.path(), "invoke-empty", &["tools:invoke"], "[plugins.entries.caller]\ngrant = [\"tools:invoke\"]\n")
+            .await;
     let snapshot = agent.runtime().snapshot();
     let record = snapshot.plugins().iter().find(|p| p.id == "caller").unwrap();
     let status = format!("{:?}", record.status);
-    assert!(status.contains("`tools:invoke` is granted but plugins.entries.caller.invoke_allow lists no tool"), "{status}");
+    assert!(
+        status.contains("`tools:invoke` is granted but plugins.entries.caller.invoke_allow lists no tool"),
+        "{status}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,7 +153,10 @@ async fn the_file_stats_example_reads_through_file_read_and_its_confinement() {
     let dir = tempfile::tempdir().unwrap();
     crate::guests::install_guest("file-stats", &dir.path().join("plugins"));
     std::fs::write(dir.path().join("notes.txt"), "one two\nthree\n").unwrap();
-    let rest = "[plugins.entries.file-stats]\ngrant = [\"tools:invoke\"]\ninvoke_allow = [\"file_read\"]\n";
+    // A secret file in the workspace is the host's: no tool reads it, through a plugin or not.
+    std::fs::write(dir.path().join("token.txt"), "zc-secret-in-workspace").unwrap();
+    let rest = "[plugins.entries.file-stats]\ngrant = [\"tools:invoke\"]\ninvoke_allow = [\"file_read\"]\n\
+                [plugins.entries.other.secrets.t]\nfile = \"token.txt\"\nhosts = [\"a.example\"]\n";
     let agent = Agent::start(config(dir.path(), "file-stats", true, "", rest)).await.unwrap();
     let snapshot = agent.runtime().snapshot();
     let tool = snapshot.tool("file_stats").expect("the example's tool is loaded");
@@ -159,4 +167,6 @@ async fn the_file_stats_example_reads_through_file_read_and_its_confinement() {
     let outside = tool.invoke(&serde_json::json!({"path": "../../etc/passwd"})).await.unwrap_err().to_string();
     assert!(outside.contains("cannot read ../../etc/passwd: failed: "), "{outside}");
     assert!(!outside.contains("root:"), "{outside}");
+    let secret = tool.invoke(&serde_json::json!({"path": "token.txt"})).await.unwrap_err().to_string();
+    assert!(secret.contains("cannot read token.txt: failed: ") && !secret.contains("zc-secret"), "{secret}");
 }

@@ -57,10 +57,10 @@ async fn a_bad_plugin_is_reported_and_the_others_still_load() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incompatible_major_in_the_manifest_is_refused_naming_both_versions() {
     let dir = tempfile::tempdir().unwrap();
-    install_edited("text-stats", dir.path(), |t| t.replace("zeroclaw:tools@1.0.0", "zeroclaw:tools@2.1.0"));
+    install_edited("text-stats", dir.path(), |t| t.replace("zeroclaw:tools@1.1.0", "zeroclaw:tools@2.1.0"));
     let reason = failure(status_of(dir.path(), "", "text-stats").await);
     assert!(
-        reason.contains("built against zeroclaw:tools@2.1.0") && reason.contains("zeroclaw:tools@1.0.0"),
+        reason.contains("built against zeroclaw:tools@2.1.0") && reason.contains("zeroclaw:tools@1.1.0"),
         "{reason}"
     );
 }
@@ -80,7 +80,7 @@ async fn a_component_of_another_major_is_refused_before_instantiation() {
     let reason = failure(status_of(dir.path(), "", "future").await);
     assert!(reason.contains("exports `zeroclaw:tools/tool@2.0.0`"), "{reason}");
     assert!(
-        reason.contains("built against zeroclaw:tools@2.0.0") && reason.contains("zeroclaw:tools@1.0.0"),
+        reason.contains("built against zeroclaw:tools@2.0.0") && reason.contains("zeroclaw:tools@1.1.0"),
         "{reason}"
     );
     assert!(

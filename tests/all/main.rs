@@ -13,6 +13,7 @@ mod builtins;
 mod cli;
 #[cfg(feature = "wasm")]
 mod contract;
+mod docs;
 #[cfg(feature = "wasm")]
 mod e2e;
 #[cfg(feature = "wasm")]

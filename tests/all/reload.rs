@@ -84,7 +84,7 @@ async fn reload_failure_keeps_previous_snapshot_active() {
             "incompatible major",
             Box::new({
                 let (m, g) = (m.clone(), good_manifest.clone());
-                move || std::fs::write(&m, g.replace("zeroclaw:tools@1.0.0", "zeroclaw:tools@2.0.0")).unwrap()
+                move || std::fs::write(&m, g.replace("zeroclaw:tools@1.1.0", "zeroclaw:tools@2.0.0")).unwrap()
             }),
             "built against zeroclaw:tools@2.0.0",
         ),

@@ -159,7 +159,8 @@ async fn the_notify_example_posts_a_finished_turn_with_the_token_it_never_sees()
          config = {{ url = \"http://127.0.0.1:{port}/hook\" }}\n\
          [plugins.entries.notify.secrets.webhook]\nenv = \"ZEROCLAW_TEST_NOTIFY_TOKEN\"\nhosts = [\"127.0.0.1:{port}\"]\n"
     );
-    let agent = zeroclaw::agent::Agent::start(crate::agent::config(dir.path(), "notify", true, "", &rest)).await.unwrap();
+    let agent =
+        zeroclaw::agent::Agent::start(crate::agent::config(dir.path(), "notify", true, "", &rest)).await.unwrap();
     let reply = crate::agent::say(&agent, "s1", "hello").await;
     let reply = crate::agent::text(&reply).to_lowercase();
     // agent_end runs beside the turn: wait for its request (bounded, not timed).

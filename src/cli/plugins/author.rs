@@ -183,7 +183,11 @@ async fn check_component(loaded: &LoadedConfig, manifest: Manifest) -> Result<Ve
     let mut trial = loaded.clone();
     trial.config.plugins.enabled = true;
     trial.config.plugins.capabilities = Default::default();
-    trial.config.plugins.entries.entry(manifest.id.clone()).or_default().grant = manifest.capabilities.clone();
+    let entry = trial.config.plugins.entries.entry(manifest.id.clone()).or_default();
+    entry.grant = manifest.capabilities.clone();
+    if entry.grant.contains(&crate::capability::Capability::ToolsInvoke) && entry.invoke_allow.is_empty() {
+        entry.invoke_allow = vec![crate::plugins::invoke::NO_TOOLS_HERE.to_string()];
+    }
     let backend = WasmBackend::new(&trial).map_err(|e| CliError(e.to_string()))?;
     let loaded = backend.load(manifest, &trial, 0).await?;
     Ok(loaded.report.imports.clone())

@@ -29,7 +29,9 @@ use crate::config::one_line;
 use crate::plugins::capability::Capability;
 use crate::trust::Sha256Digest;
 
-pub use version::{CONTRACT, HOST_PACKAGES, PUBLISHED, PackageRef, PluginKind, VersionError, check_package, check_package_against};
+pub use version::{
+    CONTRACT, HOST_PACKAGES, PUBLISHED, PackageRef, PluginKind, VersionError, check_package, check_package_against,
+};
 
 /// The manifest file name inside a plugin directory.
 pub const MANIFEST_FILE: &str = "plugin.toml";

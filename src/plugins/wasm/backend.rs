@@ -6,9 +6,9 @@ use std::sync::{Arc, OnceLock};
 
 use super::engine::{EngineSettings, WasmEngine};
 use super::host::{Grants, InvokeGrant};
-use super::secrets::Secrets;
 use super::instance::RuntimeEvent;
 use super::load_error::GrantError;
+use super::secrets::Secrets;
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::Capability;
 use crate::plugins::invoke::ToolGateway;

@@ -295,7 +295,8 @@ impl HostState {
             }
         }
         let limiter = Limiter::new(plugin.limits.memory_mb);
-        let http = HttpPolicy::new(plugin.owner.clone(), grants.http_allow.clone()).with_secrets(grants.secrets.clone());
+        let http =
+            HttpPolicy::new(plugin.owner.clone(), grants.http_allow.clone()).with_secrets(grants.secrets.clone());
         HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
@@ -484,7 +485,7 @@ impl HostState {
             let fix = Capability::ToolsInvoke.whole_fix(id);
             return Err(InvokeError::Denied(format!("`tools:invoke` is not granted; {fix}")));
         };
-        if !grant.allow.iter().any(|allowed| *allowed == name) {
+        if !grant.allow.contains(&name) {
             tracing::warn!(plugin = %plugin.owner, tool = %name, "tool call refused: not on the allowlist");
             return Err(InvokeError::Denied(format!(
                 "`{name}` is not in plugins.entries.{id}.invoke_allow; add it there to let `{id}` call it"

@@ -135,7 +135,8 @@ impl WasmBackend {
             .instantiate_pre(&component)
             .map_err(|e| LoadError::new(&manifest, LoadCause::Link(e)))?;
         let kinds = manifest.kinds();
-        let export_indices = ExportIndices::find(&component, &kinds, &exports).map_err(|e| LoadError::new(&manifest, e))?;
+        let export_indices =
+            ExportIndices::find(&component, &kinds, &exports).map_err(|e| LoadError::new(&manifest, e))?;
 
         let grants =
             self.resolve_grants(&manifest, &entry, &granted, config).map_err(|e| LoadError::new(&manifest, e))?;

@@ -48,5 +48,5 @@ pub use load_error::{ContractMismatch, GrantError, LoadCause, LoadError};
 pub use offers::WasmPlugins;
 pub use probe::{ImportedUse, imported_uses};
 pub use reaper::wait_for_reaper;
-pub use speaks::{Speaks, Spoken};
 pub use refresh::{LoadedVersion, Refresh};
+pub use speaks::{Speaks, Spoken};

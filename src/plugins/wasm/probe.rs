@@ -35,8 +35,9 @@ pub struct ImportedUse {
 /// implicit, and every std guest imports `wasi:cli/environment` whether it reads a
 /// variable or not, so neither is listed.
 pub fn imported_uses(imports: &[String]) -> Vec<ImportedUse> {
-    const USES: [(&str, &[Capability]); 3] = [
+    const USES: [(&str, &[Capability]); 4] = [
         ("zeroclaw:host/kv", &[Capability::Kv]),
+        ("zeroclaw:host/invoke", &[Capability::ToolsInvoke]),
         ("wasi:http/outgoing-handler", &[Capability::HttpOutbound]),
         ("wasi:filesystem/preopens", &[Capability::FsRead, Capability::FsWrite]),
     ];

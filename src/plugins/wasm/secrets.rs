@@ -69,7 +69,7 @@ impl Secrets {
                 let host = parse_host(entry).ok_or_else(|| {
                     problem(format!("host `{entry}` is not `host` or `host:port` (wildcards are not allowed)"))
                 })?;
-                if !allow.iter().any(|a| a.eq_ignore_ascii_case(entry) || a.eq_ignore_ascii_case(&host.0)) {
+                if !allow.iter().any(|a| reaches(a, entry, &host.0)) {
                     return Err(problem(format!(
                         "host `{entry}` is not in plugins.entries.{id}.http_allow; the plugin could never reach it"
                     )));
@@ -134,6 +134,17 @@ impl Secrets {
     }
 }
 
+/// Whether `http_allow` entry `allowed` lets the plugin reach secret host `entry` (whose
+/// host part is `host`): the same entry, the bare host, or a `*.domain` wildcard over it.
+fn reaches(allowed: &str, entry: &str, host: &str) -> bool {
+    let allowed = allowed.to_ascii_lowercase();
+    if allowed == entry.to_ascii_lowercase() || allowed == host {
+        return true;
+    }
+    let domain = allowed.split(':').next().unwrap_or_default();
+    domain.strip_prefix("*.").is_some_and(|domain| host.ends_with(&format!(".{domain}")))
+}
+
 /// `host` or `host:port` (an IPv6 host in brackets), lowercased; `None` for a wildcard or
 /// anything else.
 fn parse_host(entry: &str) -> Option<(String, Option<u16>)> {
@@ -176,6 +187,8 @@ mod tests {
         let bindings = BTreeMap::from([("token".to_string(), bound)]);
         let secrets = resolve(bindings, &["api.example.com", "other.example.com"]).unwrap();
         assert!(secrets.has("token") && !secrets.has("other"));
+        let covered = BTreeMap::from([("t".to_string(), binding("X", &["api.example.com"]))]);
+        assert!(resolve(covered, &["*.example.com"]).is_ok(), "a wildcard in http_allow reaches the host");
         let mut headers = HeaderMap::new();
         assert_eq!(secrets.apply(&mut headers, "other.example.com", 443), 0);
         assert!(headers.is_empty());
@@ -196,7 +209,7 @@ mod tests {
             (SecretBinding { env: None, ..binding("X", &["a.com"]) }, "exactly one of `env` or `file`"),
         ];
         for (b, expected) in cases {
-            let err = resolve(BTreeMap::from([("k".to_string(), b)]), &["a.com"]).err().expect(expected).to_string();
+            let err = resolve(BTreeMap::from([("k".to_string(), b)]), &["a.com"]).expect_err(expected).to_string();
             assert!(err.starts_with("plugins.entries.p.secrets.k: "), "{err}");
             assert!(err.contains(expected), "{err}");
         }

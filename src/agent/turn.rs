@@ -3,7 +3,8 @@
 use std::time::Instant;
 
 use zeroclaw_plugin_api::{
-    AgentEnd, AgentStart, ChatMessage, ChatRequest, HookContext, LlmCall, LlmOutput, ProviderError, TokenUsage, hooks,
+    AgentEnd, AgentStart, ChatMessage, ChatRequest, HookContext, LlmCall, LlmError, LlmOutput, ProviderError,
+    TokenUsage, hooks,
 };
 
 use super::host::Agent;
@@ -170,6 +171,9 @@ impl Agent {
                         tokens: 0,
                     });
                     self.observer.record(&Event::Error { component: "providers".into(), message: e.to_string() });
+                    let failed =
+                        LlmError { provider: resolved.provider_name.clone(), error: e.to_string(), duration_ms };
+                    self.runner.fire::<hooks::LlmError>(ctx, failed).await;
                     outcome.reply = format!("The model is unavailable: {e}");
                     outcome.cancelled = Some(e.to_string());
                     return;

@@ -52,7 +52,8 @@ carries_none!(
     ToolCall,
     AfterToolCall,
     ToolResultPersist,
-    ObserverEvent
+    ObserverEvent,
+    LlmError
 );
 
 impl Conversation for api::AgentStart {

@@ -126,7 +126,7 @@ async fn text_stats_and_echo_provider_built_against_1_0_answer_as_before() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hook_reaches_the_recorder_built_against_1_0_as_before() {
-    crate::e2e::every_hook_fires_for_both_backends("e2e-contract-1.0", install_frozen).await;
+    crate::e2e::every_hook_fires_for_both_backends("e2e-contract-1.0", install_frozen, &["llm_error"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,5 +180,39 @@ fn inspect_names_the_version_a_plugin_speaks() {
             "speaks        zeroclaw:hooks@1.0.0, zeroclaw:tools@1.0.0, zeroclaw:providers@1.0.0 (this host speaks up to 1.1.0)"
         ),
         "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_1_0_guest_cannot_subscribe_to_a_point_1_1_added() {
+    let status = |edit: &dyn Fn(String) -> String| {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = install_frozen("recorder", &dir.path().join("plugins"));
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        std::fs::write(&manifest, edit(text)).unwrap();
+        let config = plugin_config(dir.path(), "[plugins.entries.recorder]\ngrant = [\"kv\", \"conversation:read\"]\n");
+        async move {
+            let runtime = PluginRuntime::start(config).await.unwrap();
+            let snapshot = runtime.snapshot();
+            let record = snapshot.plugins().iter().find(|p| p.id == "recorder").unwrap().clone();
+            drop(dir);
+            format!("{:?}", record.status)
+        }
+    };
+    let subscribe = |text: String| format!("{text}\n[[hooks]]\npoint = \"llm_error\"\n");
+    // Its manifest lists 1.0: refused there, naming both versions.
+    let refused = status(&subscribe).await;
+    assert!(
+        refused.contains(
+            "hooks.point `llm_error` was added in zeroclaw:hooks@1.1.0, but the plugin lists zeroclaw:hooks@1.0.0"
+        ),
+        "{refused}"
+    );
+    // Its manifest claims 1.1, but the component speaks 1.0: refused at load.
+    let claims = |text: String| subscribe(text).replace("zeroclaw:hooks@1.0.0", "zeroclaw:hooks@1.1.0");
+    let refused = status(&claims).await;
+    assert!(
+        refused.contains("subscribes to `llm_error`, added in zeroclaw:hooks@1.1.0, but the component exports zeroclaw:hooks/handler@1.0.0"),
+        "{refused}"
     );
 }

@@ -13,8 +13,9 @@ use crate::agent::config;
 use crate::guests::install_guest;
 use crate::recorder;
 
-/// The documented order for: a turn with one tool call, a turn that compacts, shutdown.
-const EXPECTED: [&str; 25] = [
+/// The documented order for: a turn with one tool call, a turn that compacts, a turn whose
+/// provider call fails, shutdown.
+const EXPECTED: [&str; 34] = [
     "gateway_start",
     // Turn 1: "calculate 1+2".
     "message_received",
@@ -40,6 +41,16 @@ const EXPECTED: [&str; 25] = [
     "agent_end",
     "message_sending",
     "message_sent",
+    // Turn 3: "break the model" (the native recorder empties its request: the provider fails).
+    "message_received",
+    "before_agent_start",
+    "before_compaction",
+    "after_compaction",
+    "before_llm_call",
+    "llm_error",
+    "agent_end",
+    "message_sending",
+    "message_sent",
     // Shutdown.
     "session_end",
     "gateway_stop",
@@ -47,15 +58,17 @@ const EXPECTED: [&str; 25] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hook_in_the_catalog_fires_at_its_call_site_for_both_backends() {
-    every_hook_fires_for_both_backends("e2e", install_guest).await;
+    every_hook_fires_for_both_backends("e2e", install_guest, &[]).await;
 }
 
 /// Drives agent `id` end to end with the native recorder and the wasm `recorder`
-/// installed by `install`, and checks that every hook fired, in order, with its payload.
-pub async fn every_hook_fires_for_both_backends(id: &str, install: crate::wasm::Install) {
+/// installed by `install`, and checks that every hook fired, in order, with its payload;
+/// the wasm recorder gets every one but `unseen` (the points its contract lacks).
+pub async fn every_hook_fires_for_both_backends(id: &str, install: crate::wasm::Install, unseen: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     install("recorder", &dir.path().join("plugins"));
-    let rest = "[plugins.entries.recorder]\ngrant = [\"kv\", \"conversation:read\"]\n[plugins.entries.recorder.limits]\nkv_max_bytes = 10000000\n";
+    let rest = "[plugins.entries.recorder]\ngrant = [\"kv\", \"conversation:read\"]\n[plugins.entries.recorder.limits]\nkv_max_bytes = 10000000\n\
+                [native.test_recorder]\nfail_llm_on = \"break the model\"\n";
     let agent = Agent::start(config(dir.path(), id, true, "compaction_threshold = 4\ncompaction_keep = 2", rest))
         .await
         .unwrap();
@@ -68,7 +81,7 @@ pub async fn every_hook_fires_for_both_backends(id: &str, install: crate::wasm::
             "test".to_string()
         }));
     let client = reqwest::Client::new();
-    for message in ["calculate 1+2", "hello"] {
+    for message in ["calculate 1+2", "hello", "break the model"] {
         let answer =
             client.post(&url).json(&serde_json::json!({"session_id": "e2e", "message": message})).send().await.unwrap();
         assert_eq!(answer.status(), 200);
@@ -124,7 +137,10 @@ pub async fn every_hook_fires_for_both_backends(id: &str, install: crate::wasm::
     assert_eq!(summary.compacted_messages, 3);
     assert!(summary.summary.contains("calculate 1+2"), "{}", summary.summary);
     let HookPayload::SessionEnd(session_end) = find(HookPoint::SessionEnd) else { unreachable!() };
-    assert_eq!((session_end.reason, session_end.turns), (SessionEndReason::Shutdown, 2));
+    assert_eq!((session_end.reason, session_end.turns), (SessionEndReason::Shutdown, 3));
+    let HookPayload::LlmError(failed) = find(HookPoint::LlmError) else { unreachable!() };
+    assert_eq!(failed.provider, "offline");
+    assert!(failed.error.contains("the request has no messages"), "{}", failed.error);
     let HookPayload::GatewayStop(stop) = find(HookPoint::GatewayStop) else { unreachable!() };
     assert_eq!(stop.reason, "test");
     let HookPayload::ObserverEvent(observed) = find(HookPoint::ObserverEvent) else { unreachable!() };
@@ -141,8 +157,12 @@ pub async fn every_hook_fires_for_both_backends(id: &str, install: crate::wasm::
     let log = lines.join("\n");
     let wasm: Vec<&str> =
         log.lines().map(|l| l.split(' ').next().unwrap()).filter(|n| *n != "observer_event").collect();
-    assert_eq!(wasm, EXPECTED, "{log}");
+    let expected: Vec<&str> = EXPECTED.iter().copied().filter(|p| !unseen.contains(p)).collect();
+    assert_eq!(wasm, expected, "{log}");
     assert!(log.lines().any(|l| l.starts_with("observer_event - ")), "{log}");
     assert!(log.contains("after_tool_call e2e calculator native:calculator"), "{log}");
-    assert!(log.contains("session_end e2e SessionEndReason::Shutdown 2"), "{log}");
+    assert!(log.contains("session_end e2e SessionEndReason::Shutdown 3"), "{log}");
+    if !unseen.contains(&"llm_error") {
+        assert!(log.contains("llm_error e2e provider error: the request has no messages"), "{log}");
+    }
 }

@@ -1,6 +1,8 @@
 //! `test_recorder`: a native hook plugin that exists only in this test binary. Subscribed
 //! to every hook point, it records each payload under the agent id of its context (tests
 //! run in parallel, each with its own agent id), and cancels the points its config names.
+//! Asked to (`fail_llm_on`), it empties the model request of a turn whose user message is
+//! that text, so the provider fails and `llm_error` has a call to fire at.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -39,16 +41,19 @@ struct Config {
     cancel: Vec<String>,
     /// Milliseconds to sleep on a hook point before recording it.
     delay: HashMap<String, u64>,
+    /// A user message whose model request `before_llm_call` empties (the provider fails).
+    fail_llm_on: Option<String>,
 }
 
 fn build(ctx: &PluginContext) -> Result<Vec<Arc<dyn HookHandler>>, FactoryError> {
     let config: Config = ctx.config()?;
-    Ok(vec![Arc::new(Recorder { cancel: config.cancel, delay: config.delay })])
+    Ok(vec![Arc::new(Recorder { cancel: config.cancel, delay: config.delay, fail_llm_on: config.fail_llm_on })])
 }
 
 struct Recorder {
     cancel: Vec<String>,
     delay: HashMap<String, u64>,
+    fail_llm_on: Option<String>,
 }
 
 #[async_trait]
@@ -68,6 +73,13 @@ impl HookHandler for Recorder {
         RECORDS.lock().entry(ctx.agent_id.clone()).or_default().push(payload.clone());
         if self.cancel.iter().any(|c| c == payload.point().name()) {
             return Ok(HookOutcome::Cancel(format!("test_recorder cancels {}", payload.point().name())));
+        }
+        if let (Some(fail), HookPayload::BeforeLlmCall(call)) = (&self.fail_llm_on, payload)
+            && call.request.messages.last().is_some_and(|m| m.content == *fail)
+        {
+            let mut emptied = call.clone();
+            emptied.request.messages.clear();
+            return Ok(HookOutcome::Modify(HookPayload::BeforeLlmCall(emptied)));
         }
         Ok(HookOutcome::Continue)
     }

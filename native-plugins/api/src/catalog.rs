@@ -6,7 +6,9 @@
 //! modifying point, `fire::<hooks::AgentEnd>` only for a void one) and the lookups the
 //! runner, the native trait and the wasm adapter use; [`with_hook_catalog!`] hands the same
 //! list to the host, which derives its WIT conversions and redaction table from it. Adding
-//! a hook point means one line here, one case in `wit/zeroclaw/hooks/v1`, and its call site.
+//! a hook point means one line here (at the end: WIT cases only ever grow at the end), one
+//! case in `wit/zeroclaw/hooks/v1`, its call site, and the contract version that adds it
+//! (`hook_point_since` in the host; its match has no wildcard, so the compiler asks).
 
 use serde::{Deserialize, Serialize};
 
@@ -282,6 +284,8 @@ macro_rules! with_hook_catalog {
             AgentEnd = "agent_end" / "agent-end", Void, $crate::AgentEnd, None, [];
             /// Every observer event, through the ObserverBridge.
             ObserverEvent = "observer_event" / "observer-event", Void, $crate::ObserverEvent, None, [];
+            /// A provider call failed, after the retries and fallbacks (contract 1.1).
+            LlmError = "llm_error" / "llm-error", Void, $crate::LlmError, None, [];
         }
     };
 }

@@ -37,7 +37,8 @@ pub use host::{HostLink, HostServices};
 pub use owner::Owner;
 pub use payloads::{
     AfterToolCall, AgentEnd, AgentStart, Compaction, CompactionSummary, GatewayStart, GatewayStop, InboundMessage,
-    LlmCall, LlmOutput, ObserverEvent, OutboundMessage, SessionEnd, SessionEndReason, SessionStart, ToolResultPersist,
+    LlmCall, LlmError, LlmOutput, ObserverEvent, OutboundMessage, SessionEnd, SessionEndReason, SessionStart,
+    ToolResultPersist,
 };
 pub use provider::Provider;
 pub use registration::{

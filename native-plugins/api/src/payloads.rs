@@ -130,6 +130,18 @@ pub struct LlmOutput {
     pub duration_ms: u64,
 }
 
+/// `llm_error`: a provider call failed, after the retry and fallback wrappers gave up
+/// (contract 1.1). The turn ends with the error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LlmError {
+    /// The provider that was called.
+    pub provider: String,
+    /// What it answered, as one line.
+    pub error: String,
+    /// How long the call took.
+    pub duration_ms: u64,
+}
+
 /// `after_tool_call`: a tool call finished (or was refused).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AfterToolCall {

@@ -31,6 +31,7 @@ use crate::trust::Sha256Digest;
 
 pub use version::{
     CONTRACT, HOST_PACKAGES, PUBLISHED, PackageRef, PluginKind, VersionError, check_package, check_package_against,
+    has_hook_point, hook_point_since,
 };
 
 /// The manifest file name inside a plugin directory.

@@ -156,6 +156,18 @@ impl Manifest {
                     format!("hooks.point `{}`: no such hook; known: {}", hook.point.get_ref(), known.join(", ")),
                 )
             })?;
+            if let Some(listed) = packages.iter().find(|p| p.name == PluginKind::Hooks.package())
+                && !super::has_hook_point(&listed.version, point)
+            {
+                let since = super::hook_point_since(point);
+                return Err(err(
+                    hook.point.span(),
+                    format!(
+                        "hooks.point `{}` was added in zeroclaw:hooks@{since}, but the plugin lists {listed}; rebuild it against zeroclaw:hooks@{since} or later and list that",
+                        point.name()
+                    ),
+                ));
+            }
             let name = match &hook.name {
                 Some(name) if !valid_name(name.get_ref()) => {
                     return Err(err(

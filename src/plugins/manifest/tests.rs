@@ -144,3 +144,18 @@ fn host_packages_match_the_wit_files() {
         assert!(text.contains(&format!("package {name}@{version};")), "{} declares {name}@{version}", dir.display());
     }
 }
+
+#[test]
+fn a_hook_point_newer_than_the_listed_contract_is_refused_naming_both_versions() {
+    let newer = GOOD.replace("point = \"tool_result_persist\"", "point = \"llm_error\"");
+    let e = error(&newer);
+    assert!(e.starts_with("/p/redact/plugin.toml:11:"), "{e}");
+    assert!(
+        e.contains(
+            "hooks.point `llm_error` was added in zeroclaw:hooks@1.1.0, but the plugin lists zeroclaw:hooks@1.0.0"
+        ),
+        "{e}"
+    );
+    let listed = parse(&newer.replace("zeroclaw:hooks@1.0.0", "zeroclaw:hooks@1.1.0")).unwrap();
+    assert_eq!(listed.hooks[0].point, HookPoint::LlmError);
+}

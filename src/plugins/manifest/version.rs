@@ -6,6 +6,7 @@ use std::fmt;
 
 use semver::Version;
 use thiserror::Error;
+use zeroclaw_plugin_api::HookPoint;
 
 /// The WIT packages this host implements, at the newest 1.x it supports. A plugin built
 /// against any 1.x up to these loads; a newer minor or another major is refused.
@@ -25,6 +26,37 @@ pub const CONTRACT: Version = Version::new(1, 1, 0);
 /// newest is `wit/zeroclaw/`. A minor only adds (interfaces, functions, hook points);
 /// it never changes a published type, so a guest of any of them loads on this host.
 pub static PUBLISHED: [Version; 2] = [Version::new(1, 0, 0), CONTRACT];
+
+/// The contract version that added hook point `point`: a plugin built against an older
+/// one cannot subscribe to it (its `hook-event` has no such case).
+pub fn hook_point_since(point: HookPoint) -> Version {
+    match point {
+        HookPoint::LlmError => Version::new(1, 1, 0),
+        HookPoint::GatewayStart
+        | HookPoint::GatewayStop
+        | HookPoint::SessionStart
+        | HookPoint::SessionEnd
+        | HookPoint::BeforeAgentStart
+        | HookPoint::MessageReceived
+        | HookPoint::MessageSending
+        | HookPoint::MessageSent
+        | HookPoint::BeforeLlmCall
+        | HookPoint::LlmOutput
+        | HookPoint::BeforeToolCall
+        | HookPoint::AfterToolCall
+        | HookPoint::ToolResultPersist
+        | HookPoint::BeforeCompaction
+        | HookPoint::AfterCompaction
+        | HookPoint::AgentEnd
+        | HookPoint::ObserverEvent => Version::new(1, 0, 0),
+    }
+}
+
+/// Whether a guest speaking `speaks` has hook point `point`: the minor is what counts.
+pub fn has_hook_point(speaks: &Version, point: HookPoint) -> bool {
+    let since = hook_point_since(point);
+    (speaks.major, speaks.minor) >= (since.major, since.minor)
+}
 
 /// The kinds of plugin, each tied to one WIT package.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -50,6 +50,13 @@ macro_rules! hook_event {
             $( $(#[doc = $doc])* #[component(name = $wit)] $variant(<$payload as WitPayload>::View<'a>), )*
         }
 
+        impl HookEvent<'_> {
+            /// The catalog point of this event.
+            pub fn point(&self) -> api::HookPoint {
+                match self { $(HookEvent::$variant(_) => api::HookPoint::$variant,)* }
+            }
+        }
+
         /// A catalog payload as its `hook-event` case, with conversation content as
         /// `seen` shows it.
         pub fn event(payload: &api::HookPayload, seen: Seen) -> HookEvent<'_> {
@@ -105,7 +112,7 @@ mod tests {
     use super::super::view;
     use super::*;
     use crate::plugins::conversation;
-    use crate::plugins::manifest::PUBLISHED;
+    use crate::plugins::manifest::{PUBLISHED, has_hook_point};
 
     /// `hook-event`'s cases in published contract `version`, each with its payload
     /// record's field names.
@@ -141,14 +148,15 @@ mod tests {
         }
     }
 
-    /// Every published version's `hook-event` lists the catalog's points (1.1 added none;
-    /// a minor that adds one makes the older versions a prefix, and this test says so).
+    /// Each published version's `hook-event` lists the catalog's points that version has
+    /// ([`has_hook_point`]), in catalog order, each with the payload's fields.
     fn catalog_and_wit_agree(version: &semver::Version) {
         let cases = wit_cases(version);
         let names: Vec<&str> = cases.iter().map(|(n, _)| n.as_str()).collect();
-        let catalog: Vec<&str> = HookPoint::ALL.iter().map(|p| p.wit_name()).collect();
+        let points: Vec<HookPoint> = HookPoint::ALL.iter().copied().filter(|p| has_hook_point(version, *p)).collect();
+        let catalog: Vec<&str> = points.iter().map(|p| p.wit_name()).collect();
         assert_eq!(names, catalog, "{version}: the WIT variant lists the catalog's points, in catalog order");
-        for (point, (_, fields)) in HookPoint::ALL.iter().zip(&cases) {
+        for (point, (_, fields)) in points.iter().zip(&cases) {
             let payload = sample(*point);
             let event = event_to_wit(&payload);
             assert_eq!(event_point(&event), *point, "{point:?} converts to its own case");
@@ -161,6 +169,20 @@ mod tests {
             keys.sort();
             fields.sort();
             assert_eq!(keys, fields, "{version} {point:?}: payload fields and WIT record fields");
+        }
+    }
+
+    #[test]
+    fn the_frozen_1_0_event_has_exactly_the_points_of_1_0() {
+        let v1_0 = &PUBLISHED[0];
+        let expected: Vec<HookPoint> = HookPoint::ALL.iter().copied().filter(|p| has_hook_point(v1_0, *p)).collect();
+        assert_eq!(super::super::v1_0::POINTS, expected.as_slice());
+        assert!(!has_hook_point(v1_0, HookPoint::LlmError), "llm_error came with 1.1");
+        // Every 1.0 point converts to 1.0's case; a newer one is handed back, never sent.
+        for point in HookPoint::ALL {
+            let payload = sample(*point);
+            let converted = super::super::v1_0::event(event(&payload, Seen::Whole));
+            assert_eq!(converted.is_ok(), has_hook_point(v1_0, *point), "{point:?}");
         }
     }
 

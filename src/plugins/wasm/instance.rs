@@ -32,6 +32,7 @@ use super::signature::{self, Signature};
 use super::size::content_size;
 use super::slots::Slots;
 use super::speaks::{self, Speaks, Spoken};
+use super::v1_0;
 use super::view::{self, Seen};
 use crate::config::InstancePolicy;
 use crate::plugins::invoke::CallChain;
@@ -553,7 +554,11 @@ impl PluginInstances {
                 };
                 if self.exports.handle.is_some() {
                     let handle = func(store, instance, &self.exports.handle, "hooks")?;
-                    signature::Handle::check(handle, &*store).map_err(mismatch("handle"))?;
+                    match self.exports.hooks_speak() {
+                        Some(Speaks::V1_0) => v1_0::Handle::check(handle, &*store),
+                        Some(Speaks::V1_1) | None => signature::Handle::check(handle, &*store),
+                    }
+                    .map_err(mismatch("handle"))?;
                 }
                 if self.exports.list_specs.is_some() {
                     let list = func(store, instance, &self.exports.list_specs, "tools")?;
@@ -569,9 +574,28 @@ impl PluginInstances {
             }
             Request::Hook { ctx, event } => {
                 let handle = func(store, instance, &self.exports.handle, "hooks")?;
-                // SAFETY: checked by the probe with this alias (see above).
-                let typed = unsafe { signature::Handle::assume(handle) };
-                let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
+                // The one place a call dispatches on the version its guest speaks: the
+                // event goes in as that version's, the outcome comes up to the newest.
+                let answer = match self.exports.hooks_speak() {
+                    Some(Speaks::V1_0) => {
+                        let event = v1_0::event(event).map_err(|newer| {
+                            let point = newer.name();
+                            CallError::Contract(format!(
+                                "`{point}` is not a hook point of contract 1.0, which the plugin speaks"
+                            ))
+                        })?;
+                        // SAFETY: checked by the probe with this alias (see above).
+                        let typed = unsafe { v1_0::Handle::assume(handle) };
+                        let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
+                        answer.map(v1_0::outcome_up)
+                    }
+                    Some(Speaks::V1_1) | None => {
+                        // SAFETY: checked by the probe with this alias (see above).
+                        let typed = unsafe { signature::Handle::assume(handle) };
+                        let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
+                        answer
+                    }
+                };
                 Ok(Reply::Hook(match answer {
                     Ok(outcome) => Ok(hook_event::outcome_from_wit(outcome)?),
                     Err(message) => Err(message),

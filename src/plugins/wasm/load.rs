@@ -11,11 +11,11 @@ use super::WasmBackend;
 use super::cache::{CacheOutcome, Loaded, content_key};
 use super::host::PluginShared;
 use super::instance::{ExportIndices, PluginInstances, Reply, Request};
-use super::load_error::{LoadCause, LoadError};
+use super::load_error::{ContractMismatch, LoadCause, LoadError, NewerPoint};
 use super::probe::{check_specs, check_versions, interface_names};
 use crate::config::{LoadedConfig, PluginEntry};
 use crate::plugins::capability::{Capability, CapabilityQuery, Decision, decide};
-use crate::plugins::manifest::{Manifest, PluginKind};
+use crate::plugins::manifest::{Manifest, PluginKind, has_hook_point, hook_point_since};
 use crate::plugins::verify::verify;
 use crate::trust::{Sha256Digest, Verdict};
 
@@ -137,6 +137,17 @@ impl WasmBackend {
         let kinds = manifest.kinds();
         let export_indices =
             ExportIndices::find(&component, &kinds, &exports).map_err(|e| LoadError::new(&manifest, e))?;
+        if let Some(speaks) = export_indices.hooks_speak() {
+            let newer = manifest.hooks.iter().find(|h| !has_hook_point(speaks.version(), h.point));
+            if let Some(hook) = newer {
+                let cause = ContractMismatch::HookPointNewer(Box::new(NewerPoint {
+                    point: hook.point.name(),
+                    since: hook_point_since(hook.point),
+                    speaks: speaks.version().clone(),
+                }));
+                return Err(LoadError::new(&manifest, cause));
+            }
+        }
 
         let grants =
             self.resolve_grants(&manifest, &entry, &granted, config).map_err(|e| LoadError::new(&manifest, e))?;

@@ -117,6 +117,12 @@ pub enum ContractMismatch {
         .0.table(), .0.interface(), .0.package()
     )]
     MissingWorld(PluginKind),
+    /// A hook subscription to a point the component's contract version does not have.
+    #[error(
+        "subscribes to `{}`, added in zeroclaw:hooks@{}, but the component exports zeroclaw:hooks/handler@{}; rebuild it against {} or later",
+        .0.point, .0.since, .0.speaks, .0.since
+    )]
+    HookPointNewer(Box<NewerPoint>),
     /// An exported interface lacks a function.
     #[error("the component does not export `{interface}` function `{function}`")]
     MissingFunction {
@@ -175,6 +181,17 @@ pub enum ContractMismatch {
         /// What the schema compiler said.
         reason: String,
     },
+}
+
+/// A subscription to a hook point newer than the component's contract.
+#[derive(Debug)]
+pub struct NewerPoint {
+    /// The point.
+    pub point: &'static str,
+    /// The version that added it.
+    pub since: semver::Version,
+    /// The version the component speaks.
+    pub speaks: semver::Version,
 }
 
 /// What a plugin's grants open, refused because the operator's lists are incomplete.

@@ -33,6 +33,7 @@ mod signature;
 mod size;
 mod slots;
 mod speaks;
+mod v1_0;
 mod view;
 
 pub use adapters::{WasmHookHandler, WasmProvider, WasmTool};

@@ -340,6 +340,40 @@ impl WitPayload for api::LlmOutput {
     }
 }
 
+/// `zeroclaw:hooks/types.llm-error` (contract 1.1).
+#[derive(ComponentType, Lower, Serialize, Debug)]
+#[component(record)]
+pub struct LlmError<'a> {
+    provider: &'a str,
+    error: &'a str,
+    #[component(name = "duration-ms")]
+    duration_ms: u64,
+}
+
+impl WitPayload for api::LlmError {
+    type Wit = wh::LlmError;
+    type View<'a> = LlmError<'a>;
+
+    // A provider's error is the host's bookkeeping, not conversation content.
+    fn view(&self, _: Seen) -> LlmError<'_> {
+        LlmError { provider: &self.provider, error: &self.error, duration_ms: self.duration_ms }
+    }
+
+    fn from_wit(p: wh::LlmError) -> Result<Self, ContractError> {
+        Ok(Self { provider: p.provider, error: p.error, duration_ms: p.duration_ms })
+    }
+
+    #[cfg(test)]
+    fn to_wit(&self) -> wh::LlmError {
+        wh::LlmError { provider: self.provider.clone(), error: self.error.clone(), duration_ms: self.duration_ms }
+    }
+
+    #[cfg(test)]
+    fn sample() -> Self {
+        Self { provider: "openai".into(), error: "transient: 503 Service Unavailable".into(), duration_ms: 31 }
+    }
+}
+
 impl WitPayload for api::ToolCall {
     type Wit = wt::ToolCall;
     type View<'a> = view::ToolCall<'a>;

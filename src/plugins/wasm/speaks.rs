@@ -1,19 +1,19 @@
-//! The contract version a guest speaks, and the one place calls dispatch on it.
+//! The contract version a guest speaks.
 //!
 //! A guest names the version of each interface it exports (`zeroclaw:hooks/handler@1.0.0`);
 //! the host reads it off the component when it loads and looks the export up under that
 //! very name. What a call lowers into the guest must have the type of that version: the
-//! host's own values are always the newest, and each older version's types are converted
-//! from them on the way in and up to them on the way out ([`Speaks::handle`] is where
-//! hook calls choose). Imports need no dispatch: wasmtime's linker serves an import of
-//! `zeroclaw:host/kv@1.0.0` with the newest 1.x definition, which only ever adds.
+//! host's own values are always the newest, and an older version's types are converted
+//! from them on the way in and up to them on the way out. A hook call chooses in one
+//! `match` on [`Speaks`] (`instance.rs`); the frozen 1.0 types are in `v1_0.rs`. Imports
+//! need no dispatch: wasmtime's linker serves an import of `zeroclaw:host/kv@1.0.0` with
+//! the newest 1.x definition, which only ever adds.
 //!
-//! 1.1 added host interfaces (`invoke`, `secrets`) and no hook point, so every published
-//! version's `hook-event` is the same type today and one signature serves them. A minor
-//! that adds a hook point adds a case to `hook-event`, which changes the type of `handle`:
-//! it then adds its variant here, and older guests keep the view of their own version
-//! (which cannot carry the new case: they never subscribe to it, the manifest check says
-//! so before they load).
+//! 1.1 added host interfaces (`invoke`, `secrets`) and one hook point (`llm_error`). A
+//! hook point is a new case of `hook-event`, which changes the type of `handle`: so a 1.0
+//! guest is sent 1.0's own variant, and never an event of a point 1.0 lacks (the manifest
+//! and load checks refuse such a subscription before it loads). Tools and providers have
+//! the same types in both versions: one signature serves them.
 
 use std::fmt;
 

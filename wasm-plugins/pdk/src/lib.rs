@@ -58,7 +58,7 @@ pub use bindings::exports::zeroclaw::providers::provider::ProviderError;
 pub use bindings::exports::zeroclaw::tools::tool::ToolError;
 pub use bindings::zeroclaw::hooks::types::{
     AfterToolCall, AgentEnd, AgentStart, Compaction, CompactionSummary, GatewayStart, GatewayStop, HookContext,
-    HookEvent, InboundMessage, LlmCall, LlmOutput, ObserverEvent, OutboundMessage, Outcome, SessionEnd,
+    HookEvent, InboundMessage, LlmCall, LlmError, LlmOutput, ObserverEvent, OutboundMessage, Outcome, SessionEnd,
     SessionEndReason, SessionStart, ToolResultPersist,
 };
 pub use bindings::zeroclaw::host::types::{

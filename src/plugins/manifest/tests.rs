@@ -149,7 +149,7 @@ fn host_packages_match_the_wit_files() {
 fn a_hook_point_newer_than_the_listed_contract_is_refused_naming_both_versions() {
     let newer = GOOD.replace("point = \"tool_result_persist\"", "point = \"llm_error\"");
     let e = error(&newer);
-    assert!(e.starts_with("/p/redact/plugin.toml:11:"), "{e}");
+    assert!(e.starts_with("/p/redact/plugin.toml:10:"), "{e}");
     assert!(
         e.contains(
             "hooks.point `llm_error` was added in zeroclaw:hooks@1.1.0, but the plugin lists zeroclaw:hooks@1.0.0"

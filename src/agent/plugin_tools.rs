@@ -13,7 +13,7 @@ use zeroclaw_plugin_api::{HookContext, ToolCall};
 use super::host::Agent;
 use crate::observability::Event;
 use crate::plugins::invoke::{CallChain, InvokeError, PluginToolCall, ToolInvoker};
-use crate::tools::{Executed, Stopped, ToolExecutor};
+use crate::tools::{Allowlist, Executed, Stopped, ToolExecutor};
 
 /// Serves plugins' tool calls with the agent's pipeline.
 pub(super) struct PluginToolCalls {
@@ -63,7 +63,8 @@ impl ToolInvoker for PluginToolCalls {
         let tool_call = ToolCall { id: format!("{caller}-{n}"), name: call.name.clone(), arguments: call.arguments };
         let snapshot = agent.runtime.snapshot();
         let executor = ToolExecutor { runner: &agent.runner, policy: &agent.policy, observer: agent.observer.as_ref() };
-        let done = executor.execute(&snapshot, &ctx, tool_call).await;
+        let allowed = Allowlist { caller: &caller, tools: &call.allowed };
+        let done = executor.execute_within(&snapshot, &ctx, tool_call, Some(allowed)).await;
         agent.observer.record(&Event::PluginToolCall {
             caller: call.caller,
             tool: call.name,

@@ -14,6 +14,8 @@ use crate::observability::Event;
 use crate::providers::{ProviderFactory, ResolvedModel};
 use crate::tools::{Executed, ToolExecutor};
 
+/// The longest `llm_error` text a hook is sent, in characters.
+const MAX_LLM_ERROR_CHARS: usize = 2000;
 /// How a turn ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TurnOutcome {
@@ -171,8 +173,13 @@ impl Agent {
                         tokens: 0,
                     });
                     self.observer.record(&Event::Error { component: "providers".into(), message: e.to_string() });
-                    let failed =
-                        LlmError { provider: resolved.provider_name.clone(), error: e.to_string(), duration_ms };
+                    // One line, and bounded: a provider's error may carry a whole response body.
+                    let mut error = crate::config::one_line(&e.to_string());
+                    if let Some((cut, _)) = error.char_indices().nth(MAX_LLM_ERROR_CHARS) {
+                        error.truncate(cut);
+                        error.push('…');
+                    }
+                    let failed = LlmError { provider: resolved.provider_name.clone(), error, duration_ms };
                     self.runner.fire::<hooks::LlmError>(ctx, failed).await;
                     outcome.reply = format!("The model is unavailable: {e}");
                     outcome.cancelled = Some(e.to_string());

@@ -4,7 +4,10 @@
 //! It is an observer like any other, so the existing observers keep working unchanged. It
 //! never blocks the agent: events go through a bounded queue to a task that fires the hook;
 //! when the queue is full the event is dropped and counted. Failures of `observer_event`
-//! handlers themselves are not forwarded back to them (that would feed a loop).
+//! handlers themselves are not forwarded back to them (that would feed a loop). An event
+//! recorded inside a plugin's tool call (`tools:invoke`) is delivered inside that call's
+//! chain, so a handler that calls a tool, whose events reach it again, nests one level
+//! deeper each time and stops at the depth limit instead of looping for ever.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,10 +18,11 @@ use zeroclaw_plugin_api::{HookContext, HookPoint, ObserverEvent, hooks};
 
 use super::{CallSite, Event, Observer};
 use crate::hooks::HookRunner;
+use crate::plugins::invoke::CallChain;
 
 /// Forwards the observer stream to `observer_event` handlers.
 pub struct ObserverBridge {
-    queue: mpsc::Sender<ObserverEvent>,
+    queue: mpsc::Sender<(ObserverEvent, CallChain)>,
     runner: HookRunner,
     forwarded: AtomicU64,
     dropped: AtomicU64,
@@ -27,12 +31,12 @@ pub struct ObserverBridge {
 impl ObserverBridge {
     /// Starts the bridge's task; `capacity` bounds the queue.
     pub fn start(runner: HookRunner, agent_id: String, capacity: usize) -> (Arc<Self>, JoinHandle<()>) {
-        let (queue, mut events) = mpsc::channel::<ObserverEvent>(capacity.max(1));
+        let (queue, mut events) = mpsc::channel::<(ObserverEvent, CallChain)>(capacity.max(1));
         let ctx = HookContext::agent(agent_id);
         let task_runner = runner.clone();
         let task = tokio::spawn(async move {
-            while let Some(event) = events.recv().await {
-                task_runner.fire::<hooks::ObserverEvent>(&ctx, event).await;
+            while let Some((event, chain)) = events.recv().await {
+                chain.scope(task_runner.fire::<hooks::ObserverEvent>(&ctx, event)).await;
             }
         });
         let bridge =
@@ -59,7 +63,7 @@ impl Observer for ObserverBridge {
         if !self.runner.has_handlers(HookPoint::ObserverEvent) {
             return;
         }
-        match self.queue.try_send(event.to_payload()) {
+        match self.queue.try_send((event.to_payload(), CallChain::current())) {
             Ok(()) => {
                 self.forwarded.fetch_add(1, Ordering::Relaxed);
             }

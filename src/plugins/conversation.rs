@@ -52,9 +52,16 @@ carries_none!(
     ToolCall,
     AfterToolCall,
     ToolResultPersist,
-    ObserverEvent,
-    LlmError
+    ObserverEvent
 );
+
+// A provider's error may quote the request it refused.
+impl Conversation for api::LlmError {
+    const REDACTED: &'static [&'static str] = &["error"];
+    fn redact(&mut self) {
+        hide(&mut self.error);
+    }
+}
 
 impl Conversation for api::AgentStart {
     const REDACTED: &'static [&'static str] = &["context", "user_message"];

@@ -80,6 +80,9 @@ pub struct PluginToolCall {
     pub name: String,
     /// Its arguments, a JSON value (the pipeline checks it against the tool's schema).
     pub arguments: serde_json::Value,
+    /// The tools the caller may call (`invoke_allow`): the pipeline checks the call's
+    /// name again after `before_tool_call` may have rewritten it.
+    pub allowed: Arc<[String]>,
 }
 
 /// Why a plugin's tool call produced no result. The cases are the WIT `invoke-error`'s.
@@ -167,8 +170,12 @@ mod tests {
     #[tokio::test]
     async fn a_gateway_without_an_agent_refuses_naming_the_tool() {
         let gateway = ToolGateway::default();
-        let call =
-            PluginToolCall { caller: Owner::native("t"), name: "clock".into(), arguments: serde_json::json!({}) };
+        let call = PluginToolCall {
+            caller: Owner::native("t"),
+            name: "clock".into(),
+            arguments: serde_json::json!({}),
+            allowed: Arc::from(vec!["clock".to_string()]),
+        };
         let err = gateway.invoke(CallChain::default(), call).await.unwrap_err();
         assert!(matches!(&err, InvokeError::Denied(m) if m.contains("`clock`")), "{err}");
     }

@@ -63,6 +63,16 @@ pub struct ToolExecutor<'a> {
     pub observer: &'a dyn Observer,
 }
 
+/// The tools a plugin may call (`plugins.entries.<id>.invoke_allow`): checked again after
+/// `before_tool_call`, so that a hook's rewrite cannot turn an allowed call into another.
+#[derive(Clone, Copy, Debug)]
+pub struct Allowlist<'a> {
+    /// The plugin that makes the call.
+    pub caller: &'a str,
+    /// The names it may call.
+    pub tools: &'a [String],
+}
+
 /// Whether anything listens to `point` in the snapshot the call runs in: with nothing, its
 /// payload is not even built.
 fn has_handlers(snapshot: &Snapshot, point: HookPoint) -> bool {
@@ -76,8 +86,19 @@ fn error_result(call: &ToolCall, content: String) -> ToolResult {
 impl ToolExecutor<'_> {
     /// Runs `call` through every step.
     pub async fn execute(&self, snapshot: &Snapshot, ctx: &HookContext, call: ToolCall) -> Executed {
+        self.execute_within(snapshot, ctx, call, None).await
+    }
+
+    /// Runs `call` through every step, a call made by a plugin limited to `allowed`.
+    pub async fn execute_within(
+        &self,
+        snapshot: &Snapshot,
+        ctx: &HookContext,
+        call: ToolCall,
+        allowed: Option<Allowlist<'_>>,
+    ) -> Executed {
         let started = Instant::now();
-        let (call, result, owner, stopped) = self.run(snapshot, ctx, call).await;
+        let (call, result, owner, stopped) = self.run(snapshot, ctx, call, allowed).await;
         let persisted = self.persist(snapshot, ctx, &call, result).await;
         let duration_ms = started.elapsed().as_millis() as u64;
         self.observer.record(&Event::ToolCallEnd {
@@ -101,6 +122,7 @@ impl ToolExecutor<'_> {
         snapshot: &Snapshot,
         ctx: &HookContext,
         call: ToolCall,
+        allowed: Option<Allowlist<'_>>,
     ) -> (ToolCall, ToolResult, String, Option<Stopped>) {
         // With no handler on a point, its payload is not even built.
         let call = if has_handlers(snapshot, HookPoint::BeforeToolCall) {
@@ -118,6 +140,15 @@ impl ToolExecutor<'_> {
         } else {
             call
         };
+        if let Some(allowed) = allowed
+            && !allowed.tools.contains(&call.name)
+        {
+            let content = format!(
+                "The call to `{}` is not permitted: it is not in plugins.entries.{}.invoke_allow.",
+                call.name, allowed.caller
+            );
+            return (call.clone(), error_result(&call, content), String::new(), Some(Stopped::Refused));
+        }
         let Some(entry) = snapshot.tool(&call.name) else {
             let known: Vec<&str> = snapshot.tools().map(|t| t.spec.name.as_str()).collect();
             let content = format!("There is no tool named `{}`. Tools: {}.", call.name, known.join(", "));

@@ -3,4 +3,4 @@
 mod executor;
 pub mod native;
 
-pub use executor::{Executed, Stopped, ToolExecutor};
+pub use executor::{Allowlist, Executed, Stopped, ToolExecutor};

@@ -170,3 +170,59 @@ async fn the_file_stats_example_reads_through_file_read_and_its_confinement() {
     let secret = tool.invoke(&serde_json::json!({"path": "token.txt"})).await.unwrap_err().to_string();
     assert!(secret.contains("cannot read token.txt: failed: ") && !secret.contains("zc-secret"), "{secret}");
 }
+
+/// Records the depth of the call chain each observer event is handled in.
+struct ChainDepths(Arc<parking_lot::Mutex<Vec<usize>>>);
+
+#[zeroclaw_plugin_api::async_trait]
+impl zeroclaw_plugin_api::HookHandler for ChainDepths {
+    fn name(&self) -> &str {
+        "depths"
+    }
+
+    fn subscriptions(&self) -> Vec<zeroclaw_plugin_api::Subscription> {
+        vec![zeroclaw_plugin_api::Subscription::new(zeroclaw_plugin_api::HookPoint::ObserverEvent, 0)]
+    }
+
+    async fn handle(
+        &self,
+        _ctx: &zeroclaw_plugin_api::HookContext,
+        _payload: &HookPayload,
+    ) -> Result<zeroclaw_plugin_api::HookOutcome, zeroclaw_plugin_api::HookError> {
+        self.0.lock().push(zeroclaw::plugins::invoke::CallChain::current().depth());
+        Ok(zeroclaw_plugin_api::HookOutcome::Continue)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_observer_event_of_a_plugin_call_is_handled_inside_its_chain_so_a_loop_meets_the_depth_limit() {
+    use zeroclaw::observability::{Event, Observer, ObserverBridge};
+    use zeroclaw::plugins::invoke::CallChain;
+    let depths = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let mut builder = zeroclaw::plugins::SnapshotBuilder::new(1);
+    builder.add_hook(
+        zeroclaw_plugin_api::HookPoint::ObserverEvent,
+        zeroclaw::plugins::HookEntry {
+            owner: zeroclaw_plugin_api::Owner::native("depths"),
+            handler_name: "depths".into(),
+            priority: 0,
+            handler: Arc::new(ChainDepths(depths.clone())),
+            on_error: zeroclaw::config::OnError::FailOpen,
+            timeout: std::time::Duration::from_secs(5),
+            rights: zeroclaw::plugins::capability::RightSet::default(),
+            stats: Arc::default(),
+        },
+    );
+    let registry = Arc::new(zeroclaw::plugins::Registry::new(builder.build().unwrap()));
+    let (bridge, _task) = ObserverBridge::start(zeroclaw::hooks::HookRunner::new(registry), "t".into(), 16);
+    let event = Event::ToolCallStart { tool: "clock".into(), owner: zeroclaw_plugin_api::Owner::native("clock") };
+    bridge.record(&event);
+    CallChain::default().child("a").child("b").scope(async { bridge.record(&event) }).await;
+    for _ in 0..600 {
+        if depths.lock().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(*depths.lock(), [0, 2], "outside any chain, then inside `a → b`");
+}

@@ -15,8 +15,9 @@ use crate::sandbox::{Zoo, install};
 /// The value of the test's secret; nothing the guest can see may contain it.
 const SECRET: &str = "zc-secret-3f9a1c";
 
-/// An HTTP server on 127.0.0.1 that keeps every request, lowercased (head and body). A
-/// request for `/redirect` is answered `302` to `redirect_to`.
+/// An HTTP server on 127.0.0.1 that keeps every request, lowercased (head and body, the
+/// body read to its end, sized or chunked). A request for `/redirect` is answered `302` to
+/// `redirect_to`.
 fn server(redirect_to: Option<String>) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -29,6 +30,9 @@ fn server(redirect_to: Option<String>) -> (u16, Arc<Mutex<Vec<String>>>) {
             let complete = |bytes: &[u8]| {
                 let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
                 let head = String::from_utf8_lossy(&bytes[..end]).to_lowercase();
+                if head.contains("transfer-encoding: chunked") {
+                    return bytes.ends_with(b"0\r\n\r\n");
+                }
                 let length = head
                     .lines()
                     .find_map(|l| l.strip_prefix("content-length:"))
@@ -177,4 +181,27 @@ async fn the_notify_example_posts_a_finished_turn_with_the_token_it_never_sees()
     assert!(posted.contains(&format!("authorization: bearer {SECRET}")), "{posted}");
     assert!(posted.contains("\"session\":\"s1\""), "{posted}");
     assert!(posted.contains(&reply), "the reply's text ({reply}): {posted}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_that_would_open_a_secret_to_the_guest_refuses_the_plugin() {
+    let _ = crate::guests::built();
+    let status = |caps: &'static [&'static str], lists: String| async move {
+        let dir = tempfile::tempdir().unwrap();
+        install(dir.path(), &Zoo::new("leaky").caps(caps));
+        std::fs::create_dir_all(dir.path().join("shared")).unwrap();
+        std::fs::write(dir.path().join("shared/token.txt"), SECRET).unwrap();
+        let extra = format!(
+            "[plugins.entries.leaky]\ngrant = {caps:?}\nhttp_allow = [\"127.0.0.1\"]\n{lists}\n\
+             [plugins.entries.leaky.secrets.token]\nfile = \"shared/token.txt\"\nhosts = [\"127.0.0.1\"]\n\
+             [plugins.entries.other.secrets.key]\nenv = \"ZEROCLAW_TEST_OTHER_KEY\"\nhosts = [\"a.example\"]\n"
+        );
+        let runtime = PluginRuntime::start(plugin_config(dir.path(), &extra)).await.unwrap();
+        let snapshot = runtime.snapshot();
+        format!("{:?}", snapshot.plugins().iter().find(|p| p.id == "leaky").unwrap().status)
+    };
+    let env = status(&["http:outbound", "env"], "env = [\"ZEROCLAW_TEST_OTHER_KEY\"]".into()).await;
+    assert!(env.contains("plugins.entries.leaky.env: `ZEROCLAW_TEST_OTHER_KEY` holds a secret"), "{env}");
+    let dir = status(&["http:outbound", "fs:read"], "fs_read = [\"shared\"]".into()).await;
+    assert!(dir.contains("plugins.entries.leaky.fs_read: ") && dir.contains("holds the secret file"), "{dir}");
 }

@@ -125,6 +125,29 @@ impl WasmBackend {
                 })
                 .collect()
         };
+        // Where secrets are kept (any plugin's): never opened to a guest, whatever it is
+        // granted, since no plugin ever sees a secret.
+        let entries = config.config.plugins.entries.values();
+        let secrets: Vec<&crate::config::SecretBinding> = entries.flat_map(|e| e.secrets.values()).collect();
+        let secret_files: Vec<PathBuf> = secrets
+            .iter()
+            .filter_map(|s| s.file.as_deref())
+            .map(|f| config.resolve(f))
+            .map(|f| std::fs::canonicalize(&f).unwrap_or(f))
+            .collect();
+        let exposing = |key: &'static str, dirs: &[PathBuf]| -> Result<(), GrantError> {
+            for dir in dirs {
+                if let Some(file) = secret_files.iter().find(|f| f.starts_with(dir)) {
+                    let detail = format!(
+                        "{} holds the secret file {}; a plugin never sees a secret: grant a directory that does not hold it, or keep the secret elsewhere",
+                        dir.display(),
+                        file.display()
+                    );
+                    return Err(GrantError::SecretReachable { id: id.clone(), key, detail });
+                }
+            }
+            Ok(())
+        };
         let mut grants = Grants {
             fs_read: dirs(&entry.fs_read, "fs_read", Capability::FsRead)?,
             fs_write: dirs(&entry.fs_write, "fs_write", Capability::FsWrite)?,
@@ -136,6 +159,8 @@ impl WasmBackend {
             invoke: None,
             secrets: Secrets::default(),
         };
+        exposing("fs_read", &grants.fs_read)?;
+        exposing("fs_write", &grants.fs_write)?;
         if has(Capability::Kv) {
             grants.kv = Some(self.kv_store()?);
         }
@@ -151,13 +176,19 @@ impl WasmBackend {
             if entry.invoke_allow.is_empty() {
                 return Err(GrantError::NoTools { id: id.clone() });
             }
-            grants.invoke = Some(InvokeGrant { allow: entry.invoke_allow.clone(), gateway: self.tools.clone() });
+            grants.invoke = Some(InvokeGrant { allow: entry.invoke_allow.clone().into(), gateway: self.tools.clone() });
         } else if !entry.invoke_allow.is_empty() {
             ignored("invoke_allow", Capability::ToolsInvoke);
         }
         grants.secrets =
             Secrets::resolve(id, &entry.secrets, grants.http_allow.as_deref(), |path| config.resolve(path))?;
         if has(Capability::Env) {
+            if let Some(name) = entry.env.iter().find(|name| secrets.iter().any(|s| s.env.as_deref() == Some(name))) {
+                let detail = format!(
+                    "`{name}` holds a secret (a secrets.*.env of the config); a plugin never sees a secret: remove it from env"
+                );
+                return Err(GrantError::SecretReachable { id: id.clone(), key: "env", detail });
+            }
             for name in &entry.env {
                 match std::env::var(name) {
                     Ok(value) => grants.env.push((name.clone(), value)),

@@ -58,7 +58,7 @@ pub struct Grants {
 /// tool pipeline.
 pub struct InvokeGrant {
     /// `plugins.entries.<id>.invoke_allow`.
-    pub allow: Vec<String>,
+    pub allow: Arc<[String]>,
     /// Where the pipeline is found.
     pub gateway: Arc<ToolGateway>,
 }
@@ -502,9 +502,17 @@ impl HostState {
             )));
         }
         // The caller's own deadline bounds the whole nested call, waits for slots included.
+        // The deadline is set at the call's first epoch tick; a call that invokes before it
+        // sets it here, so that a later invoke cannot start the clock again.
         let now = Instant::now();
-        let left = self.call.deadline.map_or(self.call.timeout, |deadline| deadline.saturating_duration_since(now));
-        let call = PluginToolCall { caller: plugin.owner.clone(), name: name.clone(), arguments };
+        let deadline = *self.call.deadline.get_or_insert(now + self.call.timeout);
+        let left = deadline.saturating_duration_since(now);
+        let call = PluginToolCall {
+            caller: plugin.owner.clone(),
+            name: name.clone(),
+            arguments,
+            allowed: grant.allow.clone(),
+        };
         match tokio::time::timeout(left, grant.gateway.invoke(chain, call)).await {
             Ok(result) => result,
             Err(_) => Err(InvokeError::Limit(format!(

@@ -161,8 +161,16 @@ impl WasiHttpHooks for HttpPolicy {
                 )));
             }
             // Last, once the request may go: a secret is added only to a request that leaves.
-            if policy.secrets.apply(request.headers_mut(), &host, port) > 0 {
-                tracing::debug!(plugin = %policy.owner, "added secret headers for {host}:{port}");
+            let private = https || (!addresses.is_empty() && addresses.iter().all(IpAddr::is_loopback));
+            let (added, withheld) = policy.secrets.apply(request.headers_mut(), &host, port, private);
+            if added > 0 {
+                tracing::debug!(plugin = %policy.owner, "added {added} secret header(s) for {host}:{port}");
+            }
+            for name in withheld {
+                tracing::warn!(
+                    plugin = %policy.owner,
+                    "secret `{name}` not sent to {host}:{port}: plain HTTP over the network would carry it in clear text; use https"
+                );
             }
             let (response, io) = default_send_request(request, options).await?;
             Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = _> + Send>))

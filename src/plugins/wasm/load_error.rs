@@ -233,6 +233,16 @@ pub enum GrantError {
         /// What is wrong and how to fix it (never the value).
         problem: String,
     },
+    /// A grant would let the guest read where a secret is kept.
+    #[error("plugins.entries.{id}.{key}: {detail}")]
+    SecretReachable {
+        /// The plugin.
+        id: String,
+        /// `env`, `fs_read` or `fs_write`.
+        key: &'static str,
+        /// What exposes which secret, and the fix.
+        detail: String,
+    },
     /// `tools:invoke` is granted but no tool is listed.
     #[error("`tools:invoke` is granted but plugins.entries.{id}.invoke_allow lists no tool")]
     NoTools {

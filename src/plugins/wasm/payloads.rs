@@ -354,9 +354,9 @@ impl WitPayload for api::LlmError {
     type Wit = wh::LlmError;
     type View<'a> = LlmError<'a>;
 
-    // A provider's error is the host's bookkeeping, not conversation content.
-    fn view(&self, _: Seen) -> LlmError<'_> {
-        LlmError { provider: &self.provider, error: &self.error, duration_ms: self.duration_ms }
+    // A provider's error may quote the request it refused: conversation content.
+    fn view(&self, seen: Seen) -> LlmError<'_> {
+        LlmError { provider: &self.provider, error: seen.text(&self.error), duration_ms: self.duration_ms }
     }
 
     fn from_wit(p: wh::LlmError) -> Result<Self, ContractError> {

@@ -67,12 +67,24 @@ impl Secrets {
             let mut hosts = Vec::new();
             for entry in &binding.hosts {
                 let host = parse_host(entry).ok_or_else(|| {
-                    problem(format!("host `{entry}` is not `host` or `host:port` (wildcards are not allowed)"))
+                    problem(format!(
+                        "host `{entry}` is not `host`, `host:port` or `[ipv6]:port` (wildcards are not allowed)"
+                    ))
                 })?;
-                if !allow.iter().any(|a| reaches(a, entry, &host.0)) {
-                    return Err(problem(format!(
-                        "host `{entry}` is not in plugins.entries.{id}.http_allow; the plugin could never reach it"
-                    )));
+                if !allow.iter().any(|a| reaches(a, &host)) {
+                    // The host may be allowed on some ports only: say which to bind.
+                    let ports: Vec<String> = allow
+                        .iter()
+                        .filter_map(|a| parse_host(a))
+                        .filter(|(h, p)| *h == host.0 && p.is_some())
+                        .filter_map(|(_, p)| p.map(|p| format!("`{}:{p}`", host.0)))
+                        .collect();
+                    let hint = if ports.is_empty() {
+                        "the plugin could never reach it".to_string()
+                    } else {
+                        format!("http_allow lets it reach only {}: bind that", ports.join(", "))
+                    };
+                    return Err(problem(format!("host `{entry}` is not in plugins.entries.{id}.http_allow; {hint}")));
                 }
                 hosts.push(host);
             }
@@ -80,7 +92,7 @@ impl Secrets {
                 (Some(var), None) => match std::env::var(var) {
                     Ok(value) => value,
                     Err(_) => {
-                        tracing::warn!(plugin = %id, "secret `{name}`: the environment variable `{var}` is not set; the secret is left out");
+                        tracing::warn!(plugin = %id, "plugins.entries.{id}.secrets.{name}: the environment variable `{var}` is not set; the secret is left out");
                         continue;
                     }
                 },
@@ -89,7 +101,7 @@ impl Secrets {
                     match std::fs::read_to_string(&path) {
                         Ok(text) => text.trim().to_string(),
                         Err(e) => {
-                            tracing::warn!(plugin = %id, "secret `{name}`: cannot read {}: {e}; the secret is left out", path.display());
+                            tracing::warn!(plugin = %id, "plugins.entries.{id}.secrets.{name}: cannot read {}: {e}; the secret is left out", path.display());
                             continue;
                         }
                     }
@@ -97,7 +109,7 @@ impl Secrets {
                 _ => return Err(problem("set exactly one of `env` or `file`: where the value is read from".into())),
             };
             if raw.is_empty() {
-                tracing::warn!(plugin = %id, "secret `{name}` is empty; it is left out");
+                tracing::warn!(plugin = %id, "plugins.entries.{id}.secrets.{name}: the value is empty; the secret is left out");
                 continue;
             }
             let mut value = HeaderValue::from_str(&binding.format.replacen("{}", &raw, 1))
@@ -119,43 +131,63 @@ impl Secrets {
     }
 
     /// Sets the headers of every secret bound to `host:port` (replacing what the guest set
-    /// under those names); returns how many were set.
-    pub fn apply(&self, headers: &mut HeaderMap, host: &str, port: u16) -> usize {
+    /// under those names); returns how many were set, and the names of those withheld.
+    /// `private` says whether the request stays private on the wire: HTTPS, or plain HTTP
+    /// to a loopback address (which never leaves the machine). A secret is never sent in
+    /// clear text over a network: a bound request that is not private goes without it.
+    pub fn apply(&self, headers: &mut HeaderMap, host: &str, port: u16, private: bool) -> (usize, Vec<&str>) {
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        let mut applied = 0;
+        let (mut applied, mut withheld) = (0, Vec::new());
         for secret in self.0.iter() {
             let bound = secret.hosts.iter().any(|(h, p)| h.eq_ignore_ascii_case(host) && p.is_none_or(|p| p == port));
-            if bound {
-                headers.insert(secret.header.clone(), secret.value.clone());
-                applied += 1;
+            if !bound {
+                continue;
             }
+            if !private {
+                withheld.push(secret.name.as_str());
+                continue;
+            }
+            headers.insert(secret.header.clone(), secret.value.clone());
+            applied += 1;
         }
-        applied
+        (applied, withheld)
     }
 }
 
-/// Whether `http_allow` entry `allowed` lets the plugin reach secret host `entry` (whose
-/// host part is `host`): the same entry, the bare host, or a `*.domain` wildcard over it.
-fn reaches(allowed: &str, entry: &str, host: &str) -> bool {
-    let allowed = allowed.to_ascii_lowercase();
-    if allowed == entry.to_ascii_lowercase() || allowed == host {
-        return true;
+/// Whether `http_allow` entry `allowed` lets the plugin reach secret host `host`: the same
+/// host (on any port, or on the port the binding names), or a `*.domain` wildcard over it.
+fn reaches(allowed: &str, (host, port): &(String, Option<u16>)) -> bool {
+    if let Some(domain) = allowed.strip_prefix("*.") {
+        let domain = domain.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        return host.ends_with(&format!(".{domain}"));
     }
-    let domain = allowed.split(':').next().unwrap_or_default();
-    domain.strip_prefix("*.").is_some_and(|domain| host.ends_with(&format!(".{domain}")))
+    match parse_host(allowed) {
+        Some((h, None)) => h == *host,
+        Some((h, Some(p))) => h == *host && *port == Some(p),
+        None => false,
+    }
 }
 
-/// `host` or `host:port` (an IPv6 host in brackets), lowercased; `None` for a wildcard or
-/// anything else.
+/// `host`, `host:port`, `[ipv6]` or `[ipv6]:port`, lowercased and without brackets; `None`
+/// for a wildcard or anything else.
 fn parse_host(entry: &str) -> Option<(String, Option<u16>)> {
     if entry.contains('*') || entry.contains('/') || entry.is_empty() {
         return None;
     }
-    let (host, port) = match entry.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.starts_with('[') => (h, Some(p.parse::<u16>().ok()?)),
-        _ => (entry, None),
+    let (host, port) = if let Some(rest) = entry.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':')?.parse::<u16>().ok()?)),
+        }
+    } else {
+        match entry.rsplit_once(':') {
+            // A bare IPv6 address has several colons: no port.
+            Some((h, _)) if h.contains(':') => (entry, None),
+            Some((h, p)) => (h, Some(p.parse::<u16>().ok()?)),
+            None => (entry, None),
+        }
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
     (!host.is_empty()).then(|| (host.to_ascii_lowercase(), port))
 }
 
@@ -189,10 +221,21 @@ mod tests {
         assert!(secrets.has("token") && !secrets.has("other"));
         let covered = BTreeMap::from([("t".to_string(), binding("X", &["api.example.com"]))]);
         assert!(resolve(covered, &["*.example.com"]).is_ok(), "a wildcard in http_allow reaches the host");
+        let v6 = BTreeMap::from([("t".to_string(), binding("X", &["[::1]", "[::1]:8443"]))]);
+        assert!(resolve(v6, &["[::1]"]).is_ok(), "bracketed IPv6 hosts, with and without a port");
+        let pinned = BTreeMap::from([("t".to_string(), binding("X", &["api.example.com"]))]);
+        let err = resolve(pinned, &["api.example.com:443"]).unwrap_err().to_string();
+        assert!(err.contains("http_allow lets it reach only `api.example.com:443`: bind that"), "{err}");
         let mut headers = HeaderMap::new();
-        assert_eq!(secrets.apply(&mut headers, "other.example.com", 443), 0);
+        assert_eq!(secrets.apply(&mut headers, "other.example.com", 443, true), (0, vec![]));
         assert!(headers.is_empty());
-        assert_eq!(secrets.apply(&mut headers, "API.example.com", 443), 1);
+        assert_eq!(
+            secrets.apply(&mut headers, "API.example.com", 80, false),
+            (0, vec!["token"]),
+            "never in clear text"
+        );
+        assert!(headers.is_empty());
+        assert_eq!(secrets.apply(&mut headers, "API.example.com", 443, true), (1, vec![]));
         assert_eq!(headers["authorization"], "Bearer s3cr3t");
         assert!(!format!("{secrets:?}").contains("s3cr3t"), "Debug shows names only");
         assert!(!format!("{:?}", headers["authorization"]).contains("s3cr3t"), "the header value is sensitive");
@@ -233,8 +276,8 @@ mod tests {
         let secrets = resolve(bindings, &["a.com:8080", "a.com"]).unwrap();
         assert!(!secrets.has("unset") && secrets.has("file"));
         let mut headers = HeaderMap::new();
-        assert_eq!(secrets.apply(&mut headers, "a.com", 8081), 0, "the port is part of the binding");
-        assert_eq!(secrets.apply(&mut headers, "a.com", 8080), 1);
+        assert_eq!(secrets.apply(&mut headers, "a.com", 8081, true).0, 0, "the port is part of the binding");
+        assert_eq!(secrets.apply(&mut headers, "a.com", 8080, true).0, 1);
         assert_eq!(headers["authorization"], "Bearer abc");
     }
 }

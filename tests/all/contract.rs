@@ -78,23 +78,11 @@ pub fn install_frozen(id: &str, plugins_dir: &Path) -> PathBuf {
     to.join("plugin.toml")
 }
 
-/// The files under `dir` (relative to the repository), sorted.
+/// The files under `dir`, relative to the repository, sorted.
 fn files_under(dir: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![repo(dir)];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(repo("")).unwrap().to_string_lossy().into_owned();
-                found.push(relative);
-            }
-        }
-    }
-    found.sort();
-    found
+    let root = repo("");
+    let relative = |path: PathBuf| path.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+    crate::support::files_under(&repo(dir)).into_iter().map(relative).collect()
 }
 
 #[test]

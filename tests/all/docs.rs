@@ -149,41 +149,14 @@ fn read(path: &Path) -> Page {
 
 /// README.md and every Markdown file under docs/.
 fn all_pages() -> Vec<PathBuf> {
-    let mut pages = vec![repo().join("README.md")];
-    let mut dirs = vec![repo().join("docs")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
-                pages.push(path);
-            }
-        }
-    }
-    pages.sort();
-    pages
+    let docs = crate::support::files_under(&repo().join("docs"));
+    let markdown = docs.into_iter().filter(|p| p.extension().is_some_and(|e| e == "md"));
+    std::iter::once(repo().join("README.md")).chain(markdown).collect()
 }
 
 /// `%C3%A9` as `é`.
 fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system.
@@ -258,7 +231,7 @@ fn expected_fields(message: &str) -> Option<Vec<String>> {
     Some(rest.split('`').skip(1).step_by(2).map(str::to_string).collect())
 }
 
-/// The table path with its `<>` placeholders filled, as TOML (`plugins.entries.x`).
+/// The table path with each map key `<>` given a name, as TOML (`plugins.entries.x`).
 fn concrete(path: &str) -> String {
     path.replace("<>", "x")
 }
@@ -307,16 +280,17 @@ fn schema() -> Schema {
 /// table.
 fn table_of(code: &str) -> Option<String> {
     let inner = code.strip_prefix('[')?.strip_suffix(']')?;
+    // `<id>`, `<name>`, `<plugin>`: however a page names a map key, it is `<>` here.
     let mut out = String::new();
-    let mut in_placeholder = false;
+    let mut in_map_key = false;
     for c in inner.chars() {
         match c {
             '<' => {
-                in_placeholder = true;
+                in_map_key = true;
                 out.push_str("<>");
             }
-            '>' => in_placeholder = false,
-            c if !in_placeholder => out.push(c),
+            '>' => in_map_key = false,
+            c if !in_map_key => out.push(c),
             _ => {}
         }
     }
@@ -530,6 +504,12 @@ fn page_in(language: Option<&str>, file: &str) -> PathBuf {
     }
 }
 
+/// What `check` finds in page `file` of English and of every translation.
+fn in_every_language(file: &str, check: impl Fn(&Page) -> Vec<String>) -> Vec<String> {
+    let languages = [None].into_iter().chain(LANGUAGES.iter().map(|l| Some(*l)));
+    languages.flat_map(|language| check(&read(&page_in(language, file)))).collect()
+}
+
 fn assert_none(errors: Vec<String>) {
     assert!(errors.is_empty(), "{} problems:\n{}", errors.len(), errors.join("\n"));
 }
@@ -545,11 +525,7 @@ fn every_relative_link_and_anchor_resolves() {
 fn every_config_key_is_documented_in_every_language() {
     let schema = schema();
     assert!(schema.tables.get("plugins.limits").is_some_and(|k| k.contains_key("timeout_ms")), "{schema:?}");
-    let mut errors = Vec::new();
-    for language in [None].into_iter().chain(LANGUAGES.iter().map(|l| Some(*l))) {
-        errors.extend(config_drift(&read(&page_in(language, "config-reference.md")), &schema));
-    }
-    assert_none(errors);
+    assert_none(in_every_language("config-reference.md", |page| config_drift(page, &schema)));
 }
 
 #[test]
@@ -560,11 +536,7 @@ fn every_command_and_flag_is_documented_in_every_language() {
             .iter()
             .any(|(path, flags)| path == &["plugins", "list"] && flags.contains(&vec!["--json".to_string()]))
     );
-    let mut errors = Vec::new();
-    for language in [None].into_iter().chain(LANGUAGES.iter().map(|l| Some(*l))) {
-        errors.extend(command_drift(&read(&page_in(language, "commands-reference.md")), &commands));
-    }
-    assert_none(errors);
+    assert_none(in_every_language("commands-reference.md", |page| command_drift(page, &commands)));
 }
 
 #[test]

@@ -10,78 +10,25 @@
 //! - `isolation/idle` and `isolation/while_another_spins`: a warm hook call through the
 //!   runner, alone, and while another plugin spins at its timeout on the other core.
 //!   Target: at most 2× the idle latency.
+//! - `side_by_side/floor` and `side_by_side/runner`: the floor and `isolation/idle`'s call
+//!   interleaved in one measurement loop, each timed in turn. Target: runner ÷ floor at
+//!   most 1.5.
 
-use std::cell::RefCell;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 mod common;
+#[path = "common/hook_calls.rs"]
+mod hook_calls;
 
 use common::{agent_start, config};
 use criterion::{Criterion, criterion_group, criterion_main};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use zeroclaw::hooks::HookFlow;
+use hook_calls::{Floor, RunnerCall, guest, guests};
 use zeroclaw::hooks::HookRunner;
 use zeroclaw::plugins::PluginRuntime;
-use zeroclaw::plugins::build::{BuiltPlugin, build_guests, ensure_wasm_target, install};
-use zeroclaw::plugins::wasm::bindings::hooks::HookPlugin;
-use zeroclaw::plugins::wasm::bindings::hooks::zeroclaw::hooks::types as wh;
-use zeroclaw::plugins::wasm::bindings::hooks::zeroclaw::host::{config as wit_config, kv as wit_kv, log as wit_log};
-use zeroclaw_plugin_api::{AgentStart, HookContext, HookPoint, ToolError, hooks};
-
-fn guests() -> Vec<BuiltPlugin> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("wasm-plugins");
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../wasm-guests");
-    ensure_wasm_target(&mut |m| eprintln!("{m}")).unwrap();
-    build_guests(&root, Some(&target), true).unwrap()
-}
-
-fn guest<'a>(built: &'a [BuiltPlugin], name: &str) -> &'a BuiltPlugin {
-    built.iter().find(|b| b.crate_name == name).unwrap()
-}
-
-/// The least a host must provide to run the noop guest: empty WASI, no-op host imports.
-struct Bare {
-    wasi: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Bare {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
-}
-
-impl wit_log::Host for Bare {
-    fn log(&mut self, _level: wit_log::Level, _message: String) -> wasmtime::Result<()> {
-        Ok(())
-    }
-}
-
-impl wit_config::Host for Bare {
-    fn get(&mut self) -> wasmtime::Result<String> {
-        Ok("{}".into())
-    }
-}
-
-impl wit_kv::Host for Bare {
-    fn get(&mut self, _key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, wit_kv::KvError>> {
-        Ok(Ok(None))
-    }
-    fn set(&mut self, _key: String, _value: Vec<u8>) -> wasmtime::Result<Result<(), wit_kv::KvError>> {
-        Ok(Ok(()))
-    }
-    fn delete(&mut self, _key: String) -> wasmtime::Result<Result<bool, wit_kv::KvError>> {
-        Ok(Ok(false))
-    }
-    fn keys(&mut self) -> wasmtime::Result<Result<Vec<String>, wit_kv::KvError>> {
-        Ok(Ok(Vec::new()))
-    }
-}
+use zeroclaw::plugins::build::install;
+use zeroclaw_plugin_api::{HookContext, HookPoint, ToolError};
 
 fn bench(c: &mut Criterion) {
     let built = guests();
@@ -90,29 +37,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("limits");
 
     // The floor: plain wasmtime.
-    let engine = Engine::new(Config::new().wasm_component_model(true)).unwrap();
-    let mut linker: Linker<Bare> = Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
-    wit_log::add_to_linker::<Bare, HasSelf<Bare>>(&mut linker, |s| s).unwrap();
-    wit_config::add_to_linker::<Bare, HasSelf<Bare>>(&mut linker, |s| s).unwrap();
-    wit_kv::add_to_linker::<Bare, HasSelf<Bare>>(&mut linker, |s| s).unwrap();
-    let component = Component::from_file(&engine, &guest(&built, "noop").component).unwrap();
-    let mut store = Store::new(&engine, Bare { wasi: WasiCtx::builder().build(), table: ResourceTable::new() });
-    let plugin = rt.block_on(HookPlugin::instantiate_async(&mut store, &component, &linker)).unwrap();
-    let wit_ctx =
-        wh::HookContext { agent_id: "zeroclaw".into(), session_id: Some("s1".into()), channel: Some("bench".into()) };
-    let event = wh::HookEvent::BeforeAgentStart(wh::AgentStart {
-        system_prompt: "You are helpful.".into(),
-        context: vec!["memory".into()],
-        user_message: "hello".into(),
-    });
-    let store = tokio::sync::Mutex::new(store);
-    group.bench_function("bare_wasmtime", |b| {
-        b.to_async(&rt).iter(|| async {
-            let mut store = store.lock().await;
-            plugin.zeroclaw_hooks_handler().call_handle(&mut *store, &wit_ctx, &event).await.unwrap()
-        })
-    });
+    let bare = Floor::new(&rt, guest(&built, "noop"), false);
+    let floor = async || bare.call().await;
+    group.bench_function("bare_wasmtime", |b| b.to_async(&rt).iter(floor));
 
     for (name, extra) in [
         ("zeroclaw_warm", "[plugins.entries.noop]\ninstances = \"warm\"\n"),
@@ -139,17 +66,8 @@ fn bench(c: &mut Criterion) {
     let extra = "[plugins.entries.noop]\ninstances = \"warm\"\n[plugins.entries.fault-zoo.limits]\ntimeout_ms = 2000\nfailure_threshold = 1000000\n";
     let runtime = rt.block_on(PluginRuntime::start(config(dir.path(), extra))).unwrap();
     let runner = HookRunner::new(runtime.registry().clone());
-    // The payload is built once, as the floor's is: building it is the call site's cost,
-    // not the hook's. It goes in by value and comes back, as at the agent's call site, and
-    // the next call takes it again (no harness vectors of inputs and outputs to fill).
-    let start = RefCell::new(Some(start_payload()));
-    let call = || async {
-        let payload = start.take().expect("the payload came back");
-        match runner.run::<hooks::BeforeAgentStart>(&ctx, payload).await {
-            HookFlow::Continue(payload) => *start.borrow_mut() = Some(payload),
-            HookFlow::Cancelled { reason, .. } => panic!("noop cancelled: {reason}"),
-        }
-    };
+    let through_runner = RunnerCall::new(&runner);
+    let call = async || through_runner.call().await;
     group.bench_function("idle", |b| b.to_async(&rt).iter(call));
     let stop = Arc::new(AtomicBool::new(false));
     let spinning = {
@@ -167,13 +85,43 @@ fn bench(c: &mut Criterion) {
     stop.store(true, Ordering::Relaxed);
     rt.block_on(spinning).unwrap();
     group.finish();
+
+    // Side by side: the floor and the runner's call alternate in batches, and each
+    // measurement times one of the two. The machine drifts (the floor alone moves by a
+    // third between runs here), so two benches run one after the other can disagree by
+    // more than the target's margin; interleaved, both see the same machine.
+    let mut group = c.benchmark_group("side_by_side");
+    group.bench_function("floor", |b| {
+        b.to_async(&rt).iter_custom(async |iters| timed_beside(iters, &floor, &call).await)
+    });
+    group.bench_function("runner", |b| {
+        b.to_async(&rt).iter_custom(async |iters| timed_beside(iters, &call, &floor).await)
+    });
+    group.finish();
 }
 
-fn start_payload() -> AgentStart {
-    match agent_start() {
-        zeroclaw_plugin_api::HookPayload::BeforeAgentStart(start) => start,
-        other => unreachable!("agent_start() builds a before_agent_start payload, not {:?}", other.point()),
+/// Calls in a batch between two clock reads: the clock's own cost, spread over them, stays
+/// under a nanosecond a call.
+const BATCH: u64 = 32;
+
+/// Runs `timed` `iters` times and as many `other` calls, in alternating batches, and
+/// returns the time `timed` took.
+async fn timed_beside(iters: u64, timed: &impl AsyncFn(), other: &impl AsyncFn()) -> Duration {
+    let mut spent = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let batch = left.min(BATCH);
+        let started = Instant::now();
+        for _ in 0..batch {
+            timed().await;
+        }
+        spent += started.elapsed();
+        for _ in 0..batch {
+            other().await;
+        }
+        left -= batch;
     }
+    spent
 }
 
 criterion_group!(benches, bench);

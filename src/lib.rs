@@ -7,7 +7,8 @@
 //! Module map: `capability` (the capability vocabulary), `config` (the TOML schema and
 //! loading), `plugins` (the capability decision, registry, snapshots, backends), `hooks` (the HookRunner), `agent` (the turn loop),
 //! `tools`, `providers`, `security`, `memory`, `channels` (CLI), `gateway` (HTTP),
-//! `observability`, `cli` (the command line).
+//! `observability`, `cli` (the command line), `timeout` (a timeout armed only once its
+//! future waits).
 
 pub mod agent;
 pub mod capability;
@@ -21,6 +22,7 @@ pub mod observability;
 pub mod plugins;
 pub mod providers;
 pub mod security;
+pub mod timeout;
 pub mod tools;
 pub mod trust;
 

@@ -18,10 +18,10 @@
 //! [`HookRunner::fire_payload`] take a `HookPayload` of any point, for callers that only
 //! know it at run time (`plugins fire`, tests).
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
 
 // quanta reads the TSC without serialising the pipeline; the OS clock (through the vDSO)
 // costs about 50 ns a read on the hot path here, and the runner reads it once per handler.
@@ -37,6 +37,7 @@ use crate::capability::Capability;
 use crate::config::OnError;
 use crate::observability::FailureClass;
 use crate::plugins::{HookEntry, Registry};
+use crate::timeout::{Elapsed, when_waiting};
 
 /// The result of a modifying chain: the payload of its point (`P`), or a cancel.
 #[derive(Clone, Debug, PartialEq)]
@@ -116,47 +117,57 @@ impl HookRunner {
     }
 
     /// The modifying chain of `point` over `payload` (a payload of `point`).
-    async fn chain(&self, ctx: &HookContext, point: HookPoint, payload: HookPayload) -> HookFlow {
-        let snapshot = self.registry.borrow();
-        let mut current = payload;
-        // One clock read per handler: each call ends where the next one starts.
-        let mut mark = Instant::now();
-        for entry in snapshot.hooks(point) {
-            let result = call(entry, ctx, &current).await;
-            let now = Instant::now();
-            let elapsed = now - mark;
-            mark = now;
-            let outcome = match result {
-                Ok(HookOutcome::Continue) => HandlerOutcome::Continued,
-                Ok(HookOutcome::Modify(next)) => match refusal(entry, point, Some(&next)) {
-                    Some(why) => HandlerOutcome::Refused(why),
-                    None => {
-                        current = next;
-                        HandlerOutcome::Modified
+    // Not an `async fn`: an async fn keeps each argument twice in its future (as given, and
+    // moved into the body), and the payload is the largest part of this one.
+    fn chain<'a>(
+        &'a self,
+        ctx: &'a HookContext,
+        point: HookPoint,
+        mut payload: HookPayload,
+    ) -> impl Future<Output = HookFlow> + Send + 'a {
+        async move {
+            let snapshot = self.registry.borrow();
+            // One clock read per handler: each call ends where the next one starts.
+            let mut mark = Instant::now();
+            for entry in snapshot.hooks(point) {
+                let result = call(entry, ctx, &payload).await;
+                let now = Instant::now();
+                let elapsed = now - mark;
+                mark = now;
+                let outcome = match result {
+                    Ok(HookOutcome::Continue) => HandlerOutcome::Continued,
+                    Ok(HookOutcome::Modify(next)) => match refusal(entry, point, Some(&next)) {
+                        Some(why) => HandlerOutcome::Refused(why),
+                        None => {
+                            payload = next;
+                            HandlerOutcome::Modified
+                        }
+                    },
+                    Ok(HookOutcome::Cancel(reason)) => match refusal(entry, point, None) {
+                        Some(why) => HandlerOutcome::Refused(why),
+                        None => HandlerOutcome::Cancelled(reason),
+                    },
+                    Err(failure) => HandlerOutcome::Failed(failure),
+                };
+                self.account(point, ctx, entry, &outcome, elapsed);
+                match outcome {
+                    HandlerOutcome::Cancelled(reason) => {
+                        return HookFlow::Cancelled { reason, by: entry.owner.clone() };
                     }
-                },
-                Ok(HookOutcome::Cancel(reason)) => match refusal(entry, point, None) {
-                    Some(why) => HandlerOutcome::Refused(why),
-                    None => HandlerOutcome::Cancelled(reason),
-                },
-                Err(failure) => HandlerOutcome::Failed(failure),
-            };
-            self.account(point, ctx, entry, &outcome, elapsed);
-            match outcome {
-                HandlerOutcome::Cancelled(reason) => return HookFlow::Cancelled { reason, by: entry.owner.clone() },
-                HandlerOutcome::Failed(failure) if entry.on_error == OnError::FailClosed => {
-                    return HookFlow::Cancelled {
-                        reason: format!(
-                            "{} failed ({failure}) and is configured on_error = \"fail-closed\"",
-                            entry.owner
-                        ),
-                        by: entry.owner.clone(),
-                    };
+                    HandlerOutcome::Failed(failure) if entry.on_error == OnError::FailClosed => {
+                        return HookFlow::Cancelled {
+                            reason: format!(
+                                "{} failed ({failure}) and is configured on_error = \"fail-closed\"",
+                                entry.owner
+                            ),
+                            by: entry.owner.clone(),
+                        };
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
+            HookFlow::Continue(payload)
         }
-        HookFlow::Continue(current)
     }
 
     /// Fires a payload of any point as a void point: every handler concurrently, each
@@ -245,22 +256,15 @@ impl HookRunner {
 
 /// Calls one handler under its timeout, turning a panic into a failure.
 async fn call(entry: &HookEntry, ctx: &HookContext, payload: &HookPayload) -> Result<HookOutcome, HandlerFailure> {
-    let mut guarded = pin!(AssertUnwindSafe(entry.handler.handle(ctx, payload)).catch_unwind());
-    // Most native handlers finish on their first poll: arming a timer for them would cost
-    // more than the handler, so the timer is armed only for a handler that has to wait.
-    let finished = match futures::poll!(guarded.as_mut()) {
-        Poll::Ready(finished) => finished,
-        // The timeout runs from the moment the handler first waits: the time it spent on
-        // the CPU before that, no timer could have cut.
-        Poll::Pending => match tokio::time::timeout(entry.timeout, guarded).await {
-            Ok(finished) => finished,
-            Err(_) => return Err(HandlerFailure::Timeout(entry.timeout)),
-        },
-    };
-    match finished {
-        Err(panic) => Err(HandlerFailure::Panic(panic_message(panic.as_ref()))),
-        Ok(Err(error)) => Err(HandlerFailure::Error(error)),
-        Ok(Ok(outcome)) => Ok(outcome),
+    let guarded = pin!(AssertUnwindSafe(entry.handler.handle(ctx, payload)).catch_unwind());
+    // Most native handlers finish on their first poll: the timer is armed only for a
+    // handler that has to wait, and runs from then on (the time it spent on the CPU before
+    // that, no timer could have cut).
+    match when_waiting(entry.timeout, guarded).await {
+        Err(Elapsed) => Err(HandlerFailure::Timeout(entry.timeout)),
+        Ok(Err(panic)) => Err(HandlerFailure::Panic(panic_message(panic.as_ref()))),
+        Ok(Ok(Err(error))) => Err(HandlerFailure::Error(error)),
+        Ok(Ok(Ok(outcome))) => Ok(outcome),
     }
 }
 

@@ -236,10 +236,10 @@ async fn the_compile_cache_survives_a_restart_and_rebuilds_a_corrupt_entry() {
 }
 
 async fn invoke_text_stats(plugin: &zeroclaw::plugins::wasm::LoadedPlugin) -> String {
-    use zeroclaw::plugins::wasm::{Reply, Request};
+    use zeroclaw::plugins::wasm::InvokeTool;
     let args = serde_json::json!({"text": "one"});
-    match plugin.instances.call(Request::Invoke { name: "text_stats", args: &args }).await {
-        Ok(Reply::Invoked(Ok(out))) => out,
+    match plugin.instances.call(InvokeTool { name: "text_stats", args: &args }).await {
+        Ok(Ok(out)) => out,
         _ => panic!("the tool answers"),
     }
 }

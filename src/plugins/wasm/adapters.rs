@@ -11,15 +11,12 @@ use zeroclaw_plugin_api::{
     ProviderError, RuntimeFailure, Subscription, Tool, ToolError, ToolSpec,
 };
 
+use super::calls::{HandleHook, InvokeTool, ProviderChat};
 use super::hook_event;
-use super::instance::{PluginInstances, Reply, Request};
+use super::instance::PluginInstances;
 use super::view::{self, Seen};
 use crate::capability::Capability;
 use crate::plugins::conversation;
-
-fn unexpected(instances: &PluginInstances, what: &str) -> RuntimeFailure {
-    RuntimeFailure::new(instances.owner().clone(), FailureKind::Internal, format!("unexpected reply to {what}"))
-}
 
 /// One `[[hooks]]` subscription of a wasm plugin.
 pub struct WasmHookHandler {
@@ -56,8 +53,8 @@ impl HookHandler for WasmHookHandler {
         let redacted = !self.conversation_read && conversation::carries(payload.point());
         let seen = if redacted { Seen::Redacted } else { Seen::Whole };
         let (ctx, event) = (view::context(ctx), hook_event::event(payload, seen));
-        match self.instances.call(Request::Hook { ctx, event }).await? {
-            Reply::Hook(Ok(HookOutcome::Modify(_))) if redacted => Err(RuntimeFailure::new(
+        match self.instances.call(HandleHook { ctx, event }).await? {
+            Ok(HookOutcome::Modify(_)) if redacted => Err(RuntimeFailure::new(
                 self.instances.owner().clone(),
                 FailureKind::Denied,
                 format!(
@@ -67,9 +64,8 @@ impl HookHandler for WasmHookHandler {
                 ),
             )
             .into()),
-            Reply::Hook(Ok(outcome)) => Ok(outcome),
-            Reply::Hook(Err(message)) => Err(HookError::Handler(message)),
-            _ => Err(unexpected(&self.instances, "handle").into()),
+            Ok(outcome) => Ok(outcome),
+            Err(message) => Err(HookError::Handler(message)),
         }
     }
 }
@@ -94,10 +90,7 @@ impl Tool for WasmTool {
     }
 
     async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
-        match self.instances.call(Request::Invoke { name: &self.spec.name, args }).await? {
-            Reply::Invoked(result) => result,
-            _ => Err(unexpected(&self.instances, "invoke").into()),
-        }
+        self.instances.call(InvokeTool { name: &self.spec.name, args }).await?
     }
 }
 
@@ -121,9 +114,6 @@ impl Provider for WasmProvider {
     }
 
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
-        match self.instances.call(Request::Chat { name: &self.name, request }).await? {
-            Reply::Chat(result) => result,
-            _ => Err(unexpected(&self.instances, "chat").into()),
-        }
+        self.instances.call(ProviderChat { name: &self.name, request }).await?
     }
 }

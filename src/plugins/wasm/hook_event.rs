@@ -181,7 +181,8 @@ mod tests {
         // Every 1.0 point converts to 1.0's case; a newer one is handed back, never sent.
         for point in HookPoint::ALL {
             let payload = sample(*point);
-            let converted = super::super::v1_0::event(event(&payload, Seen::Whole));
+            let newest = event(&payload, Seen::Whole);
+            let converted = super::super::v1_0::event(&newest);
             assert_eq!(converted.is_ok(), has_hook_point(v1_0, *point), "{point:?}");
         }
     }

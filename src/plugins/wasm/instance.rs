@@ -6,179 +6,38 @@
 //! Instances come fresh from the pre-checked `InstancePre` (default) or from a small pool
 //! of warm ones. Any error drops the store: a trapped or cancelled store is poisoned.
 
+use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::Poll;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use tokio::time::Instant;
-use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, InstancePre};
+use wasmtime::component::{Instance, InstancePre};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
-use zeroclaw_plugin_api::{
-    ChatRequest, ChatResponse, FailureKind, HookOutcome, Owner, ProviderError, RuntimeFailure, ToolError, ToolSpec,
-};
+use zeroclaw_plugin_api::{FailureKind, Owner, RuntimeFailure};
 
-use super::bindings::providers::exports::zeroclaw::providers::provider::ProviderError as WitProviderError;
-use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
-use super::convert;
+use super::calls::{Call, CallError, ExportIndices};
 use super::guest_error::guest_error;
-use super::hook_event;
 use super::host::{HostState, PluginShared};
-use super::load_error::ContractMismatch;
 use super::reaper::Reaped;
-use super::signature::{self, Signature};
-use super::size::content_size;
 use super::slots::Slots;
-use super::speaks::{self, Speaks, Spoken};
-use super::v1_0;
-use super::view::{self, Seen};
 use crate::config::InstancePolicy;
 use crate::plugins::invoke::CallChain;
-use crate::plugins::manifest::PluginKind;
+use crate::timeout::when_waiting;
 
 /// How long past its deadline a call blocked in a host call may take to be cut.
 const GRACE: Duration = Duration::from_millis(20);
-
-/// Most tool specs a plugin's `list-specs` may return.
-pub const MAX_TOOL_SPECS: usize = 1024;
 
 /// Bytes a guest may hand the host at once beyond `max_output_bytes` (the envelope of a
 /// result: a variant's case, a record's other fields).
 const HANDOFF_SLACK: u64 = 64 * 1024;
 
-/// One call into a plugin.
-pub enum Request<'a> {
-    /// Only instantiate (the load-time self-check of a plugin).
-    Probe,
-    /// Handle a hook event.
-    Hook {
-        /// Where it fired.
-        ctx: view::HookContext<'a>,
-        /// The payload, as the plugin sees it (redacted without `conversation:read`): what
-        /// the payload cap measures and what is lowered into the guest.
-        event: hook_event::HookEvent<'a>,
-    },
-    /// List the tools the component serves.
-    ListSpecs,
-    /// Run a tool.
-    Invoke {
-        /// The tool name.
-        name: &'a str,
-        /// Its JSON arguments.
-        args: &'a serde_json::Value,
-    },
-    /// Answer a chat request as one of its providers.
-    Chat {
-        /// The provider name.
-        name: &'a str,
-        /// The request.
-        request: &'a ChatRequest,
-    },
-}
-
-/// What a call answered (the guest's own errors included).
-pub enum Reply {
-    /// The instance came up.
-    Probed,
-    /// The hook outcome, or the handler's own error.
-    Hook(Result<HookOutcome, String>),
-    /// The tool specs.
-    Specs(Vec<ToolSpec>),
-    /// A tool's output or its own error.
-    Invoked(Result<String, ToolError>),
-    /// A provider's answer or its own error.
-    Chat(Result<ChatResponse, ProviderError>),
-}
-
-/// Why the runtime, not the guest's logic, ended a call.
-enum CallError {
-    /// A trap, or any error raised inside wasmtime.
-    Trap(wasmtime::Error),
-    /// The guest broke the contract (bad JSON, missing export).
-    Contract(String),
-}
-
-impl From<convert::ContractError> for CallError {
-    fn from(e: convert::ContractError) -> Self {
-        CallError::Contract(e.to_string())
-    }
-}
-
-impl From<wasmtime::Error> for CallError {
-    fn from(e: wasmtime::Error) -> Self {
-        CallError::Trap(e)
-    }
-}
-
-/// The export index of every guest function the manifest's kinds need, looked up once
-/// when the plugin loaded. Their types are checked once, on the self-check instance
-/// (`Request::Probe`); every instance comes from the same component, so calls then use
-/// them unchecked instead of re-checking every type on every call.
-#[derive(Clone, Default)]
-pub struct ExportIndices {
-    /// `zeroclaw:hooks/handler.handle`.
-    pub handle: Option<ComponentExportIndex>,
-    /// `zeroclaw:tools/tool.list-specs`.
-    pub list_specs: Option<ComponentExportIndex>,
-    /// `zeroclaw:tools/tool.invoke`.
-    pub invoke: Option<ComponentExportIndex>,
-    /// `zeroclaw:providers/provider.chat`.
-    pub chat: Option<ComponentExportIndex>,
-    /// The version each kind's export speaks.
-    pub spoken: Vec<Spoken>,
-}
-
-impl ExportIndices {
-    /// Looks up the functions of `kinds` in `component`, each under the name and version
-    /// its export has among `exports` (the component's export names); names the missing
-    /// one if any.
-    pub fn find(component: &Component, kinds: &[PluginKind], exports: &[String]) -> Result<Self, ContractMismatch> {
-        let mut indices = ExportIndices::default();
-        for kind in kinds {
-            let spoken = speaks::spoken(*kind, exports).ok_or(ContractMismatch::MissingWorld(*kind))?;
-            let func = |function: &'static str| -> Result<Option<ComponentExportIndex>, ContractMismatch> {
-                let missing = || ContractMismatch::MissingFunction { interface: spoken.export.clone(), function };
-                let instance = component.get_export_index(None, &spoken.export).ok_or_else(missing)?;
-                component.get_export_index(Some(&instance), function).map(Some).ok_or_else(missing)
-            };
-            match kind {
-                PluginKind::Hooks => indices.handle = func("handle")?,
-                PluginKind::Tools => {
-                    indices.list_specs = func("list-specs")?;
-                    indices.invoke = func("invoke")?;
-                }
-                PluginKind::Providers => indices.chat = func("chat")?,
-            }
-            indices.spoken.push(spoken);
-        }
-        Ok(indices)
-    }
-
-    /// The version the hooks export speaks, if the plugin has hooks.
-    pub fn hooks_speak(&self) -> Option<Speaks> {
-        self.spoken.iter().find(|s| s.kind == PluginKind::Hooks).map(|s| s.speaks)
-    }
-}
-
 /// A store and, once instantiated, its instance.
 struct Slot {
     store: Store<HostState>,
     instance: Option<Instance>,
-}
-
-/// Fetches the function at `index` of `instance`.
-fn func(
-    store: &mut Store<HostState>,
-    instance: &Instance,
-    index: &Option<ComponentExportIndex>,
-    what: &str,
-) -> Result<Func, CallError> {
-    let index = index.as_ref().ok_or_else(|| CallError::Contract(format!("the plugin does not declare {what}")))?;
-    instance
-        .get_func(&mut *store, index)
-        .ok_or_else(|| CallError::Contract(format!("the component lost its `{what}` export")))
 }
 
 /// Everything needed to run calls on one loaded plugin version.
@@ -295,9 +154,12 @@ impl PluginInstances {
     /// are refused at once; `failure_threshold` consecutive runtime failures quarantine it
     /// for `quarantine_ms`; after that, the next call is let through, and a success closes
     /// the breaker (a failure opens it again).
-    pub async fn call(&self, request: Request<'_>) -> Result<Reply, RuntimeFailure> {
-        if let Some(left) = self.quarantined_for() {
-            return Err(self.failure(
+    // Not an `async fn`: an async fn keeps each argument twice in its future (as given, and
+    // moved into the body), and this future is boxed and moved on every hook call.
+    pub fn call<C: Call>(&self, call: C) -> impl Future<Output = Result<C::Reply, RuntimeFailure>> + Send {
+        async move {
+            if let Some(left) = self.quarantined_for() {
+                return Err(self.failure(
                 FailureKind::Quarantined,
                 format!(
                     "quarantined for {} ms more after {} consecutive failures (plugins.limits.failure_threshold, quarantine_ms)",
@@ -305,41 +167,41 @@ impl PluginInstances {
                     self.shared.limits.failure_threshold
                 ),
             ));
-        }
-        // A labeled block, not a nested async fn: an awaited future is copied into its
-        // parent, and this one is over a kilobyte.
-        let result: Result<Reply, RuntimeFailure> = 'limited: {
-            // A call usually finishes in its first poll, so a task calling plugins in a loop
-            // would never yield and would starve its worker (other tasks, timers, the epoch
-            // deadlines of calls parked there). A call spends tokio's cooperative budget, as a
-            // channel receive does: such a task yields every so many calls.
-            tokio::task::coop::consume_budget().await;
-            let limits = &self.shared.limits;
-            let id = self.shared.owner.plugin_id();
-            let timeout = Duration::from_millis(limits.timeout_ms);
+            }
+            // A labeled block, not a nested async fn: an awaited future is copied into its
+            // parent, and this one is over a kilobyte.
+            let result: Result<C::Reply, RuntimeFailure> = 'limited: {
+                // A call usually finishes in its first poll, so a task calling plugins in a loop
+                // would never yield and would starve its worker (other tasks, timers, the epoch
+                // deadlines of calls parked there). A call spends tokio's cooperative budget, as a
+                // channel receive does: such a task yields every so many calls.
+                tokio::task::coop::consume_budget().await;
+                let limits = &self.shared.limits;
+                let id = self.shared.owner.plugin_id();
+                let timeout = Duration::from_millis(limits.timeout_ms);
 
-            let size = request_size(&request);
-            if size > limits.max_payload_bytes {
-                break 'limited Err(self.failure(
+                let size = call.size();
+                if size > limits.max_payload_bytes {
+                    break 'limited Err(self.failure(
                     FailureKind::PayloadTooLarge,
                     format!(
                         "payload of {size} bytes is over the {} byte cap (plugins.entries.{id}.limits.max_payload_bytes)",
                         limits.max_payload_bytes
                     ),
                 ));
-            }
+                }
 
-            // A free slot is the common case: take it without arming a timer. Waiting for one
-            // is the host's queue, not the plugin's time: it is bounded by the timeout too, but
-            // a call that gives up waiting is `busy` (never counted by the breaker), and a call
-            // that gets a slot runs under its whole timeout from then on.
-            let permit = match self.permits.try_take() {
-                Some(permit) => Ok(permit),
-                // This task is nested in a call of this very plugin (a tool it called came
-                // back to it): a slot the chain holds is never freed while it waits, so it
-                // must not wait at all.
-                None if CallChain::current_contains(id) => {
-                    break 'limited Err(self.failure(
+                // A free slot is the common case: take it without arming a timer. Waiting for one
+                // is the host's queue, not the plugin's time: it is bounded by the timeout too, but
+                // a call that gives up waiting is `busy` (never counted by the breaker), and a call
+                // that gets a slot runs under its whole timeout from then on.
+                let permit = match self.permits.try_take() {
+                    Some(permit) => Ok(permit),
+                    // This task is nested in a call of this very plugin (a tool it called came
+                    // back to it): a slot the chain holds is never freed while it waits, so it
+                    // must not wait at all.
+                    None if CallChain::current_contains(id) => {
+                        break 'limited Err(self.failure(
                         FailureKind::Busy,
                         format!(
                             "busy: `{id}` is already running in this call chain ({}) and all its {} concurrency slots are taken; a tool call that comes back to a plugin needs a free slot (raise plugins.entries.{id}.limits.max_concurrency, or do not call back)",
@@ -347,124 +209,121 @@ impl PluginInstances {
                             limits.max_concurrency
                         ),
                     ));
-                }
-                // Boxed: the rare path's future would otherwise size every call's.
-                None => Box::pin(tokio::time::timeout(timeout, self.permits.take())).await.map_err(|_| ()),
-            };
-            let _permit = match permit {
-                Ok(permit) => permit,
-                Err(()) => {
-                    break 'limited Err(self.failure(
+                    }
+                    // Boxed: the rare path's future would otherwise size every call's.
+                    None => Box::pin(tokio::time::timeout(timeout, self.permits.take())).await.map_err(|_| ()),
+                };
+                let _permit = match permit {
+                    Ok(permit) => permit,
+                    Err(()) => {
+                        break 'limited Err(self.failure(
                         FailureKind::Busy,
                         format!(
                             "busy: all {} concurrency slots stayed taken for {} ms, so the call gave up waiting (raise plugins.entries.{id}.limits.max_concurrency, or send fewer calls at once)",
                             limits.max_concurrency, limits.timeout_ms
                         ),
                     ));
-                }
-            };
-            let pooled = match self.policy {
-                InstancePolicy::Warm => self.warm.lock().pop(),
-                InstancePolicy::Fresh => None,
-            };
-            let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
-            self.arm(&mut slot.store, timeout);
-            // The slot outlives the timed future, so its state explains a timeout too. Most
-            // calls finish in their first poll: the timer is armed only for one that waits.
-            let result = {
-                let mut run = pin!(self.run(&mut slot, request));
-                match futures::poll!(run.as_mut()) {
-                    Poll::Ready(done) => Ok(done),
-                    // Read the clock only now: the first poll ran for at most a tick (the
-                    // epoch callback yields every tick), so this is the call's own deadline
-                    // within a tick, as the callback's is.
-                    Poll::Pending => tokio::time::timeout(timeout + GRACE, run).await,
-                }
-            };
-            let stderr = slot.store.data().flush_stdio();
-            let outcome = match result {
-                Ok(Ok(reply)) => reply,
-                Ok(Err(CallError::Contract(detail))) => break 'limited Err(self.failure(FailureKind::Contract, detail)),
-                Ok(Err(CallError::Trap(error))) => {
-                    break 'limited Err(self.classify(&error, slot.store.data(), &stderr));
-                }
-                Err(_) => {
-                    break 'limited Err(self.failure(
+                    }
+                };
+                let pooled = match self.policy {
+                    InstancePolicy::Warm => self.warm.lock().pop(),
+                    InstancePolicy::Fresh => None,
+                };
+                let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
+                self.arm(&mut slot.store, timeout);
+                // The slot outlives the timed future, so its state explains a timeout too. Most
+                // calls finish in their first poll: the timer is armed only for one that waits.
+                // The timer starts when the call first waits: its first poll ran for at most a
+                // tick (the epoch callback yields every tick), so this is the call's own deadline
+                // within a tick, as the callback's is.
+                let result = when_waiting(timeout + GRACE, pin!(self.run(&mut slot, &call))).await;
+                let stderr = slot.store.data().flush_stdio();
+                let outcome = match result {
+                    Ok(Ok(reply)) => reply,
+                    Ok(Err(CallError::Contract(detail))) => {
+                        break 'limited Err(self.failure(FailureKind::Contract, detail));
+                    }
+                    Ok(Err(CallError::Trap(error))) => {
+                        break 'limited Err(self.classify(&error, slot.store.data(), &stderr));
+                    }
+                    Err(_) => {
+                        break 'limited Err(self.failure(
                         FailureKind::Timeout,
                         format!(
                             "ran past its {} ms timeout while waiting in a host call (plugins.entries.{id}.limits.timeout_ms)",
                             limits.timeout_ms
                         ),
                     ));
+                    }
+                };
+                let out = C::reply_size(&outcome);
+                if out > limits.max_output_bytes {
+                    break 'limited Err(self.failure(
+                        FailureKind::OutputTooLarge,
+                        format!(
+                            "returned {out} bytes, over the {} byte cap (plugins.entries.{id}.limits.max_output_bytes)",
+                            limits.max_output_bytes
+                        ),
+                    ));
+                }
+                if self.policy == InstancePolicy::Warm {
+                    let mut warm = self.warm.lock();
+                    if (warm.len() as u64) < limits.warm_instances {
+                        warm.push(slot);
+                    }
+                }
+                Ok(outcome)
+            };
+            if result.is_ok() && self.healthy.load(Ordering::Acquire) {
+                return result;
+            }
+            let event = {
+                let mut breaker = self.breaker.lock();
+                match &result {
+                    Ok(_) => {
+                        let was_open = breaker.open_until.take().is_some();
+                        breaker.consecutive = 0;
+                        self.healthy.store(true, Ordering::Release);
+                        was_open.then(|| RuntimeEvent::Recovered { owner: self.shared.owner.clone() })
+                    }
+                    Err(failure) if counts_toward_quarantine(failure.kind) => {
+                        breaker.consecutive += 1;
+                        self.healthy.store(false, Ordering::Release);
+                        let limits = &self.shared.limits;
+                        let now = Instant::now();
+                        // Calls that were already running when the breaker opened end after it:
+                        // their failures are counted, but only the call that opens it reports
+                        // the transition.
+                        let open = breaker.open_until.is_some_and(|until| until > now);
+                        (breaker.consecutive >= limits.failure_threshold && !open).then(|| {
+                            let duration = Duration::from_millis(limits.quarantine_ms);
+                            breaker.open_until = Some(now + duration);
+                            RuntimeEvent::Quarantined {
+                                owner: self.shared.owner.clone(),
+                                duration,
+                                reason: failure.to_string(),
+                            }
+                        })
+                    }
+                    Err(_) => None,
                 }
             };
-            let out = reply_size(&outcome);
-            if out > limits.max_output_bytes {
-                break 'limited Err(self.failure(
-                    FailureKind::OutputTooLarge,
-                    format!(
-                        "returned {out} bytes, over the {} byte cap (plugins.entries.{id}.limits.max_output_bytes)",
-                        limits.max_output_bytes
+            if let Some(event) = event {
+                match &event {
+                    RuntimeEvent::Quarantined { owner, duration, reason } => tracing::warn!(
+                        plugin = %owner,
+                        "quarantined for {} ms after {} consecutive failures; last: {reason}",
+                        duration.as_millis(),
+                        self.shared.limits.failure_threshold
                     ),
-                ));
-            }
-            if self.policy == InstancePolicy::Warm {
-                let mut warm = self.warm.lock();
-                if (warm.len() as u64) < limits.warm_instances {
-                    warm.push(slot);
+                    RuntimeEvent::Recovered { owner } => tracing::info!(plugin = %owner, "recovered from quarantine"),
+                }
+                if let Some(events) = &self.events {
+                    let _ = events.send(event);
                 }
             }
-            Ok(outcome)
-        };
-        if result.is_ok() && self.healthy.load(Ordering::Acquire) {
-            return result;
+            result
         }
-        let event = {
-            let mut breaker = self.breaker.lock();
-            match &result {
-                Ok(_) => {
-                    let was_open = breaker.open_until.take().is_some();
-                    breaker.consecutive = 0;
-                    self.healthy.store(true, Ordering::Release);
-                    was_open.then(|| RuntimeEvent::Recovered { owner: self.shared.owner.clone() })
-                }
-                Err(failure) if counts_toward_quarantine(failure.kind) => {
-                    breaker.consecutive += 1;
-                    self.healthy.store(false, Ordering::Release);
-                    let limits = &self.shared.limits;
-                    let now = Instant::now();
-                    // Calls that were already running when the breaker opened end after it:
-                    // their failures are counted, but only the call that opens it reports
-                    // the transition.
-                    let open = breaker.open_until.is_some_and(|until| until > now);
-                    (breaker.consecutive >= limits.failure_threshold && !open).then(|| {
-                        let duration = Duration::from_millis(limits.quarantine_ms);
-                        breaker.open_until = Some(now + duration);
-                        RuntimeEvent::Quarantined {
-                            owner: self.shared.owner.clone(),
-                            duration,
-                            reason: failure.to_string(),
-                        }
-                    })
-                }
-                Err(_) => None,
-            }
-        };
-        if let Some(event) = event {
-            match &event {
-                RuntimeEvent::Quarantined { owner, duration, reason } => tracing::warn!(
-                    plugin = %owner,
-                    "quarantined for {} ms after {} consecutive failures; last: {reason}",
-                    duration.as_millis(),
-                    self.shared.limits.failure_threshold
-                ),
-                RuntimeEvent::Recovered { owner } => tracing::info!(plugin = %owner, "recovered from quarantine"),
-            }
-            if let Some(events) = &self.events {
-                let _ = events.send(event);
-            }
-        }
-        result
     }
 
     /// The guest functions calls go to, and the version each kind speaks.
@@ -524,11 +383,8 @@ impl PluginInstances {
         }
     }
 
-    /// Instantiates the slot if it is fresh, then runs the request on it. One async layer
-    /// between the call and wasmtime: each layer's future is copied into its parent when
-    /// awaited, and these are over a kilobyte.
-    #[allow(unsafe_code, reason = "calls use typed functions checked once at load (see signature.rs)")]
-    async fn run(&self, slot: &mut Slot, request: Request<'_>) -> Result<Reply, CallError> {
+    /// Instantiates the slot if it is fresh, then runs `call` on it.
+    async fn run<C: Call>(&self, slot: &mut Slot, call: &C) -> Result<C::Reply, CallError> {
         let instance = match slot.instance {
             Some(instance) => instance,
             None => {
@@ -539,109 +395,7 @@ impl PluginInstances {
                 instance
             }
         };
-        let (store, instance) = (&mut slot.store, &instance);
-        // SAFETY (every `Signature::assume` below): the probe checked each export against
-        // the same alias at load, and every instance is instantiated from that component;
-        // a plugin is only served after its probe.
-        match request {
-            Request::Probe => {
-                // Checks every export this plugin will be called through against the
-                // signature its calls use, once; the calls after it rely on that check.
-                let mismatch = |name: &'static str| {
-                    move |e: wasmtime::Error| {
-                        CallError::Contract(format!("export `{name}` does not match the contract: {e}"))
-                    }
-                };
-                if self.exports.handle.is_some() {
-                    let handle = func(store, instance, &self.exports.handle, "hooks")?;
-                    match self.exports.hooks_speak() {
-                        Some(Speaks::V1_0) => v1_0::Handle::check(handle, &*store),
-                        Some(Speaks::V1_1) | None => signature::Handle::check(handle, &*store),
-                    }
-                    .map_err(mismatch("handle"))?;
-                }
-                if self.exports.list_specs.is_some() {
-                    let list = func(store, instance, &self.exports.list_specs, "tools")?;
-                    signature::ListSpecs::check(list, &*store).map_err(mismatch("list-specs"))?;
-                    let invoke = func(store, instance, &self.exports.invoke, "tools")?;
-                    signature::Invoke::check(invoke, &*store).map_err(mismatch("invoke"))?;
-                }
-                if self.exports.chat.is_some() {
-                    let chat = func(store, instance, &self.exports.chat, "providers")?;
-                    signature::Chat::check(chat, &*store).map_err(mismatch("chat"))?;
-                }
-                Ok(Reply::Probed)
-            }
-            Request::Hook { ctx, event } => {
-                let handle = func(store, instance, &self.exports.handle, "hooks")?;
-                // The one place a call dispatches on the version its guest speaks: the
-                // event goes in as that version's, the outcome comes up to the newest.
-                let answer = match self.exports.hooks_speak() {
-                    Some(Speaks::V1_0) => {
-                        let event = v1_0::event(event).map_err(|newer| {
-                            let point = newer.name();
-                            CallError::Contract(format!(
-                                "`{point}` is not a hook point of contract 1.0, which the plugin speaks"
-                            ))
-                        })?;
-                        // SAFETY: checked by the probe with this alias (see above).
-                        let typed = unsafe { v1_0::Handle::assume(handle) };
-                        let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
-                        answer.map(v1_0::outcome_up)
-                    }
-                    Some(Speaks::V1_1) | None => {
-                        // SAFETY: checked by the probe with this alias (see above).
-                        let typed = unsafe { signature::Handle::assume(handle) };
-                        let (answer,) = typed.call_async(&mut *store, (&ctx, &event)).await?;
-                        answer
-                    }
-                };
-                Ok(Reply::Hook(match answer {
-                    Ok(outcome) => Ok(hook_event::outcome_from_wit(outcome)?),
-                    Err(message) => Err(message),
-                }))
-            }
-            Request::ListSpecs => {
-                let list = func(store, instance, &self.exports.list_specs, "tools")?;
-                // SAFETY: checked by the probe with this alias (see above).
-                let typed = unsafe { signature::ListSpecs::assume(list) };
-                let (specs,) = typed.call_async(&mut *store, ()).await?;
-                if specs.len() > MAX_TOOL_SPECS {
-                    return Err(CallError::Contract(format!(
-                        "list-specs returned {} tool specs, over the cap of {MAX_TOOL_SPECS}",
-                        specs.len()
-                    )));
-                }
-                let specs = specs.into_iter().map(convert::spec_from_wit).collect::<Result<_, _>>();
-                Ok(Reply::Specs(specs?))
-            }
-            Request::Invoke { name, args } => {
-                let invoke = func(store, instance, &self.exports.invoke, "tools")?;
-                // SAFETY: checked by the probe with this alias (see above).
-                let typed = unsafe { signature::Invoke::assume(invoke) };
-                let (answer,) = typed.call_async(&mut *store, (name, &args.to_string())).await?;
-                Ok(Reply::Invoked(answer.map_err(|e| match e {
-                    WitToolError::InvalidArguments(m) => ToolError::InvalidArguments(m),
-                    WitToolError::Execution(m) => ToolError::Execution(m),
-                })))
-            }
-            Request::Chat { name, request } => {
-                let chat = func(store, instance, &self.exports.chat, "providers")?;
-                let request = view::request(request, Seen::Whole);
-                // SAFETY: checked by the probe with this alias (see above).
-                let typed = unsafe { signature::Chat::assume(chat) };
-                let (answer,) = typed.call_async(&mut *store, (name, &request)).await?;
-                Ok(Reply::Chat(match answer {
-                    Ok(response) => Ok(convert::response_from_wit(response)?),
-                    Err(WitProviderError::Transient(m)) => Err(ProviderError::Transient(m)),
-                    Err(WitProviderError::RateLimited(after)) => Err(ProviderError::RateLimited {
-                        message: "rate limited by plugin".into(),
-                        retry_after_ms: after,
-                    }),
-                    Err(WitProviderError::Permanent(m)) => Err(ProviderError::Permanent(m)),
-                }))
-            }
-        }
+        call.run(&mut slot.store, instance, &self.exports).await
     }
 
     /// Names what stopped a call, from the store's flags first (they are exact), then
@@ -739,29 +493,6 @@ fn last_lines(stderr: &str) -> String {
     }
     let tail = &lines[lines.len().saturating_sub(3)..];
     format!("; guest stderr: {}", tail.join(" | "))
-}
-
-/// Bytes a request carries into the guest.
-fn request_size(request: &Request<'_>) -> u64 {
-    match request {
-        Request::Hook { event, .. } => content_size(event),
-        Request::Probe | Request::ListSpecs => 0,
-        Request::Invoke { name, args } => name.len() as u64 + content_size(args),
-        Request::Chat { name, request } => name.len() as u64 + content_size(request),
-    }
-}
-
-fn reply_size(reply: &Reply) -> u64 {
-    match reply {
-        Reply::Hook(Ok(HookOutcome::Modify(payload))) => content_size(payload),
-        Reply::Hook(Ok(HookOutcome::Cancel(reason)) | Err(reason)) => reason.len() as u64,
-        Reply::Hook(Ok(HookOutcome::Continue)) | Reply::Probed => 0,
-        Reply::Specs(specs) => content_size(specs),
-        Reply::Invoked(Ok(text)) => text.len() as u64,
-        Reply::Invoked(Err(e)) => e.to_string().len() as u64,
-        Reply::Chat(Ok(response)) => content_size(response),
-        Reply::Chat(Err(e)) => e.to_string().len() as u64,
-    }
 }
 
 impl crate::plugins::registry::PluginHealth for PluginInstances {

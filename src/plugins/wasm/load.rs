@@ -9,8 +9,9 @@ use zeroclaw_plugin_api::{Owner, ToolSpec};
 
 use super::WasmBackend;
 use super::cache::{CacheOutcome, Loaded, content_key};
+use super::calls::{ExportIndices, ListSpecs, Probe};
 use super::host::PluginShared;
-use super::instance::{ExportIndices, PluginInstances, Reply, Request};
+use super::instance::PluginInstances;
 use super::load_error::{ContractMismatch, LoadCause, LoadError, NewerPoint};
 use super::probe::{check_specs, check_versions, interface_names};
 use crate::config::{LoadedConfig, PluginEntry};
@@ -159,13 +160,12 @@ impl WasmBackend {
 
         // Self-check: the component must come up under its limits with exports of the
         // right types (checked once here, relied on by every call), and list its tools.
-        if let Err(failure) = instances.call(Request::Probe).await {
+        if let Err(failure) = instances.call(Probe).await {
             return Err(LoadError::new(&manifest, LoadCause::SelfCheck(failure)));
         }
         let tool_specs = if kinds.contains(&PluginKind::Tools) {
-            match instances.call(Request::ListSpecs).await {
-                Ok(Reply::Specs(specs)) => check_specs(&manifest, specs).map_err(|e| LoadError::new(&manifest, e))?,
-                Ok(_) => return Err(LoadError::new(&manifest, LoadCause::UnexpectedReply)),
+            match instances.call(ListSpecs).await {
+                Ok(specs) => check_specs(&manifest, specs).map_err(|e| LoadError::new(&manifest, e))?,
                 Err(failure) => return Err(LoadError::new(&manifest, LoadCause::SelfCheck(failure))),
             }
         } else {

@@ -85,9 +85,6 @@ pub enum LoadCause {
     /// The component did not come up under its limits, or failed to list its tools.
     #[error("{}", self_check(.0))]
     SelfCheck(#[source] RuntimeFailure),
-    /// `list-specs` answered with something else than specs.
-    #[error("list-specs gave an unexpected reply")]
-    UnexpectedReply,
 }
 
 /// A component that does not keep the contract its manifest declares.

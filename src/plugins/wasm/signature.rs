@@ -16,9 +16,10 @@ use super::bindings::providers::exports::zeroclaw::providers::provider::Provider
 use super::bindings::tools::exports::zeroclaw::tools::tool::ToolError as WitToolError;
 use super::{hook_event, view};
 
-/// `zeroclaw:hooks/handler.handle`: the context and event lowered from borrowed views.
-pub type Handle<'a> =
-    TypedFunc<(&'a view::HookContext<'a>, &'a hook_event::HookEvent<'a>), (Result<wh::Outcome, String>,)>;
+/// `zeroclaw:hooks/handler.handle`: the context and event lowered from borrowed views
+/// (`'a` the borrow of the views, `'v` what they borrow: a view is invariant in `'v`).
+pub type Handle<'a, 'v> =
+    TypedFunc<(&'a view::HookContext<'v>, &'a hook_event::HookEvent<'v>), (Result<wh::Outcome, String>,)>;
 
 /// `zeroclaw:tools/tool.list-specs`.
 pub type ListSpecs = TypedFunc<(), (Vec<wt::ToolSpec>,)>;

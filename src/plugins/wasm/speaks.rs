@@ -5,9 +5,9 @@
 //! very name. What a call lowers into the guest must have the type of that version: the
 //! host's own values are always the newest, and an older version's types are converted
 //! from them on the way in and up to them on the way out. A hook call chooses in one
-//! `match` on [`Speaks`] (`instance.rs`); the frozen 1.0 types are in `v1_0.rs`. Imports
-//! need no dispatch: wasmtime's linker serves an import of `zeroclaw:host/kv@1.0.0` with
-//! the newest 1.x definition, which only ever adds.
+//! `match` on [`Speaks`] (`HandleHook` in `calls.rs`); the frozen 1.0 types are in
+//! `v1_0.rs`. Imports need no dispatch: wasmtime's linker serves an import of
+//! `zeroclaw:host/kv@1.0.0` with the newest 1.x definition, which only ever adds.
 //!
 //! 1.1 added host interfaces (`invoke`, `secrets`) and one hook point (`llm_error`). A
 //! hook point is a new case of `hook-event`, which changes the type of `handle`: so a 1.0

@@ -21,15 +21,16 @@ use super::view;
 
 /// `zeroclaw:hooks/handler.handle` as 1.0 has it: checked at load like every export alias
 /// (`signature.rs`).
-pub type Handle<'a> = TypedFunc<(&'a view::HookContext<'a>, &'a HookEvent<'a>), (Result<Outcome, String>,)>;
+pub type Handle<'a, 'v> = TypedFunc<(&'a view::HookContext<'v>, &'a HookEvent<'a, 'v>), (Result<Outcome, String>,)>;
 
 macro_rules! frozen_hook_event {
     ($( $variant:ident = $wit:literal / $payload:ty ),* $(,)?) => {
-        /// 1.0's `hook-event`, borrowed: what a 1.0 guest is sent.
+        /// 1.0's `hook-event`, borrowed: what a 1.0 guest is sent. Each case borrows the
+        /// newest event's view, so sending a 1.0 guest its version copies nothing.
         #[derive(ComponentType, Lower, Debug)]
         #[component(variant)]
-        pub enum HookEvent<'a> {
-            $( #[component(name = $wit)] $variant(<$payload as WitPayload>::View<'a>), )*
+        pub enum HookEvent<'a, 'v: 'a> {
+            $( #[component(name = $wit)] $variant(&'a <$payload as WitPayload>::View<'v>), )*
         }
 
         /// 1.0's `hook-event`, owned: what a 1.0 guest's `modify` carries back.
@@ -40,7 +41,7 @@ macro_rules! frozen_hook_event {
         }
 
         /// The newest event as 1.0 sees it, or its point when 1.0 has no such point.
-        pub fn event(event: hook_event::HookEvent<'_>) -> Result<HookEvent<'_>, api::HookPoint> {
+        pub fn event<'a, 'v>(event: &'a hook_event::HookEvent<'v>) -> Result<HookEvent<'a, 'v>, api::HookPoint> {
             match event {
                 $( hook_event::HookEvent::$variant(p) => Ok(HookEvent::$variant(p)), )*
                 newer => Err(newer.point()),

@@ -119,6 +119,7 @@ impl HookRunner {
     /// The modifying chain of `point` over `payload` (a payload of `point`).
     // Not an `async fn`: an async fn keeps each argument twice in its future (as given, and
     // moved into the body), and the payload is the largest part of this one.
+    #[expect(clippy::manual_async_fn, reason = "an async fn would keep its arguments twice (see above)")]
     fn chain<'a>(
         &'a self,
         ctx: &'a HookContext,

@@ -156,6 +156,7 @@ impl PluginInstances {
     /// the breaker (a failure opens it again).
     // Not an `async fn`: an async fn keeps each argument twice in its future (as given, and
     // moved into the body), and this future is boxed and moved on every hook call.
+    #[expect(clippy::manual_async_fn, reason = "an async fn would keep its arguments twice (see above)")]
     pub fn call<C: Call>(&self, call: C) -> impl Future<Output = Result<C::Reply, RuntimeFailure>> + Send {
         async move {
             if let Some(left) = self.quarantined_for() {

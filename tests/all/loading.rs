@@ -238,7 +238,7 @@ async fn the_compile_cache_survives_a_restart_and_rebuilds_a_corrupt_entry() {
 async fn invoke_text_stats(plugin: &zeroclaw::plugins::wasm::LoadedPlugin) -> String {
     use zeroclaw::plugins::wasm::InvokeTool;
     let args = serde_json::json!({"text": "one"});
-    match plugin.instances.call(InvokeTool { name: "text_stats", args: &args }).await {
+    match plugin.instances.call(&InvokeTool { name: "text_stats", args: &args }).await {
         Ok(Ok(out)) => out,
         _ => panic!("the tool answers"),
     }

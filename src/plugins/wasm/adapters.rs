@@ -53,7 +53,7 @@ impl HookHandler for WasmHookHandler {
         let redacted = !self.conversation_read && conversation::carries(payload.point());
         let seen = if redacted { Seen::Redacted } else { Seen::Whole };
         let (ctx, event) = (view::context(ctx), hook_event::event(payload, seen));
-        match self.instances.call(HandleHook { ctx, event }).await? {
+        match self.instances.call(&HandleHook { ctx, event }).await? {
             Ok(HookOutcome::Modify(_)) if redacted => Err(RuntimeFailure::new(
                 self.instances.owner().clone(),
                 FailureKind::Denied,
@@ -90,7 +90,7 @@ impl Tool for WasmTool {
     }
 
     async fn invoke(&self, args: &serde_json::Value) -> Result<String, ToolError> {
-        self.instances.call(InvokeTool { name: &self.spec.name, args }).await?
+        self.instances.call(&InvokeTool { name: &self.spec.name, args }).await?
     }
 }
 
@@ -114,6 +114,6 @@ impl Provider for WasmProvider {
     }
 
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
-        self.instances.call(ProviderChat { name: &self.name, request }).await?
+        self.instances.call(&ProviderChat { name: &self.name, request }).await?
     }
 }

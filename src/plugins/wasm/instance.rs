@@ -6,7 +6,6 @@
 //! Instances come fresh from the pre-checked `InstancePre` (default) or from a small pool
 //! of warm ones. Any error drops the store: a trapped or cancelled store is poisoned.
 
-use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -154,177 +153,175 @@ impl PluginInstances {
     /// are refused at once; `failure_threshold` consecutive runtime failures quarantine it
     /// for `quarantine_ms`; after that, the next call is let through, and a success closes
     /// the breaker (a failure opens it again).
-    // Not an `async fn`: an async fn keeps each argument twice in its future (as given, and
-    // moved into the body), and this future is boxed and moved on every hook call.
-    #[expect(clippy::manual_async_fn, reason = "an async fn would keep its arguments twice (see above)")]
-    pub fn call<C: Call>(&self, call: C) -> impl Future<Output = Result<C::Reply, RuntimeFailure>> + Send {
-        async move {
-            if let Some(left) = self.quarantined_for() {
-                return Err(self.failure(
-                FailureKind::Quarantined,
+    ///
+    /// `call` is borrowed: the caller's future holds it once (an `async fn` keeps a value
+    /// argument twice, as passed and moved into its body), and this future is boxed and
+    /// moved on every hook call.
+    pub async fn call<C: Call>(&self, call: &C) -> Result<C::Reply, RuntimeFailure> {
+        if let Some(left) = self.quarantined_for() {
+            return Err(self.failure(
+            FailureKind::Quarantined,
+            format!(
+                "quarantined for {} ms more after {} consecutive failures (plugins.limits.failure_threshold, quarantine_ms)",
+                left.as_millis(),
+                self.shared.limits.failure_threshold
+            ),
+        ));
+        }
+        // A labeled block, not a nested async fn: an awaited future is copied into its
+        // parent, and this one is over a kilobyte.
+        let result: Result<C::Reply, RuntimeFailure> = 'limited: {
+            // A call usually finishes in its first poll, so a task calling plugins in a loop
+            // would never yield and would starve its worker (other tasks, timers, the epoch
+            // deadlines of calls parked there). A call spends tokio's cooperative budget, as a
+            // channel receive does: such a task yields every so many calls.
+            tokio::task::coop::consume_budget().await;
+            let limits = &self.shared.limits;
+            let id = self.shared.owner.plugin_id();
+            let timeout = Duration::from_millis(limits.timeout_ms);
+
+            let size = call.size();
+            if size > limits.max_payload_bytes {
+                break 'limited Err(self.failure(
+                FailureKind::PayloadTooLarge,
                 format!(
-                    "quarantined for {} ms more after {} consecutive failures (plugins.limits.failure_threshold, quarantine_ms)",
-                    left.as_millis(),
-                    self.shared.limits.failure_threshold
+                    "payload of {size} bytes is over the {} byte cap (plugins.entries.{id}.limits.max_payload_bytes)",
+                    limits.max_payload_bytes
                 ),
             ));
             }
-            // A labeled block, not a nested async fn: an awaited future is copied into its
-            // parent, and this one is over a kilobyte.
-            let result: Result<C::Reply, RuntimeFailure> = 'limited: {
-                // A call usually finishes in its first poll, so a task calling plugins in a loop
-                // would never yield and would starve its worker (other tasks, timers, the epoch
-                // deadlines of calls parked there). A call spends tokio's cooperative budget, as a
-                // channel receive does: such a task yields every so many calls.
-                tokio::task::coop::consume_budget().await;
-                let limits = &self.shared.limits;
-                let id = self.shared.owner.plugin_id();
-                let timeout = Duration::from_millis(limits.timeout_ms);
 
-                let size = call.size();
-                if size > limits.max_payload_bytes {
+            // A free slot is the common case: take it without arming a timer. Waiting for one
+            // is the host's queue, not the plugin's time: it is bounded by the timeout too, but
+            // a call that gives up waiting is `busy` (never counted by the breaker), and a call
+            // that gets a slot runs under its whole timeout from then on.
+            let permit = match self.permits.try_take() {
+                Some(permit) => Ok(permit),
+                // This task is nested in a call of this very plugin (a tool it called came
+                // back to it): a slot the chain holds is never freed while it waits, so it
+                // must not wait at all.
+                None if CallChain::current_contains(id) => {
                     break 'limited Err(self.failure(
-                    FailureKind::PayloadTooLarge,
+                    FailureKind::Busy,
                     format!(
-                        "payload of {size} bytes is over the {} byte cap (plugins.entries.{id}.limits.max_payload_bytes)",
-                        limits.max_payload_bytes
+                        "busy: `{id}` is already running in this call chain ({}) and all its {} concurrency slots are taken; a tool call that comes back to a plugin needs a free slot (raise plugins.entries.{id}.limits.max_concurrency, or do not call back)",
+                        CallChain::current(),
+                        limits.max_concurrency
                     ),
                 ));
                 }
-
-                // A free slot is the common case: take it without arming a timer. Waiting for one
-                // is the host's queue, not the plugin's time: it is bounded by the timeout too, but
-                // a call that gives up waiting is `busy` (never counted by the breaker), and a call
-                // that gets a slot runs under its whole timeout from then on.
-                let permit = match self.permits.try_take() {
-                    Some(permit) => Ok(permit),
-                    // This task is nested in a call of this very plugin (a tool it called came
-                    // back to it): a slot the chain holds is never freed while it waits, so it
-                    // must not wait at all.
-                    None if CallChain::current_contains(id) => {
-                        break 'limited Err(self.failure(
-                        FailureKind::Busy,
-                        format!(
-                            "busy: `{id}` is already running in this call chain ({}) and all its {} concurrency slots are taken; a tool call that comes back to a plugin needs a free slot (raise plugins.entries.{id}.limits.max_concurrency, or do not call back)",
-                            CallChain::current(),
-                            limits.max_concurrency
-                        ),
-                    ));
-                    }
-                    // Boxed: the rare path's future would otherwise size every call's.
-                    None => Box::pin(tokio::time::timeout(timeout, self.permits.take())).await.map_err(|_| ()),
-                };
-                let _permit = match permit {
-                    Ok(permit) => permit,
-                    Err(()) => {
-                        break 'limited Err(self.failure(
-                        FailureKind::Busy,
-                        format!(
-                            "busy: all {} concurrency slots stayed taken for {} ms, so the call gave up waiting (raise plugins.entries.{id}.limits.max_concurrency, or send fewer calls at once)",
-                            limits.max_concurrency, limits.timeout_ms
-                        ),
-                    ));
-                    }
-                };
-                let pooled = match self.policy {
-                    InstancePolicy::Warm => self.warm.lock().pop(),
-                    InstancePolicy::Fresh => None,
-                };
-                let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
-                self.arm(&mut slot.store, timeout);
-                // The slot outlives the timed future, so its state explains a timeout too. Most
-                // calls finish in their first poll: the timer is armed only for one that waits.
-                // The timer starts when the call first waits: its first poll ran for at most a
-                // tick (the epoch callback yields every tick), so this is the call's own deadline
-                // within a tick, as the callback's is.
-                let result = when_waiting(timeout + GRACE, pin!(self.run(&mut slot, &call))).await;
-                let stderr = slot.store.data().flush_stdio();
-                let outcome = match result {
-                    Ok(Ok(reply)) => reply,
-                    Ok(Err(CallError::Contract(detail))) => {
-                        break 'limited Err(self.failure(FailureKind::Contract, detail));
-                    }
-                    Ok(Err(CallError::Trap(error))) => {
-                        break 'limited Err(self.classify(&error, slot.store.data(), &stderr));
-                    }
-                    Err(_) => {
-                        break 'limited Err(self.failure(
-                        FailureKind::Timeout,
-                        format!(
-                            "ran past its {} ms timeout while waiting in a host call (plugins.entries.{id}.limits.timeout_ms)",
-                            limits.timeout_ms
-                        ),
-                    ));
-                    }
-                };
-                let out = C::reply_size(&outcome);
-                if out > limits.max_output_bytes {
+                // Boxed: the rare path's future would otherwise size every call's.
+                None => Box::pin(tokio::time::timeout(timeout, self.permits.take())).await.map_err(|_| ()),
+            };
+            let _permit = match permit {
+                Ok(permit) => permit,
+                Err(()) => {
                     break 'limited Err(self.failure(
-                        FailureKind::OutputTooLarge,
-                        format!(
-                            "returned {out} bytes, over the {} byte cap (plugins.entries.{id}.limits.max_output_bytes)",
-                            limits.max_output_bytes
-                        ),
-                    ));
-                }
-                if self.policy == InstancePolicy::Warm {
-                    let mut warm = self.warm.lock();
-                    if (warm.len() as u64) < limits.warm_instances {
-                        warm.push(slot);
-                    }
-                }
-                Ok(outcome)
-            };
-            if result.is_ok() && self.healthy.load(Ordering::Acquire) {
-                return result;
-            }
-            let event = {
-                let mut breaker = self.breaker.lock();
-                match &result {
-                    Ok(_) => {
-                        let was_open = breaker.open_until.take().is_some();
-                        breaker.consecutive = 0;
-                        self.healthy.store(true, Ordering::Release);
-                        was_open.then(|| RuntimeEvent::Recovered { owner: self.shared.owner.clone() })
-                    }
-                    Err(failure) if counts_toward_quarantine(failure.kind) => {
-                        breaker.consecutive += 1;
-                        self.healthy.store(false, Ordering::Release);
-                        let limits = &self.shared.limits;
-                        let now = Instant::now();
-                        // Calls that were already running when the breaker opened end after it:
-                        // their failures are counted, but only the call that opens it reports
-                        // the transition.
-                        let open = breaker.open_until.is_some_and(|until| until > now);
-                        (breaker.consecutive >= limits.failure_threshold && !open).then(|| {
-                            let duration = Duration::from_millis(limits.quarantine_ms);
-                            breaker.open_until = Some(now + duration);
-                            RuntimeEvent::Quarantined {
-                                owner: self.shared.owner.clone(),
-                                duration,
-                                reason: failure.to_string(),
-                            }
-                        })
-                    }
-                    Err(_) => None,
-                }
-            };
-            if let Some(event) = event {
-                match &event {
-                    RuntimeEvent::Quarantined { owner, duration, reason } => tracing::warn!(
-                        plugin = %owner,
-                        "quarantined for {} ms after {} consecutive failures; last: {reason}",
-                        duration.as_millis(),
-                        self.shared.limits.failure_threshold
+                    FailureKind::Busy,
+                    format!(
+                        "busy: all {} concurrency slots stayed taken for {} ms, so the call gave up waiting (raise plugins.entries.{id}.limits.max_concurrency, or send fewer calls at once)",
+                        limits.max_concurrency, limits.timeout_ms
                     ),
-                    RuntimeEvent::Recovered { owner } => tracing::info!(plugin = %owner, "recovered from quarantine"),
+                ));
                 }
-                if let Some(events) = &self.events {
-                    let _ = events.send(event);
+            };
+            let pooled = match self.policy {
+                InstancePolicy::Warm => self.warm.lock().pop(),
+                InstancePolicy::Fresh => None,
+            };
+            let mut slot = pooled.unwrap_or_else(|| Slot { store: self.new_store(), instance: None });
+            self.arm(&mut slot.store, timeout);
+            // The slot outlives the timed future, so its state explains a timeout too. Most
+            // calls finish in their first poll, so the timer is armed only when one waits: that
+            // poll ran for at most a tick (the epoch callback yields every tick), so this is
+            // the call's own deadline within a tick, as the callback's is.
+            let result = when_waiting(timeout + GRACE, pin!(self.run(&mut slot, call))).await;
+            let stderr = slot.store.data().flush_stdio();
+            let outcome = match result {
+                Ok(Ok(reply)) => reply,
+                Ok(Err(CallError::Contract(detail))) => {
+                    break 'limited Err(self.failure(FailureKind::Contract, detail));
+                }
+                Ok(Err(CallError::Trap(error))) => {
+                    break 'limited Err(self.classify(&error, slot.store.data(), &stderr));
+                }
+                Err(_) => {
+                    break 'limited Err(self.failure(
+                    FailureKind::Timeout,
+                    format!(
+                        "ran past its {} ms timeout while waiting in a host call (plugins.entries.{id}.limits.timeout_ms)",
+                        limits.timeout_ms
+                    ),
+                ));
+                }
+            };
+            let out = C::reply_size(&outcome);
+            if out > limits.max_output_bytes {
+                break 'limited Err(self.failure(
+                    FailureKind::OutputTooLarge,
+                    format!(
+                        "returned {out} bytes, over the {} byte cap (plugins.entries.{id}.limits.max_output_bytes)",
+                        limits.max_output_bytes
+                    ),
+                ));
+            }
+            if self.policy == InstancePolicy::Warm {
+                let mut warm = self.warm.lock();
+                if (warm.len() as u64) < limits.warm_instances {
+                    warm.push(slot);
                 }
             }
-            result
+            Ok(outcome)
+        };
+        if result.is_ok() && self.healthy.load(Ordering::Acquire) {
+            return result;
         }
+        let event = {
+            let mut breaker = self.breaker.lock();
+            match &result {
+                Ok(_) => {
+                    let was_open = breaker.open_until.take().is_some();
+                    breaker.consecutive = 0;
+                    self.healthy.store(true, Ordering::Release);
+                    was_open.then(|| RuntimeEvent::Recovered { owner: self.shared.owner.clone() })
+                }
+                Err(failure) if counts_toward_quarantine(failure.kind) => {
+                    breaker.consecutive += 1;
+                    self.healthy.store(false, Ordering::Release);
+                    let limits = &self.shared.limits;
+                    let now = Instant::now();
+                    // Calls that were already running when the breaker opened end after it:
+                    // their failures are counted, but only the call that opens it reports
+                    // the transition.
+                    let open = breaker.open_until.is_some_and(|until| until > now);
+                    (breaker.consecutive >= limits.failure_threshold && !open).then(|| {
+                        let duration = Duration::from_millis(limits.quarantine_ms);
+                        breaker.open_until = Some(now + duration);
+                        RuntimeEvent::Quarantined {
+                            owner: self.shared.owner.clone(),
+                            duration,
+                            reason: failure.to_string(),
+                        }
+                    })
+                }
+                Err(_) => None,
+            }
+        };
+        if let Some(event) = event {
+            match &event {
+                RuntimeEvent::Quarantined { owner, duration, reason } => tracing::warn!(
+                    plugin = %owner,
+                    "quarantined for {} ms after {} consecutive failures; last: {reason}",
+                    duration.as_millis(),
+                    self.shared.limits.failure_threshold
+                ),
+                RuntimeEvent::Recovered { owner } => tracing::info!(plugin = %owner, "recovered from quarantine"),
+            }
+            if let Some(events) = &self.events {
+                let _ = events.send(event);
+            }
+        }
+        result
     }
 
     /// The guest functions calls go to, and the version each kind speaks.

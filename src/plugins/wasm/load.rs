@@ -160,11 +160,11 @@ impl WasmBackend {
 
         // Self-check: the component must come up under its limits with exports of the
         // right types (checked once here, relied on by every call), and list its tools.
-        if let Err(failure) = instances.call(Probe).await {
+        if let Err(failure) = instances.call(&Probe).await {
             return Err(LoadError::new(&manifest, LoadCause::SelfCheck(failure)));
         }
         let tool_specs = if kinds.contains(&PluginKind::Tools) {
-            match instances.call(ListSpecs).await {
+            match instances.call(&ListSpecs).await {
                 Ok(specs) => check_specs(&manifest, specs).map_err(|e| LoadError::new(&manifest, e))?,
                 Err(failure) => return Err(LoadError::new(&manifest, LoadCause::SelfCheck(failure))),
             }
